@@ -1,0 +1,101 @@
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { FACT_NAMES, type FactName } from '../../facts/model.js';
+import { prepareFacts } from '../../engine/evaluate.js';
+import { evaluateGate } from '../../engine/gate.js';
+import { GATES, type GateName } from '../../engine/model.js';
+import { factsNamedBy } from '../../engine/waivers.js';
+import { FORMATS, renderVerdict, type Format } from '../../report/index.js';
+import { didYouMean } from '../../policy/did-you-mean.js';
+import { oneOf, parseCommandArgs } from '../args.js';
+import { UsageError, type CliContext } from '../context.js';
+import { gatherFacts } from '../gather-facts.js';
+import { loadPolicy, locatePolicy, planGate, resolveCwd } from '../load.js';
+
+export const CHECK_HELP = `Usage: policy check [--gate G] [--format F] [--output FILE] [--offline] [--facts FILE]
+
+Evaluates the rules of one gate against the repository's facts.
+
+Options:
+  --gate G         ${GATES.join(', ')} (default: ci)
+  --format F       ${FORMATS.join(', ')} (default: text)
+  --output FILE    write the report to FILE instead of standard output
+  --offline        skip network facts (also POLICY_OFFLINE=1)
+  --facts FILE     evaluate facts saved by \`policy facts\` instead of reading the repository
+  --policy FILE    the policy file (default: release-policy.yml from here up to the repository root)
+  --cwd DIR        run as if started in DIR
+  --debug          print stack traces for internal errors
+
+Exit codes: 0 allowed, 1 refused, 2 usage or policy error, 3 facts unavailable (fail-closed).
+`;
+
+export const AUDIT_HELP = `Usage: policy audit [--format F] [--output FILE] [--offline] [--facts FILE]
+
+Evaluates the whole history: every release tag and every version change on the default
+branch (the rules of the \`audit\` gate). Options as for \`policy check\`.
+
+Exit codes: 0 clean, 1 violations, 2 usage or policy error, 3 facts unavailable.
+`;
+
+const OPTIONS = {
+  gate: { type: 'string' },
+  format: { type: 'string' },
+  output: { type: 'string' },
+  offline: { type: 'boolean' },
+  facts: { type: 'string' },
+} as const;
+
+export async function runCheck(ctx: CliContext, argv: string[], mode: 'check' | 'audit'): Promise<number> {
+  const { values } = parseCommandArgs(mode, argv, OPTIONS);
+  if (values.help) {
+    ctx.stdout(mode === 'audit' ? AUDIT_HELP : CHECK_HELP);
+    return 0;
+  }
+  if (mode === 'audit' && values.gate !== undefined) throw new UsageError('policy audit takes no --gate; it is the `audit` gate');
+  const gate = mode === 'audit' ? 'audit' : parseGate(String(values.gate ?? 'ci'));
+  const format = oneOf('format', String(values.format ?? 'text'), FORMATS) as Format;
+  const cwd = resolveCwd(ctx, values.cwd);
+  const loaded = loadPolicy(locatePolicy(cwd, values.policy));
+  const runs = planGate(loaded, gate);
+
+  const ruleIds = new Set(runs.map((run) => run.rule.definition.id));
+  const needs = new Set<FactName>(['gate']);
+  for (const run of runs) for (const fact of run.rule.definition.facts) needs.add(fact);
+  const waivers = loaded.waivers.filter((w) => ruleIds.has(w.config.rule));
+  for (const fact of factsNamedBy(waivers.map((w) => w.config), FACT_NAMES)) needs.add(fact as FactName);
+
+  const collected = await gatherFacts(ctx, {
+    cwd,
+    factsFile: typeof values.facts === 'string' ? values.facts : null,
+    policy: loaded.policy,
+    needs: [...needs],
+    gate: { name: gate, arg: '' },
+  });
+  const verdict = evaluateGate({
+    gate,
+    runs,
+    waivers,
+    facts: prepareFacts(collected.facts),
+    unavailable: collected.unavailable,
+    onUnavailable: loaded.policy.onUnavailable,
+    today: ctx.today,
+  });
+  const report = renderVerdict(format, verdict, {
+    color: ctx.color && typeof values.output !== 'string',
+    rules: loaded.catalogue,
+    toolVersion: ctx.toolVersion,
+    title: mode === 'audit' ? 'policy audit' : `policy check --gate ${gate}`,
+  });
+  if (typeof values.output === 'string') writeFileSync(resolve(cwd, values.output), report);
+  else ctx.stdout(report);
+  return verdict.exitCode;
+}
+
+export function parseGate(value: string): GateName {
+  if ((GATES as readonly string[]).includes(value)) return value as GateName;
+  const suggestion = didYouMean(value, GATES);
+  throw new UsageError(
+    `unknown gate "${value}"${suggestion ? `; did you mean "${suggestion}"?` : ''}`,
+    `Gates: ${GATES.join(', ')}.`,
+  );
+}

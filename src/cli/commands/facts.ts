@@ -1,0 +1,35 @@
+import { FACT_NAMES, type FactName } from '../../facts/model.js';
+import { parseCommandArgs } from '../args.js';
+import type { CliContext } from '../context.js';
+import { gatherFacts } from '../gather-facts.js';
+import { loadPolicy, locatePolicy, planGate, resolveCwd } from '../load.js';
+import { parseGate } from './check.js';
+
+export const FACTS_HELP = `Usage: policy facts [--gate G] [--offline]
+
+Prints the facts as JSON: { "facts": {...}, "unavailable": {...} }. With --gate, only the
+facts that gate's rules need; otherwise every fact. Replay them with
+\`policy check --facts FILE\` to reproduce a verdict.
+`;
+
+export async function runFacts(ctx: CliContext, argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs('facts', argv, { gate: { type: 'string' }, offline: { type: 'boolean' } });
+  if (values.help) {
+    ctx.stdout(FACTS_HELP);
+    return 0;
+  }
+  const cwd = resolveCwd(ctx, values.cwd);
+  const loaded = loadPolicy(locatePolicy(cwd, values.policy));
+  const gate = values.gate === undefined ? null : parseGate(String(values.gate));
+  const needs = new Set<FactName>(gate ? ['gate'] : FACT_NAMES);
+  if (gate) for (const run of planGate(loaded, gate)) for (const f of run.rule.definition.facts) needs.add(f);
+  const collected = await gatherFacts(ctx, {
+    cwd,
+    factsFile: null,
+    policy: loaded.policy,
+    needs: [...needs],
+    gate: { name: gate ?? 'ci', arg: '' },
+  });
+  ctx.stdout(`${JSON.stringify(collected, null, 2)}\n`);
+  return 0;
+}

@@ -1,0 +1,131 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { createCelRoot } from '../../engine/cel-env.js';
+import { compileRule, type CompiledRule } from '../../engine/compile.js';
+import type { RuleDefinition } from '../../engine/model.js';
+import { ruleCompleteness, runRuleTestCase, type RuleTestTable } from '../../engine/rule-tests.js';
+import { validateFacts, validateRuleTest } from '../../generated/validators.js';
+import { formatDiagnostic } from '../../policy/diagnostics.js';
+import type { Diagnostic } from '../../policy/model.js';
+import { findPolicyFile, readPolicy } from '../../policy/read-policy.js';
+import { builtInRulesDir, loadRuleDirs } from '../../policy/read-rules.js';
+import { parseCommandArgs } from '../args.js';
+import { PolicyError, type CliContext } from '../context.js';
+import { resolveCwd } from '../load.js';
+
+export const TEST_HELP = `Usage: policy test [PATHS...]
+
+Runs the test tables of rules: each rule file <id>.yml has <id>.test.yml beside it, a list
+of cases with facts in and the findings expected out. Without PATHS: the built-in rules and
+those in the policy's rulesDir. PATHS may be rule files or folders.
+
+A built-in rule also fails when it lacks a spec line, docs, or cases that both pass and fail.
+Exit codes: 0 all passed, 1 a case failed, 2 a rule or table could not be read.
+`;
+
+export interface RuleUnderTest {
+  rule: CompiledRule;
+  table: RuleTestTable | null;
+}
+
+/** Reads and compiles the rules and their test tables; every problem is a diagnostic. */
+export function loadRulesUnderTest(rules: RuleDefinition[]): { rules: RuleUnderTest[]; diagnostics: Diagnostic[] } {
+  const root = createCelRoot();
+  const diagnostics: Diagnostic[] = [];
+  const out: RuleUnderTest[] = [];
+  for (const definition of rules) {
+    const compiled = compileRule(root, definition);
+    diagnostics.push(...compiled.diagnostics);
+    if (!compiled.value) continue;
+    const tableFile = join(dirname(definition.file), `${definition.id}.test.yml`);
+    const table = existsSync(tableFile) ? readTable(tableFile, definition.id, diagnostics) : null;
+    out.push({ rule: compiled.value, table });
+  }
+  return { rules: out, diagnostics };
+}
+
+function readTable(file: string, id: string, diagnostics: Diagnostic[]): RuleTestTable | null {
+  const at = (message: string, key: string, hint = ''): Diagnostic => ({ file, line: 1, col: 1, key, message, hint });
+  let data: unknown;
+  try {
+    data = parseYaml(readFileSync(file, 'utf8'));
+  } catch (error) {
+    diagnostics.push(at((error as Error).message.split('\n')[0] ?? 'invalid YAML', '(yaml)'));
+    return null;
+  }
+  if (!validateRuleTest(data)) {
+    for (const error of validateRuleTest.errors ?? []) {
+      diagnostics.push(at(`${error.instancePath || 'table'} ${error.message}`, error.instancePath.replace(/^\//, '').replace(/\//g, '.')));
+    }
+    return null;
+  }
+  const table = data as RuleTestTable;
+  if (table.rule !== id) diagnostics.push(at(`table is for rule "${table.rule}" but sits beside ${id}.yml`, 'rule'));
+  table.cases.forEach((testCase, index) => {
+    // Partial facts are completed with empty values, so a misspelled key would vanish silently.
+    if (!validateFacts(testCase.facts)) {
+      const error = validateFacts.errors?.[0];
+      const extra = error?.params && 'additionalProperty' in error.params ? ` "${String(error.params.additionalProperty)}"` : '';
+      diagnostics.push(
+        at(`facts${error?.instancePath ?? ''} ${error?.message ?? 'invalid'}${extra}`, `cases[${index}].facts`, 'Facts follow schema/facts.schema.json.'),
+      );
+    }
+  });
+  return table;
+}
+
+function rulesFromPaths(cwd: string, paths: string[]): RuleDefinition[] {
+  // Each path is a rule folder (every rule in it) or one rule file (or its table).
+  const wanted = paths.map((p) => resolve(cwd, p)).map((path) =>
+    existsSync(path) && statSync(path).isDirectory()
+      ? { dir: path, file: null }
+      : { dir: dirname(path), file: basename(path).replace(/\.test\.yml$/, '.yml') },
+  );
+  const builtIn = resolve(builtInRulesDir());
+  const dirs = [...new Set(wanted.map((w) => w.dir))].filter((d) => d !== builtIn);
+  const loaded = loadRuleDirs(dirs, builtIn);
+  if (loaded.diagnostics.length > 0) throw new PolicyError(loaded.diagnostics.map(formatDiagnostic));
+  return loaded.rules.filter((rule) =>
+    wanted.some((w) => resolve(dirname(rule.file)) === w.dir && (w.file === null || basename(rule.file) === w.file)),
+  );
+}
+
+export function runTest(ctx: CliContext, argv: string[]): number {
+  const { values, positionals } = parseCommandArgs('test', argv, {}, Number.MAX_SAFE_INTEGER);
+  if (values.help) {
+    ctx.stdout(TEST_HELP);
+    return 0;
+  }
+  const cwd = resolveCwd(ctx, values.cwd);
+  let rules: RuleDefinition[];
+  if (positionals.length > 0) rules = rulesFromPaths(cwd, positionals);
+  else {
+    const policyFile = typeof values.policy === 'string' ? resolve(cwd, values.policy) : findPolicyFile(cwd);
+    const extraDirs = policyFile ? (readPolicy(policyFile, readFileSync(policyFile, 'utf8')).policy?.rulesDirs ?? []) : [];
+    const loaded = loadRuleDirs(extraDirs, builtInRulesDir());
+    if (loaded.diagnostics.length > 0) throw new PolicyError(loaded.diagnostics.map(formatDiagnostic));
+    rules = loaded.rules;
+  }
+  const { rules: underTest, diagnostics } = loadRulesUnderTest(rules);
+  if (diagnostics.length > 0) throw new PolicyError(diagnostics.map(formatDiagnostic));
+
+  let failed = 0;
+  let cases = 0;
+  for (const { rule, table } of underTest) {
+    const problems = ruleCompleteness(rule, table).map((p) => `${rule.definition.builtIn ? '' : '(warning) '}${p}`);
+    const results = (table?.cases ?? []).map((testCase) => runRuleTestCase(rule, testCase));
+    cases += results.length;
+    const failedCases = results.filter((r) => !r.passed);
+    const blocking = failedCases.length > 0 || (rule.definition.builtIn && problems.length > 0);
+    if (blocking) failed += 1;
+    ctx.stdout(`${blocking ? '✖' : '✔'} ${rule.definition.id} (${results.length} cases)\n`);
+    for (const problem of problems) ctx.stdout(`    ${problem}\n`);
+    for (const result of failedCases) {
+      ctx.stdout(`    case "${result.name}":\n`);
+      for (const problem of result.problems) ctx.stdout(`      ${problem}\n`);
+    }
+  }
+  ctx.stdout(`${underTest.length - failed} of ${underTest.length} rules passed, ${cases} cases\n`);
+  return failed > 0 ? 1 : 0;
+}

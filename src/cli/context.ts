@@ -1,0 +1,31 @@
+// What every command receives; only src/cli touches `process`, and only through this.
+export interface CliContext {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** Colour only on a terminal and never with NO_COLOR (CLI.md). */
+  color: boolean;
+  debug: boolean;
+  /** Today as YYYY-MM-DD, UTC. */
+  today: string;
+  toolVersion: string;
+  readStdin: () => Promise<string>;
+}
+
+/** A mistake in how the command was called: exit 2 with the message, no stack. */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly hint = '',
+  ) {
+    super(message);
+  }
+}
+
+/** Problems in the policy or rules, already formatted: exit 2. */
+export class PolicyError extends Error {
+  constructor(readonly lines: string[]) {
+    super(lines.join('\n'));
+  }
+}

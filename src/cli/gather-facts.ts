@@ -1,0 +1,59 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { collectFacts } from '../facts/collect.js';
+import { FACT_NAMES, type CollectedFacts, type FactName, type Facts } from '../facts/model.js';
+import { completeFacts } from '../engine/evaluate.js';
+import type { Policy } from '../policy/model.js';
+import { validateFacts } from '../generated/validators.js';
+import { UsageError, type CliContext } from './context.js';
+
+export interface GatherRequest {
+  cwd: string;
+  /** Facts saved by `policy facts`, replayed instead of reading the repository. */
+  factsFile: string | null;
+  policy: Policy;
+  needs: FactName[];
+  gate: { name: string; arg: string };
+}
+
+/** Facts from the repository, or from a saved file so any verdict can be reproduced. */
+export async function gatherFacts(_ctx: CliContext, request: GatherRequest): Promise<CollectedFacts> {
+  if (request.factsFile) return readFactsFile(resolve(request.cwd, request.factsFile), request.gate);
+  return collectFacts({
+    cwd: request.cwd,
+    packages: request.policy.packages,
+    defaultBranch: request.policy.defaultBranch,
+    needs: request.needs,
+    gate: request.gate,
+  });
+}
+
+export function readFactsFile(file: string, gate: { name: string; arg: string }): CollectedFacts {
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`cannot read facts file ${file}: ${(error as Error).message}`, 'Save facts with `policy facts > FILE`.');
+  }
+  const record = (data ?? {}) as { facts?: Record<string, unknown>; unavailable?: Record<string, string> };
+  const partial = record.facts ?? {};
+  if (!validateFacts(partial)) {
+    const first = validateFacts.errors?.[0];
+    throw new UsageError(
+      `facts file ${file}: facts${first?.instancePath ?? ''} ${first?.message ?? 'is invalid'}${
+        first?.params && 'additionalProperty' in first.params ? ` ("${String(first.params.additionalProperty)}")` : ''
+      }`,
+      'The file must be the JSON that `policy facts` prints: { "facts": {...}, "unavailable": {...} }.',
+    );
+  }
+  const complete = completeFacts(partial);
+  const facts: Partial<Facts> = { gate };
+  const unavailable: Partial<Record<FactName, string>> = { ...(record.unavailable ?? {}) };
+  for (const name of FACT_NAMES) {
+    if (name === 'gate') continue; // the gate asked now wins over the one the facts were saved for
+    if (name in partial) (facts as Record<string, unknown>)[name] = complete[name];
+    // A fact the file lacks is unknown, not empty: rules that need it must not pass silently.
+    else unavailable[name] ??= `not in the facts file ${file}`;
+  }
+  return { facts, unavailable };
+}

@@ -1,0 +1,65 @@
+import { Environment } from '@marcbachmann/cel-js';
+import factsSchema from '../../schema/facts.schema.json' with { type: 'json' };
+import { compareVersions, isNextVersion, isValidVersion } from '../version/semver.js';
+import { CelTypeCollector, type JsonSchema } from './cel-types.js';
+
+export const FACTS_SCHEMA = factsSchema as unknown as JsonSchema;
+export const FACT_DEFS = (FACTS_SCHEMA.$defs ?? {}) as Record<string, JsonSchema>;
+
+/** The schema of the `finding` variable that waiver `when` expressions see. */
+export const FINDING_SCHEMA: JsonSchema = {
+  type: 'object',
+  properties: {
+    rule: { type: 'string' },
+    severity: { type: 'string' },
+    message: { type: 'string' },
+    subject: { type: 'object', properties: { kind: { type: 'string' }, name: { type: 'string' } } },
+  },
+};
+
+export interface CelRoot {
+  env: Environment;
+  /** CEL type name of each fact. */
+  factTypes: Record<string, string>;
+  findingType: string;
+}
+
+/**
+ * The environment every rule starts from: fact types and the version functions. Rules
+ * clone it and declare only the facts they list, so a rule that reads a fact it did not
+ * declare fails to load instead of reading an empty value the collector never filled.
+ */
+export function createCelRoot(): CelRoot {
+  const collector = new CelTypeCollector(FACT_DEFS);
+  const factTypes: Record<string, string> = {};
+  for (const [name, schema] of Object.entries(FACTS_SCHEMA.properties ?? {})) {
+    factTypes[name] = collector.typeOf(schema, capitalizeFact(name));
+  }
+  const findingType = collector.typeOf(FINDING_SCHEMA, 'Finding');
+  const env = new Environment({ homogeneousAggregateLiterals: false });
+  for (const declaration of collector.declarations) {
+    env.registerType(declaration.name, { fields: declaration.fields });
+  }
+  env
+    .registerFunction({
+      signature: 'semverValid(string): bool',
+      handler: (text: string) => isValidVersion(text),
+      description: 'Whether the text is a SemVer 2.0.0 version as Cargo and npm accept it (no leading v).',
+    })
+    .registerFunction({
+      signature: 'semverCompare(string, string): int',
+      handler: (a: string, b: string) => BigInt(compareVersions(a, b)),
+      description: '-1, 0 or 1; an evaluation error when either is not a valid version.',
+    })
+    .registerFunction({
+      signature: 'semverIsNext(string, string): bool',
+      handler: (prev: string, next: string) => isNextVersion(prev, next),
+      description:
+        'Whether the second version is one step after the first: next patch, minor or major, a pre-release of one, or the release of a pre-release.',
+    });
+  return { env, factTypes, findingType };
+}
+
+function capitalizeFact(name: string): string {
+  return `${name.charAt(0).toUpperCase()}${name.slice(1)}Fact`;
+}

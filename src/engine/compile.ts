@@ -1,0 +1,176 @@
+import type { Environment } from '@marcbachmann/cel-js';
+import type { Diagnostic } from '../policy/model.js';
+import { CelTypeCollector, type JsonSchema } from './cel-types.js';
+import type { CelRoot } from './cel-env.js';
+import { FACT_DEFS } from './cel-env.js';
+import type { RuleDefinition, SourceText } from './model.js';
+import { compileTemplate, type CompiledTemplate } from './template.js';
+
+export type CelContext = Record<string, unknown>;
+
+export interface CompiledExpression {
+  source: SourceText;
+  run(context: CelContext): unknown;
+}
+
+export interface CompiledCheck {
+  for: CompiledExpression | null;
+  expression: CompiledExpression;
+  message: CompiledTemplate;
+  subjectKind: string;
+  subjectName: CompiledTemplate;
+}
+
+export interface CompiledRule {
+  definition: RuleDefinition;
+  when: CompiledExpression | null;
+  variables: { name: string; expression: CompiledExpression }[];
+  checks: CompiledCheck[];
+}
+
+export interface CompileResult<T> {
+  value: T | null;
+  diagnostics: Diagnostic[];
+}
+
+/** Compiles and type-checks one expression; errors become diagnostics at the YAML position. */
+export function compileExpression(
+  env: Environment,
+  source: SourceText,
+  key: string,
+  expected: string | null,
+): { compiled: CompiledExpression | null; type: string; diagnostic: Diagnostic | null } {
+  return compileExpressionAt(env, source, source.text, 0, key, expected);
+}
+
+/** Like compileExpression for an expression that sits at `offset` inside `source.text`. */
+export function compileExpressionAt(
+  env: Environment,
+  source: SourceText,
+  text: string,
+  offset: number,
+  key: string,
+  expected: string | null,
+): { compiled: CompiledExpression | null; type: string; diagnostic: Diagnostic | null } {
+  let run: (context: CelContext) => unknown;
+  try {
+    const parsed = env.parse(text);
+    const checked = parsed.check();
+    if (!checked.valid) {
+      const error = checked.error;
+      return {
+        compiled: null,
+        type: '',
+        diagnostic: celDiagnostic(source, offset + (error?.range?.start ?? 0), key, error?.summary ?? String(error?.message)),
+      };
+    }
+    const type = checked.type ?? 'dyn';
+    if (expected && type !== expected && type !== 'dyn') {
+      return {
+        compiled: null,
+        type,
+        diagnostic: celDiagnostic(source, offset, key, `expression has type ${type}, expected ${expected}`),
+      };
+    }
+    run = (context) => parsed(context);
+    return { compiled: { source, run }, type, diagnostic: null };
+  } catch (error) {
+    const e = error as { range?: { start: number }; summary?: string; message?: string };
+    return {
+      compiled: null,
+      type: '',
+      diagnostic: celDiagnostic(source, offset + (e.range?.start ?? 0), key, e.summary ?? String(e.message)),
+    };
+  }
+}
+
+function celDiagnostic(source: SourceText, offset: number, key: string, message: string): Diagnostic {
+  const before = source.text.slice(0, offset);
+  const lines = before.split('\n');
+  const lineOffset = lines.length - 1;
+  const lastLine = lines[lines.length - 1] ?? '';
+  return {
+    file: source.at.file,
+    line: source.at.line + lineOffset,
+    col: lineOffset === 0 ? source.at.col + lastLine.length : (source.block ? source.at.col : 1) + lastLine.length,
+    key,
+    message: `CEL: ${message.split('\n')[0]}`,
+    hint: 'Expressions are CEL over the facts in schema/facts.schema.json; `policy explain <rule>` lists the facts a rule declares.',
+  };
+}
+
+/**
+ * Builds a rule's environment (its declared facts, typed options, then each variable in
+ * order) and compiles every expression in it. All problems of the rule are returned.
+ */
+export function compileRule(root: CelRoot, rule: RuleDefinition): CompileResult<CompiledRule> {
+  const diagnostics: Diagnostic[] = [];
+  const base = root.env.clone();
+  for (const fact of rule.facts) {
+    const type = root.factTypes[fact];
+    if (type) base.registerVariable(fact, type);
+  }
+  const optionsSchema = rule.options as JsonSchema;
+  if (optionsSchema.properties) {
+    const collector = new CelTypeCollector(FACT_DEFS);
+    const optionsType = collector.typeOf(optionsSchema, 'Options');
+    for (const declaration of collector.declarations) {
+      base.registerType(declaration.name, { fields: declaration.fields });
+    }
+    base.registerVariable('options', optionsType);
+  } else {
+    base.registerVariable('options', 'map<string, dyn>');
+  }
+
+  const when = rule.when ? compileExpression(base, rule.when, 'when', 'bool') : null;
+  if (when?.diagnostic) diagnostics.push(when.diagnostic);
+
+  let env = base;
+  const variables: CompiledRule['variables'] = [];
+  const variableTypes: Record<string, string> = {};
+  rule.variables.forEach((variable, index) => {
+    const result = compileExpression(env, variable.expression, `variables[${index}].expression`, null);
+    if (result.diagnostic) diagnostics.push(result.diagnostic);
+    if (result.compiled) variables.push({ name: variable.name, expression: result.compiled });
+    variableTypes[variable.name] = result.type || 'dyn';
+    env = base.clone();
+    env.registerType('Variables', { fields: { ...variableTypes } });
+    env.registerVariable('variables', 'Variables');
+  });
+
+  const checks: CompiledCheck[] = [];
+  rule.checks.forEach((check, index) => {
+    const key = `checks[${index}]`;
+    let checkEnv = env;
+    let forCompiled: CompiledExpression | null = null;
+    if (check.for) {
+      const result = compileExpression(env, check.for, `${key}.for`, null);
+      if (result.diagnostic) diagnostics.push(result.diagnostic);
+      forCompiled = result.compiled;
+      const element = /^list<(.+)>$/.exec(result.type)?.[1] ?? 'dyn';
+      if (result.compiled && !result.type.startsWith('list<') && result.type !== 'dyn') {
+        diagnostics.push(celDiagnostic(check.for, 0, `${key}.for`, `for must be a list, got ${result.type}`));
+      }
+      checkEnv = env.clone();
+      checkEnv.registerVariable('it', element);
+    }
+    const expression = compileExpression(checkEnv, check.expression, `${key}.expression`, 'bool');
+    const message = compileTemplate(checkEnv, check.message, `${key}.message`);
+    const subjectName = compileTemplate(checkEnv, check.subject.name, `${key}.subject.name`);
+    for (const d of [expression.diagnostic, ...message.diagnostics, ...subjectName.diagnostics]) {
+      if (d) diagnostics.push(d);
+    }
+    if (expression.compiled && message.value && subjectName.value) {
+      checks.push({
+        for: forCompiled,
+        expression: expression.compiled,
+        message: message.value,
+        subjectKind: check.subject.kind,
+        subjectName: subjectName.value,
+      });
+    }
+  });
+
+  if (diagnostics.length > 0) return { value: null, diagnostics };
+  return { value: { definition: rule, when: when?.compiled ?? null, variables, checks }, diagnostics };
+}

@@ -1,0 +1,107 @@
+import type { FactName, Facts } from '../facts/model.js';
+import { FACTS_SCHEMA, FACT_DEFS } from './cel-env.js';
+import { applyDefaults, toCelValue, type JsonSchema } from './cel-types.js';
+import type { CelContext, CompiledRule } from './compile.js';
+import type { Finding, Subject, WaivedFinding } from './model.js';
+
+export interface RuleRun {
+  rule: CompiledRule;
+  severity: 'warn' | 'error';
+  /** Options as written in the policy; schema defaults are applied here. */
+  options: Record<string, unknown>;
+}
+
+/** Converts collected facts into CEL values once per evaluation, not once per rule. */
+export function prepareFacts(facts: Partial<Facts>): CelContext {
+  const context: CelContext = {};
+  for (const [name, value] of Object.entries(facts)) {
+    const schema = FACTS_SCHEMA.properties?.[name];
+    if (schema) context[name] = toCelValue(value, schema, FACT_DEFS);
+  }
+  return context;
+}
+
+/** Fills every fact absent from a partial fact object with its empty value (test tables, --facts). */
+export function completeFacts(partial: Record<string, unknown>): Facts {
+  return toCelValueTree(partial) as Facts;
+}
+
+function toCelValueTree(partial: Record<string, unknown>): unknown {
+  const out: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(FACTS_SCHEMA.properties ?? {})) {
+    out[name] = toPlain(toCelValue(partial[name], schema, FACT_DEFS));
+  }
+  return out;
+}
+
+function toPlain(value: unknown): unknown {
+  if (typeof value === 'bigint') return Number(value);
+  if (Array.isArray(value)) return value.map(toPlain);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toPlain(v)]));
+  }
+  return value;
+}
+
+/**
+ * Evaluates one rule over prepared facts. A check's expression states what must hold;
+ * each `false` is a finding. An evaluation error is a finding too: a rule that cannot
+ * decide must not pass silently.
+ */
+export function evaluateRule(run: RuleRun, facts: CelContext): Finding[] {
+  const { rule, severity } = run;
+  const definition = rule.definition;
+  const schema = definition.options as JsonSchema;
+  const options = toCelValue(applyDefaults(run.options, schema), { type: 'object', ...schema }, FACT_DEFS);
+  const context: CelContext = { ...facts, options };
+  const finding = (message: string, subject: Subject): Finding => ({
+    rule: definition.id,
+    severity,
+    message,
+    subject,
+    spec: definition.spec,
+    fix: definition.docs.fix,
+  });
+  try {
+    if (rule.when && rule.when.run(context) !== true) return [];
+    if (rule.variables.length > 0) {
+      const variables: Record<string, unknown> = {};
+      context.variables = variables;
+      for (const variable of rule.variables) {
+        variables[variable.name] = variable.expression.run({ ...context, variables: { ...variables } });
+      }
+      context.variables = { ...variables };
+    }
+  } catch (error) {
+    return [finding(`rule could not be evaluated: ${errorSummary(error)}`, { kind: 'rule', name: definition.id })];
+  }
+  const findings: Finding[] = [];
+  for (const check of rule.checks) {
+    let items: unknown[] = [undefined];
+    try {
+      if (check.for) items = (check.for.run(context) as unknown[]) ?? [];
+    } catch (error) {
+      findings.push(finding(`rule could not be evaluated: ${errorSummary(error)}`, { kind: 'rule', name: definition.id }));
+      continue;
+    }
+    for (const item of items) {
+      const scope = check.for ? { ...context, it: item } : context;
+      try {
+        if (check.expression.run(scope) === true) continue;
+        findings.push(
+          finding(check.message.render(scope).trim(), { kind: check.subjectKind, name: check.subjectName.render(scope) }),
+        );
+      } catch (error) {
+        findings.push(finding(`rule could not be evaluated: ${errorSummary(error)}`, { kind: 'rule', name: definition.id }));
+      }
+    }
+  }
+  return findings;
+}
+
+function errorSummary(error: unknown): string {
+  const e = error as { summary?: string; message?: string };
+  return (e.summary ?? e.message ?? String(error)).split('\n')[0] ?? '';
+}
+
+export type { FactName, WaivedFinding };

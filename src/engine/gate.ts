@@ -1,0 +1,116 @@
+import type { FactName } from '../facts/model.js';
+import type { CelContext } from './compile.js';
+import { evaluateRule, type RuleRun } from './evaluate.js';
+import type { Finding, Verdict, WaivedFinding } from './model.js';
+import { isExpired, type CompiledWaiver } from './waivers.js';
+
+export interface GateInput {
+  gate: string;
+  runs: RuleRun[];
+  waivers: CompiledWaiver[];
+  /** Facts prepared with prepareFacts. */
+  facts: CelContext;
+  unavailable: Partial<Record<FactName, string>>;
+  onUnavailable: 'error' | 'warn';
+  /** Today as YYYY-MM-DD in UTC; passed in so the engine never reads the clock. */
+  today: string;
+}
+
+/** Ids of the findings the engine itself produces about waivers. */
+export const WAIVER_EXPIRED = 'waiver-expired';
+export const WAIVER_UNUSED = 'waiver-unused';
+
+export function evaluateGate(input: GateInput): Verdict {
+  const findings: Finding[] = [];
+  const waived: WaivedFinding[] = [];
+  const unavailable: Record<string, string> = {};
+  let unavailableErrors = 0;
+  const evaluatedRules = new Set<string>();
+  const usedWaivers = new Set<number>();
+
+  for (const run of input.runs) {
+    const definition = run.rule.definition;
+    const missing = definition.facts.filter((fact) => input.unavailable[fact] !== undefined);
+    if (missing.length > 0) {
+      const severity = input.onUnavailable === 'warn' ? 'warn' : run.severity;
+      for (const fact of missing) unavailable[fact] = input.unavailable[fact] ?? '';
+      if (severity === 'error') unavailableErrors += 1;
+      findings.push({
+        rule: definition.id,
+        severity,
+        message: `cannot be evaluated: ${missing.map((f) => `${f} unavailable (${input.unavailable[f]})`).join('; ')}`,
+        subject: { kind: 'fact', name: missing.join(', ') },
+        spec: definition.spec,
+        fix: 'Make the missing facts available (see the reason), or set `onUnavailable: warn` in release-policy.yml to let this gate pass without them.',
+      });
+      continue;
+    }
+    evaluatedRules.add(definition.id);
+    for (const finding of evaluateRule(run, input.facts)) {
+      const waiver = findWaiver(input, finding);
+      if (!waiver) {
+        findings.push(finding);
+        continue;
+      }
+      usedWaivers.add(waiver.index);
+      waived.push({ ...finding, waiver: { reason: waiver.reason, owner: waiver.owner, expires: waiver.expires } });
+    }
+  }
+
+  findings.push(...waiverFindings(input, evaluatedRules, usedWaivers));
+
+  const errors = findings.filter((f) => f.severity === 'error').length;
+  const warnings = findings.length - errors;
+  const ruleErrors = errors - unavailableErrors;
+  // Exit 3 wins over 1: the verdict is incomplete, and the fix (a full clone, a token) differs
+  // from fixing a violation. Either way the gate refuses.
+  const exitCode = unavailableErrors > 0 ? 3 : ruleErrors > 0 ? 1 : 0;
+  return { gate: input.gate, allowed: exitCode === 0, errors, warnings, findings, waived, unavailable, exitCode };
+}
+
+function findWaiver(input: GateInput, finding: Finding): CompiledWaiver['config'] | null {
+  for (const waiver of input.waivers) {
+    const { config } = waiver;
+    if (config.rule !== finding.rule || isExpired(config.expires, input.today)) continue;
+    let matches = false;
+    try {
+      matches = waiver.when.run({ ...input.facts, finding: { ...finding } }) === true;
+    } catch {
+      // A waiver that cannot be evaluated (a fact it reads was not collected) waives nothing.
+      matches = false;
+    }
+    if (matches) return config;
+  }
+  return null;
+}
+
+function waiverFindings(input: GateInput, evaluated: Set<string>, used: Set<number>): Finding[] {
+  const out: Finding[] = [];
+  for (const { config } of input.waivers) {
+    if (!evaluated.has(config.rule)) continue;
+    const subject = { kind: 'waiver', name: `waivers[${config.index}] (${config.rule})` };
+    const where = `${config.location.file}:${config.location.line}:${config.location.col}`;
+    if (isExpired(config.expires, input.today)) {
+      out.push({
+        rule: WAIVER_EXPIRED,
+        severity: 'error',
+        message: `waiver for ${config.rule} owned by ${config.owner} expired on ${config.expires} (${where}); it no longer waives anything`,
+        subject,
+        spec: 'Waivers are accountable: an expired waiver is an error of its own, never silently inert.',
+        fix: 'Fix what the waiver covered and delete the waiver, or extend `expires` with a reason the owner agrees to.',
+      });
+      continue;
+    }
+    if (!used.has(config.index)) {
+      out.push({
+        rule: WAIVER_UNUSED,
+        severity: 'warn',
+        message: `waiver for ${config.rule} (${where}) matched no finding`,
+        subject,
+        spec: 'Waivers that no longer match anything hide nothing and should go.',
+        fix: 'Delete the waiver, or correct its `when` expression.',
+      });
+    }
+  }
+  return out;
+}

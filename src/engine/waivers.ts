@@ -1,0 +1,52 @@
+import type { Diagnostic, WaiverConfig } from '../policy/model.js';
+import type { CelRoot } from './cel-env.js';
+import { compileExpression, type CompiledExpression } from './compile.js';
+
+export interface CompiledWaiver {
+  config: WaiverConfig;
+  when: CompiledExpression;
+}
+
+/** Compiles each waiver's `when` against every fact plus the `finding` it would waive. */
+export function compileWaivers(
+  root: CelRoot,
+  waivers: WaiverConfig[],
+): { waivers: CompiledWaiver[]; diagnostics: Diagnostic[] } {
+  const env = root.env.clone();
+  for (const [fact, type] of Object.entries(root.factTypes)) env.registerVariable(fact, type);
+  env.registerVariable('finding', root.findingType);
+  const compiled: CompiledWaiver[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const waiver of waivers) {
+    const result = compileExpression(
+      env,
+      { text: waiver.when, at: waiver.whenLocation, block: false },
+      `waivers[${waiver.index}].when`,
+      'bool',
+    );
+    if (result.diagnostic) {
+      diagnostics.push({
+        ...result.diagnostic,
+        hint: 'A waiver `when` is CEL over the facts and `finding` (rule, severity, message, subject.kind, subject.name).',
+      });
+    }
+    if (result.compiled) compiled.push({ config: waiver, when: result.compiled });
+  }
+  return { waivers: compiled, diagnostics };
+}
+
+/** Facts a waiver may read: the fact names its `when` mentions. */
+export function factsNamedBy(waivers: WaiverConfig[], factNames: readonly string[]): string[] {
+  const named = new Set<string>();
+  for (const waiver of waivers) {
+    for (const fact of factNames) {
+      if (new RegExp(`\\b${fact}\\b`).test(waiver.when)) named.add(fact);
+    }
+  }
+  return [...named];
+}
+
+/** A waiver holds through the end of its `expires` day, UTC (inclusive, as documented). */
+export function isExpired(expires: string, today: string): boolean {
+  return expires < today;
+}

@@ -1,0 +1,85 @@
+// The fact model rules see; schema/facts.schema.json is its published form and the
+// source of the CEL types. Facts never hold null: a missing string is "", a missing list [].
+
+export interface Remote {
+  name: string;
+  url: string;
+}
+
+export interface RepoFact {
+  root: string;
+  branch: string;
+  head: string;
+  defaultBranch: string;
+  shallow: boolean;
+  dirty: string[];
+  remotes: Remote[];
+}
+
+export interface ReleaseNotesFact {
+  path: string;
+  present: boolean;
+  title: string;
+  headings: string[];
+}
+
+export interface PackageFact {
+  name: string;
+  ecosystem: 'cargo' | 'npm';
+  manifest: string;
+  manifestError: string;
+  version: string;
+  versionHead: string;
+  versionStaged: string;
+  publish: boolean;
+  registry: string;
+  tagTemplate: string;
+  expectedTag: string;
+  releaseNotes: ReleaseNotesFact;
+}
+
+export interface TagFact {
+  name: string;
+  commit: string;
+  annotated: boolean;
+  package: string;
+  version: string;
+  manifestVersion: string;
+  manifestError: string;
+}
+
+export interface VersionChange {
+  package: string;
+  from: string;
+  to: string;
+  commit: string;
+  subject: string;
+}
+
+export interface HistoryFact {
+  branch: string;
+  changes: VersionChange[];
+}
+
+export interface GateFact {
+  name: string;
+  arg: string;
+}
+
+export interface Facts {
+  repo: RepoFact;
+  packages: PackageFact[];
+  tags: TagFact[];
+  history: HistoryFact;
+  gate: GateFact;
+}
+
+export type FactName = keyof Facts;
+
+export const FACT_NAMES: readonly FactName[] = ['repo', 'packages', 'tags', 'history', 'gate'];
+
+/** What collectors return: the facts they could read, and a reason for each they could not. */
+export interface CollectedFacts {
+  facts: Partial<Facts>;
+  unavailable: Partial<Record<FactName, string>>;
+}

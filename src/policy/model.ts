@@ -1,0 +1,70 @@
+// The normalized policy: code after readPolicy never sees raw YAML.
+
+export type Severity = 'off' | 'warn' | 'error';
+
+export interface SourceLocation {
+  file: string;
+  line: number;
+  col: number;
+}
+
+export interface PackageConfig {
+  name: string;
+  ecosystem: 'cargo' | 'npm';
+  /** Manifest path relative to the repository root. */
+  manifest: string;
+  registry: string;
+  /** Tag template, `{version}` is replaced, e.g. `v{version}` or `sdks/go/v{version}`. */
+  tag: string;
+  /** Release-notes path template relative to the repository root, e.g. `RELEASE_v{version}.md`. */
+  releaseNotes: string;
+}
+
+export interface RuleSetting {
+  severity: Severity;
+  /** Options as written in the policy; defaults from the rule's schema are applied later. */
+  options: Record<string, unknown>;
+  location: SourceLocation;
+}
+
+export interface WaiverConfig {
+  rule: string;
+  when: string;
+  reason: string;
+  owner: string;
+  /** YYYY-MM-DD; the waiver holds through the end of that day, UTC. */
+  expires: string;
+  index: number;
+  location: SourceLocation;
+  /** Where the `when` expression's text starts, for mapping CEL error offsets to a line and column. */
+  whenLocation: SourceLocation;
+  ruleLocation: SourceLocation;
+}
+
+export interface Policy {
+  /** Absolute path of the policy file, or "" for the built-in default policy. */
+  file: string;
+  version: 1;
+  extends: string[];
+  packages: PackageConfig[];
+  issues: { branch: string };
+  /** Overrides the detected default branch when set. */
+  defaultBranch: string;
+  /** Extra rule folders, absolute paths. */
+  rulesDirs: string[];
+  rules: Record<string, RuleSetting>;
+  waivers: WaiverConfig[];
+  /** What a gate does when a fact a rule needs is unavailable. */
+  onUnavailable: 'error' | 'warn';
+}
+
+/** A problem a user must fix, reported as `file:line:col key: message` with a hint. Exit code 2. */
+export interface Diagnostic {
+  file: string;
+  line: number;
+  col: number;
+  /** The key path or identifier the problem is about, e.g. `rules.tag-matchs-manifest`. */
+  key: string;
+  message: string;
+  hint: string;
+}

@@ -1,0 +1,248 @@
+// Reads release-policy.yml: parse, validate, then normalize, so that code after this
+// boundary never sees raw YAML (STYLE.md habit 5). Errors are returned as data.
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { RuleDefinition } from '../engine/model.js';
+import { validatePolicy } from '../generated/validators.js';
+import { diagnosticsFromAjv, formatKeyPath } from './diagnostics.js';
+import { didYouMean } from './did-you-mean.js';
+import type { Diagnostic, PackageConfig, Policy, RuleSetting, Severity, SourceLocation, WaiverConfig } from './model.js';
+import { resolveOptions } from './rule-options.js';
+import { parseYamlSource } from './yaml-source.js';
+import type { YamlSource } from './yaml-source.js';
+
+export const POLICY_FILE_NAMES = ['release-policy.yml', 'release-policy.yaml'] as const;
+
+const SEVERITIES: readonly Severity[] = ['off', 'warn', 'error'];
+const RULE_SETS = ['recommended', 'strict'] as const;
+const DEFAULT_BRANCH_PATTERN = '*issue-{issue}-*';
+
+/**
+ * The source each policy was read from, so that resolveRuleSettings can point option
+ * errors at the option itself; a WeakMap keeps the Policy type free of YAML.
+ */
+const policySources = new WeakMap<Policy, YamlSource>();
+
+/**
+ * `release-policy.yml` (or `.yaml`) in `cwd` or a parent, up to the repository root (the
+ * first folder holding `.git`) and not beyond. Outside a repository only `cwd` is searched,
+ * so a stray file in a home folder never applies.
+ */
+export function findPolicyFile(cwd: string): string | null {
+  const start = resolve(cwd);
+  const folders = [start];
+  for (let dir = start; !existsSync(join(dir, '.git')); ) {
+    const parent = dirname(dir);
+    if (parent === dir) {
+      folders.length = 1;
+      break;
+    }
+    folders.push(parent);
+    dir = parent;
+  }
+  for (const folder of folders) {
+    for (const name of POLICY_FILE_NAMES) {
+      const file = join(folder, name);
+      if (existsSync(file) && statSync(file).isFile()) return file;
+    }
+  }
+  return null;
+}
+
+/** The policy used when a repository has none: the recommended rules, no packages. */
+export function createDefaultPolicy(): Policy {
+  return {
+    file: '',
+    version: 1,
+    extends: ['recommended'],
+    packages: [],
+    issues: { branch: DEFAULT_BRANCH_PATTERN },
+    defaultBranch: '',
+    rulesDirs: [],
+    rules: {},
+    waivers: [],
+    onUnavailable: 'error',
+  };
+}
+
+/**
+ * Parses, validates and normalizes a policy file; pure (the caller reads the file).
+ * Reports every problem at once. `policy` is null only when the text is not YAML or not a
+ * mapping; otherwise it is the best normalization of what was written, so the caller can
+ * also run resolveRuleSettings and report its problems in the same run. Any diagnostic
+ * means the policy is invalid (exit 2).
+ */
+export function readPolicy(file: string, text: string): { policy: Policy | null; diagnostics: Diagnostic[] } {
+  const source = parseYamlSource(file, text);
+  if (source.errors.length > 0) return { policy: null, diagnostics: source.errors };
+  const raw = source.value;
+  if (!isRecord(raw)) {
+    const empty = raw === null || raw === undefined;
+    const message = empty ? 'the policy file is empty' : 'the policy file must be a mapping (key: value)';
+    return { policy: null, diagnostics: [{ file, line: 1, col: 1, key: '', message, hint: 'start the file with `version: 1`' }] };
+  }
+  const diagnostics = validatePolicy(raw) ? [] : diagnosticsFromAjv(validatePolicy.errors, source, file);
+  diagnostics.push(...checkPolicyMeaning(raw, source));
+  const policy = normalizePolicy(raw, source);
+  policySources.set(policy, source);
+  return { policy, diagnostics: diagnostics.sort((a, b) => a.line - b.line || a.col - b.col) };
+}
+
+/** What JSON Schema cannot say: real calendar dates, packages listed once, one branch pattern. */
+function checkPolicyMeaning(raw: Record<string, unknown>, source: YamlSource): Diagnostic[] {
+  const found: Diagnostic[] = [];
+  const report = (path: (string | number)[], message: string, hint: string): void => {
+    const { line, col } = source.locate(path);
+    found.push({ file: source.file, line, col, key: formatKeyPath(path), message, hint });
+  };
+  listOf(raw.waivers).forEach((waiver, index) => {
+    const expires = isRecord(waiver) ? waiver.expires : undefined;
+    if (typeof expires === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(expires) && !isCalendarDate(expires)) {
+      report(['waivers', index, 'expires'], `"${expires}" is not a calendar date`, 'write an existing day as YYYY-MM-DD, e.g. 2027-06-30');
+    }
+  });
+  const names = new Set<string>();
+  listOf(raw.packages).forEach((pkg, index) => {
+    const name = isRecord(pkg) ? pkg.name : undefined;
+    if (typeof name !== 'string') return;
+    if (names.has(name)) report(['packages', index, 'name'], `package "${name}" is listed twice`, 'keep one entry per package');
+    names.add(name);
+  });
+  const branch = isRecord(raw.issues) ? raw.issues.branch : undefined;
+  if (Array.isArray(branch) && branch.length > 1) {
+    // Policy.issues.branch holds one pattern; refusing beats silently ignoring the others.
+    report(['issues', 'branch', 1], 'only one branch pattern is supported so far', 'keep the one pattern your branches use');
+  }
+  return found;
+}
+
+function isCalendarDate(text: string): boolean {
+  const date = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(text);
+}
+
+function normalizePolicy(raw: Record<string, unknown>, source: YamlSource): Policy {
+  const file = source.file ? resolve(source.file) : '';
+  const defaults = createDefaultPolicy();
+  const issues = isRecord(raw.issues) ? raw.issues : {};
+  const branch = [issues.branch].flat().find((p): p is string => typeof p === 'string');
+  const rulesDirs = [raw.rulesDir].flat().filter((d): d is string => typeof d === 'string' && d !== '');
+  return {
+    file,
+    version: 1,
+    extends: Array.isArray(raw.extends)
+      ? raw.extends.filter((s): s is string => (RULE_SETS as readonly unknown[]).includes(s))
+      : defaults.extends,
+    packages: listOf(raw.packages).filter(isRecord).map(normalizePackage),
+    issues: { branch: branch ?? DEFAULT_BRANCH_PATTERN },
+    defaultBranch: textOr(raw.defaultBranch, ''),
+    rulesDirs: rulesDirs.map((dir) => resolve(file ? dirname(file) : '.', dir)),
+    rules: normalizeRules(raw.rules, source),
+    waivers: listOf(raw.waivers).flatMap((waiver, index) =>
+      isRecord(waiver) ? [normalizeWaiver(waiver, index, source)] : [],
+    ),
+    onUnavailable: raw.onUnavailable === 'warn' ? 'warn' : 'error',
+  };
+}
+
+function normalizePackage(raw: Record<string, unknown>): PackageConfig {
+  const npm = raw.ecosystem === 'npm';
+  return {
+    name: textOr(raw.name, ''),
+    ecosystem: npm ? 'npm' : 'cargo',
+    manifest: textOr(raw.manifest, npm ? 'package.json' : 'Cargo.toml'),
+    registry: textOr(raw.registry, npm ? 'npmjs' : 'crates-io'),
+    tag: textOr(raw.tag, 'v{version}'),
+    releaseNotes: textOr(raw.releaseNotes, 'RELEASE_v{version}.md'),
+  };
+}
+
+/** Severity shortcuts (`warn`, `[warn]`, `[warn, {...}]`) become one shape; invalid entries were reported. */
+function normalizeRules(raw: unknown, source: YamlSource): Record<string, RuleSetting> {
+  const rules: Record<string, RuleSetting> = {};
+  if (!isRecord(raw)) return rules;
+  for (const [id, value] of Object.entries(raw)) {
+    const [severity, options] = Array.isArray(value) ? value : [value, {}];
+    if (!SEVERITIES.includes(severity as Severity)) continue;
+    rules[id] = {
+      severity: severity as Severity,
+      options: isRecord(options) ? options : {},
+      location: source.locateKey(['rules', id]),
+    };
+  }
+  return rules;
+}
+
+function normalizeWaiver(raw: Record<string, unknown>, index: number, source: YamlSource): WaiverConfig {
+  const path = ['waivers', index];
+  return {
+    rule: textOr(raw.rule, ''),
+    when: textOr(raw.when, ''),
+    reason: textOr(raw.reason, ''),
+    owner: textOr(raw.owner, ''),
+    expires: textOr(raw.expires, ''),
+    index,
+    location: source.locate(path),
+    whenLocation: source.textAt([...path, 'when'])?.at ?? source.locate([...path, 'when']),
+    ruleLocation: source.locate([...path, 'rule']),
+  };
+}
+
+export interface RuleSettingsResult {
+  /** Every catalogue rule by id, `off` included, with options after defaults. */
+  settings: Map<string, { severity: Severity; options: Record<string, unknown> }>;
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Effective severity and options of every rule: `extends` left to right (`recommended`:
+ * built-in rules at their own severity; `strict`: at error), then `rules:`; rules from
+ * rulesDir are on at their own severity unless set. Unknown ids in `rules:` and waivers
+ * are diagnostics. Written options are validated against the rule's schema (ajv is loaded
+ * only then); schema defaults fill absent options.
+ */
+export function resolveRuleSettings(policy: Policy, catalogue: readonly RuleDefinition[]): RuleSettingsResult {
+  const byId = new Map(catalogue.map((rule) => [rule.id, rule]));
+  const ids = [...byId.keys()];
+  const severities = new Map<string, Severity>(catalogue.map((rule) => [rule.id, rule.builtIn ? 'off' : rule.severity]));
+  for (const set of policy.extends) {
+    for (const rule of catalogue) {
+      if (rule.builtIn) severities.set(rule.id, set === 'strict' ? 'error' : rule.severity);
+    }
+  }
+  const diagnostics: Diagnostic[] = [];
+  const unknownRule = (id: string, key: string, at: SourceLocation): Diagnostic => {
+    const suggestion = didYouMean(id, ids);
+    const hint = suggestion ? `did you mean "${suggestion}"?` : 'run `policy rules` to list the rule ids';
+    return { file: at.file, line: at.line, col: at.col, key, message: `unknown rule "${id}"`, hint };
+  };
+  for (const [id, setting] of Object.entries(policy.rules)) {
+    if (byId.has(id)) severities.set(id, setting.severity);
+    else diagnostics.push(unknownRule(id, formatKeyPath(['rules', id]), setting.location));
+  }
+  for (const waiver of policy.waivers) {
+    if (waiver.rule && !byId.has(waiver.rule)) {
+      diagnostics.push(unknownRule(waiver.rule, formatKeyPath(['waivers', waiver.index, 'rule']), waiver.ruleLocation));
+    }
+  }
+  const settings: RuleSettingsResult['settings'] = new Map();
+  for (const rule of catalogue) {
+    const written = policy.rules[rule.id];
+    const resolved = resolveOptions({ rule, written, source: policySources.get(policy) });
+    diagnostics.push(...resolved.diagnostics);
+    settings.set(rule.id, { severity: severities.get(rule.id) ?? 'off', options: resolved.options });
+  }
+  return { settings, diagnostics: diagnostics.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col) };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function listOf(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function textOr(value: unknown, fallback: string): string {
+  return typeof value === 'string' && value !== '' ? value : fallback;
+}

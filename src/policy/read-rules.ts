@@ -1,0 +1,167 @@
+// Reads rule files (`<id>.yml`): validate against schema/rule.schema.json, then keep every
+// CEL-bearing field as SourceText so that compile and type errors point into the YAML.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { GateName, RuleCheck, RuleDefinition, RuleVariable, SourceText } from '../engine/model.js';
+import type { FactName } from '../facts/model.js';
+import { validateRule } from '../generated/validators.js';
+import { diagnosticsFromAjv, formatKeyPath } from './diagnostics.js';
+import type { Diagnostic, SourceLocation } from './model.js';
+import { parseYamlSource } from './yaml-source.js';
+import type { YamlPath, YamlSource } from './yaml-source.js';
+
+interface ParsedRule {
+  rule: RuleDefinition | null;
+  diagnostics: Diagnostic[];
+  /** Where `id:` is written, for duplicate-id reports. */
+  idLocation: SourceLocation;
+}
+
+/** Validates one rule file; pure (the caller reads the file). `rule` is null when anything is wrong. */
+export function readRuleFile(file: string, text: string, builtIn: boolean): { rule: RuleDefinition | null; diagnostics: Diagnostic[] } {
+  const { rule, diagnostics } = parseRuleFile(file, text, builtIn);
+  return { rule, diagnostics };
+}
+
+function parseRuleFile(file: string, text: string, builtIn: boolean): ParsedRule {
+  const source = parseYamlSource(file, text);
+  const idLocation = source.locate(['id']);
+  if (source.errors.length > 0) return { rule: null, diagnostics: source.errors, idLocation };
+  const raw = source.value;
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    const message = raw == null ? 'the rule file is empty' : 'a rule file must be a mapping (key: value)';
+    return { rule: null, diagnostics: [{ file, line: 1, col: 1, key: '', message, hint: 'start with `id:`, `title:`, `spec:`' }], idLocation };
+  }
+  const data = raw as Record<string, unknown>;
+  const diagnostics = validateRule(data) ? [] : diagnosticsFromAjv(validateRule.errors, source, file);
+  const report = (path: YamlPath, message: string, hint: string): void => {
+    const { line, col } = source.locate(path);
+    diagnostics.push({ file, line, col, key: formatKeyPath(path), message, hint });
+  };
+  const expectedId = basename(file).replace(/\.ya?ml$/, '');
+  if (typeof data.id === 'string' && data.id !== expectedId) {
+    report(['id'], `id "${data.id}" does not match the file name ${basename(file)}`, `rename the file to ${data.id}.yml, or write id: ${expectedId}`);
+  }
+  const seen = new Set<string>();
+  (Array.isArray(data.variables) ? data.variables : []).forEach((variable: unknown, index) => {
+    const name = (variable as { name?: unknown } | null)?.name;
+    if (typeof name !== 'string') return;
+    if (seen.has(name)) report(['variables', index, 'name'], `variable "${name}" is defined twice`, 'give each variable its own name');
+    seen.add(name);
+  });
+  if (diagnostics.length > 0) return { rule: null, diagnostics: sortByPosition(diagnostics), idLocation };
+  return { rule: buildRule(data, source, builtIn), diagnostics: [], idLocation };
+}
+
+/** Builds the definition from validated data: every field below has the type the schema demands. */
+function buildRule(data: Record<string, unknown>, source: YamlSource, builtIn: boolean): RuleDefinition {
+  const text = (path: YamlPath): SourceText =>
+    source.textAt(path) ?? { text: '', at: source.locate(path), block: false };
+  const variables = (data.variables ?? []) as unknown[];
+  const checks = data.checks as Record<string, unknown>[];
+  const docs = data.docs as { why: string; fix: string };
+  return {
+    id: data.id as string,
+    title: data.title as string,
+    spec: data.spec as string,
+    severity: data.severity as 'warn' | 'error',
+    gates: data.gates as GateName[],
+    facts: data.facts as FactName[],
+    options: (data.options ?? {}) as Record<string, unknown>,
+    when: data.when === undefined ? null : text(['when']),
+    variables: variables.map(
+      (variable, index): RuleVariable => ({
+        name: (variable as { name: string }).name,
+        expression: text(['variables', index, 'expression']),
+      }),
+    ),
+    checks: checks.map(
+      (check, index): RuleCheck => ({
+        for: check.for === undefined ? null : text(['checks', index, 'for']),
+        expression: text(['checks', index, 'expression']),
+        message: text(['checks', index, 'message']),
+        subject: {
+          kind: (check.subject as { kind: string }).kind,
+          name: text(['checks', index, 'subject', 'name']),
+        },
+      }),
+    ),
+    docs: { why: docs.why, fix: docs.fix },
+    file: resolve(source.file),
+    builtIn,
+  };
+}
+
+/**
+ * Every rule of the built-in folder and the policy's rule folders, sorted by id. Reads
+ * `*.yml` files except `*.test.yml` (the test tables beside them). An id defined twice,
+ * including a rulesDir rule reusing a built-in id, is a diagnostic: a rule is found by
+ * its name, and a silent override would hide which one runs.
+ */
+export function loadRuleDirs(dirs: readonly string[], builtInDir: string): { rules: RuleDefinition[]; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const rules = new Map<string, RuleDefinition>();
+  const folders = [{ dir: resolve(builtInDir), builtIn: true }];
+  for (const dir of dirs.map((d) => resolve(d))) {
+    if (!folders.some((folder) => folder.dir === dir)) folders.push({ dir, builtIn: false });
+  }
+  for (const { dir, builtIn } of folders) {
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+      const message = builtIn ? 'the built-in rules folder is missing' : 'rules folder not found';
+      const hint = builtIn ? 'reinstall release-policy' : 'fix `rulesDir` in release-policy.yml; it is relative to the policy file';
+      diagnostics.push({ file: dir, line: 1, col: 1, key: 'rulesDir', message, hint });
+      continue;
+    }
+    for (const name of readdirSync(dir).sort()) {
+      const file = join(dir, name);
+      if (name.endsWith('.yaml') && !name.endsWith('.test.yaml')) {
+        diagnostics.push({ file, line: 1, col: 1, key: '', message: 'rule files end in .yml; this file is not read', hint: `rename it to ${name.replace(/\.yaml$/, '.yml')}` });
+      }
+      if (!name.endsWith('.yml') || name.endsWith('.test.yml')) continue;
+      const parsed = parseRuleFile(file, readFileSync(file, 'utf8'), builtIn);
+      diagnostics.push(...parsed.diagnostics);
+      if (!parsed.rule) continue;
+      const first = rules.get(parsed.rule.id);
+      if (first) {
+        const { line, col } = parsed.idLocation;
+        diagnostics.push({ file, line, col, key: 'id', message: `rule id "${parsed.rule.id}" is already defined in ${first.file}`, hint: 'give this rule another id (and file name), or remove one of the two' });
+        continue;
+      }
+      rules.set(parsed.rule.id, parsed.rule);
+    }
+  }
+  return { rules: [...rules.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)), diagnostics };
+}
+
+let cachedRulesDir: string | null = null;
+
+/**
+ * `<package root>/rules`. The package root is the first folder up from this module with a
+ * package.json named release-policy, which holds from `src/policy/*.ts` (tests) and from
+ * the single bundle `dist/cli.js` alike.
+ */
+export function builtInRulesDir(): string {
+  if (cachedRulesDir) return cachedRulesDir;
+  const start = dirname(fileURLToPath(import.meta.url));
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (isPackageRoot(dir)) return (cachedRulesDir = join(dir, 'rules'));
+    if (dirname(dir) === dir) break;
+  }
+  // Not found (an unusual install): loadRuleDirs reports this path as missing.
+  return (cachedRulesDir = join(start, 'rules'));
+}
+
+function isPackageRoot(dir: string): boolean {
+  const file = join(dir, 'package.json');
+  if (!existsSync(file)) return false;
+  try {
+    return (JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown }).name === 'release-policy';
+  } catch {
+    return false;
+  }
+}
+
+function sortByPosition(diagnostics: Diagnostic[]): Diagnostic[] {
+  return diagnostics.sort((a, b) => a.line - b.line || a.col - b.col);
+}

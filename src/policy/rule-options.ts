@@ -1,0 +1,103 @@
+// A rule's options: the policy's `[severity, { options }]` checked against the rule's own
+// JSON Schema, with the schema's defaults filled in. Invalid options are an error rather
+// than silently ignored (eslint#13793, #16879).
+import { createRequire } from 'node:module';
+import type { ValidateFunction } from 'ajv';
+import type { RuleDefinition } from '../engine/model.js';
+import { diagnosticsFromAjv } from './diagnostics.js';
+import type { Diagnostic, RuleSetting } from './model.js';
+import type { YamlSource } from './yaml-source.js';
+
+type Options = Record<string, unknown>;
+
+/** Compiled option validators by rule, so each schema compiles once per process. */
+const compiled = new WeakMap<RuleDefinition, ValidateFunction>();
+let ajvInstance: { compile(schema: object): ValidateFunction } | null = null;
+
+export interface ResolveOptionsInput {
+  rule: RuleDefinition;
+  /** The policy's setting for this rule, if it has one. */
+  written: RuleSetting | undefined;
+  /** The policy's YAML, to point at the offending option; without it, at the rule's entry. */
+  source: YamlSource | undefined;
+}
+
+export function resolveOptions(input: ResolveOptionsInput): { options: Options; diagnostics: Diagnostic[] } {
+  const { rule, written } = input;
+  if (!written || Object.keys(written.options).length === 0) {
+    return { options: applyOptionDefaults(rule.options, {}), diagnostics: [] };
+  }
+  const source = input.source ?? describeWrittenOnly(rule.id, written);
+  const path = ['rules', rule.id, 1];
+  if (!isRecord(rule.options.properties) && Object.keys(rule.options).every((key) => key === 'type')) {
+    const { line, col } = source.locate(path);
+    const diagnostic = {
+      file: source.file, line, col, key: `rules.${rule.id}`,
+      message: `rule "${rule.id}" takes no options`,
+      hint: `write \`${rule.id}: ${written.severity}\``,
+    };
+    return { options: {}, diagnostics: [diagnostic] };
+  }
+  let validate: ValidateFunction;
+  try {
+    validate = compileOptionSchema(rule);
+  } catch (error) {
+    const message = `the options schema of rule "${rule.id}" does not compile: ${error instanceof Error ? error.message : String(error)}`;
+    return { options: {}, diagnostics: [{ file: rule.file, line: 1, col: 1, key: 'options', message, hint: 'fix `options:` in the rule file' }] };
+  }
+  // ajv's useDefaults writes into the data; validate a copy, keep the policy as written.
+  const options = structuredClone(written.options);
+  if (validate(options)) return { options, diagnostics: [] };
+  const prefix = `/rules/${rule.id.replace(/~/g, '~0').replace(/\//g, '~1')}/1`;
+  const errors = (validate.errors ?? []).map((error) => ({ ...error, instancePath: prefix + error.instancePath }));
+  return { options, diagnostics: diagnosticsFromAjv(errors, source, source.file) };
+}
+
+/** Fills `properties.*.default` of an options schema without loading ajv. */
+export function applyOptionDefaults(schema: Options, written: Options): Options {
+  const options: Options = { ...written };
+  const properties = isRecord(schema.properties) ? schema.properties : {};
+  for (const [name, property] of Object.entries(properties)) {
+    if (!(name in options) && isRecord(property) && 'default' in property) {
+      options[name] = structuredClone(property.default);
+    }
+  }
+  return options;
+}
+
+function compileOptionSchema(rule: RuleDefinition): ValidateFunction {
+  const cached = compiled.get(rule);
+  if (cached) return cached;
+  ajvInstance ??= loadAjv();
+  const validate = ajvInstance.compile({ type: 'object', ...rule.options });
+  compiled.set(rule, validate);
+  return validate;
+}
+
+/**
+ * Loaded on first use, synchronously so that option resolution stays a plain function:
+ * ajv costs tens of milliseconds to load and compile, which only policies that write
+ * options should pay. A bundle leaves this require alone, so ajv (a dependency) is read
+ * from node_modules at run time.
+ */
+function loadAjv(): { compile(schema: object): ValidateFunction } {
+  const require = createRequire(import.meta.url);
+  const Ajv2020 = (require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js')).default;
+  return new Ajv2020({ allErrors: true, verbose: true, strict: false, useDefaults: true });
+}
+
+/** A stand-in source when the policy did not come from readPolicy: every error at the rule's entry. */
+function describeWrittenOnly(id: string, written: RuleSetting): YamlSource {
+  return {
+    file: written.location.file,
+    value: { rules: { [id]: [written.severity, written.options] } },
+    errors: [],
+    locate: () => written.location,
+    locateKey: () => written.location,
+    textAt: () => null,
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}

@@ -1,0 +1,110 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildSampleRepo, git } from '../../scripts/sample-repo.mjs';
+import { runPolicy } from '../helpers/cli.js';
+
+interface JsonFinding {
+  rule: string;
+  severity: string;
+  message: string;
+  subject: { kind: string; name: string };
+}
+
+describe('policy audit on the sample history', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = buildSampleRepo();
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reports exactly the tag, lowered, skipped and missing-notes findings', () => {
+    const result = runPolicy(['audit', '--format', 'json'], { cwd: dir });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout) as { gate: string; findings: JsonFinding[]; verdict: { allowed: boolean; errors: number } };
+    expect(report.gate).toBe('audit');
+    expect(report.verdict.allowed).toBe(false);
+    const found = report.findings.map((f) => [f.rule, f.subject.name]).sort();
+    expect(found).toEqual(
+      [
+        ['release-notes-present', 'demo-runtime 0.2.2'],
+        ['tag-matches-manifest', 'v0.1.0'],
+        ['version-not-lowered', 'demo-runtime 0.1.1 -> 0.1.0'],
+        ['version-not-skipped', 'demo-runtime 0.2.0 -> 0.2.2'],
+      ].sort(),
+    );
+    expect(report.findings.every((f) => f.subject.name !== 'v0.2.0')).toBe(true);
+    expect(report.findings.find((f) => f.rule === 'tag-matches-manifest')?.message).toContain('carries 0.1.1');
+  });
+
+  it('prints findings grouped by subject with a fix and a summary line in text', () => {
+    const result = runPolicy(['audit'], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('tag-matches-manifest');
+    expect(result.stdout).toContain('fix:');
+    expect(result.stdout.trimEnd().split('\n').at(-1)).toMatch(/4 errors.*refused/);
+  });
+
+  it('replays saved facts to the same verdict', () => {
+    const facts = runPolicy(['facts'], { cwd: dir });
+    expect(facts.code).toBe(0);
+    const file = join(dir, '..', `facts-${process.pid}.json`);
+    writeFileSync(file, facts.stdout);
+    const replay = runPolicy(['audit', '--format', 'json', '--facts', file], { cwd: dir });
+    rmSync(file);
+    expect(replay.code).toBe(1);
+    expect((JSON.parse(replay.stdout) as { findings: JsonFinding[] }).findings).toHaveLength(4);
+  });
+
+  it('waives a historic tag with an accountable waiver and reports unused and expired ones', () => {
+    const policy = join(dir, 'waived-policy.yml');
+    writeFileSync(
+      policy,
+      `version: 1
+extends: [recommended]
+packages:
+  - name: demo-runtime
+    manifest: crates/demo-runtime/Cargo.toml
+waivers:
+  - rule: tag-matches-manifest
+    when: 'finding.subject.name == "v0.1.0"'
+    reason: historic tag made before this policy
+    owner: "@maintainers"
+    expires: 2999-12-31
+  - rule: version-not-lowered
+    when: 'finding.subject.name.contains("9.9.9")'
+    reason: matches nothing
+    owner: "@maintainers"
+    expires: 2999-12-31
+  - rule: version-not-skipped
+    when: 'true'
+    reason: expired long ago
+    owner: "@release-captains"
+    expires: 2020-01-01
+`,
+    );
+    const result = runPolicy(['audit', '--format', 'json', '--policy', policy], { cwd: dir });
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout) as { findings: JsonFinding[]; waived: (JsonFinding & { waiver: { owner: string } })[] };
+    expect(report.waived.map((f) => [f.rule, f.subject.name, f.waiver.owner])).toEqual([['tag-matches-manifest', 'v0.1.0', '@maintainers']]);
+    const rules = report.findings.map((f) => `${f.rule}:${f.severity}`).sort();
+    expect(rules).toEqual(
+      ['release-notes-present:error', 'version-not-lowered:error', 'version-not-skipped:error', 'waiver-expired:error', 'waiver-unused:warn'].sort(),
+    );
+  });
+
+  it('reports a shallow clone as incomplete history with exit 3, never a pass', () => {
+    const clone = `${dir}-shallow`;
+    git(dir, ['clone', '-q', '--depth', '1', `file://${dir}`, clone]);
+    try {
+      const result = runPolicy(['audit', '--format', 'json'], { cwd: clone });
+      expect(result.code).toBe(3);
+      const report = JSON.parse(result.stdout) as { unavailable: Record<string, string>; findings: JsonFinding[] };
+      expect(report.unavailable.history).toMatch(/shallow/);
+      expect(report.findings.some((f) => f.rule === 'version-not-lowered' && f.message.includes('unavailable'))).toBe(true);
+    } finally {
+      rmSync(clone, { recursive: true, force: true });
+    }
+  });
+});
