@@ -1,22 +1,23 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createCelRoot, type CelRoot } from '../engine/cel-env.js';
+import { createCelRoot } from '../engine/cel-env.js';
 import { compileRule, type CompiledRule } from '../engine/compile.js';
 import type { RuleRun } from '../engine/evaluate.js';
 import type { RuleDefinition } from '../engine/model.js';
 import { compileWaivers, type CompiledWaiver } from '../engine/waivers.js';
-import { formatDiagnostic } from '../policy/diagnostics.js';
 import type { Diagnostic, Policy } from '../policy/model.js';
-import { findPolicyFile, readPolicy, resolveRuleSettings } from '../policy/read-policy.js';
-import { builtInRulesDir, loadRuleDirs } from '../policy/read-rules.js';
+import { builtInRulesDir, findPolicyFile } from '../policy/locate.js';
 import { PolicyError, UsageError, type CliContext } from './context.js';
+import { readLoadCache, writeLoadCache, type Settings } from './load-cache.js';
 
 export interface LoadedPolicy {
   policy: Policy;
   catalogue: RuleDefinition[];
-  settings: Map<string, { severity: 'off' | 'warn' | 'error'; options: Record<string, unknown> }>;
-  root: CelRoot;
-  compiled: Map<string, CompiledRule>;
+  settings: Settings;
+}
+
+export interface PreparedGate {
+  runs: RuleRun[];
   waivers: CompiledWaiver[];
 }
 
@@ -47,44 +48,64 @@ function readText(file: string, what: string): string {
 }
 
 /**
- * Reads the policy and every rule, resolves severities and options, and compiles every
- * enabled rule and waiver. All problems are collected and reported together (exit 2).
+ * Reads the policy and every rule, resolves severities and options, and type-checks every
+ * enabled rule and waiver; all problems are reported together (exit 2). An unchanged
+ * policy comes from the load cache without parsing anything.
  */
-export function loadPolicy(file: string): LoadedPolicy {
+export async function loadPolicy(file: string, toolVersion: string): Promise<LoadedPolicy> {
+  const builtIn = builtInRulesDir();
+  const cached = readLoadCache(file, builtIn, toolVersion);
+  if (cached) return cached;
+  const text = readText(file, 'policy');
+  // The YAML parser and validators load only on a cache miss.
+  const [{ readPolicy, resolveRuleSettings }, { loadRuleDirs }, { formatDiagnostic }] = await Promise.all([
+    import('../policy/read-policy.js'),
+    import('../policy/read-rules.js'),
+    import('../policy/diagnostics.js'),
+  ]);
   const diagnostics: Diagnostic[] = [];
-  const read = readPolicy(file, readText(file, 'policy'));
+  const read = readPolicy(file, text);
   diagnostics.push(...read.diagnostics);
   if (!read.policy) throw new PolicyError(diagnostics.map(formatDiagnostic));
   const policy = read.policy;
-
-  const rules = loadRuleDirs(policy.rulesDirs, builtInRulesDir());
+  const rules = loadRuleDirs(policy.rulesDirs, builtIn);
   diagnostics.push(...rules.diagnostics);
   const resolved = resolveRuleSettings(policy, rules.rules);
   diagnostics.push(...resolved.diagnostics);
+  const loaded: LoadedPolicy = { policy, catalogue: rules.rules, settings: resolved.settings };
+  diagnostics.push(...compileEnabled(loaded, () => true, true).diagnostics);
+  if (diagnostics.length > 0) throw new PolicyError(diagnostics.map(formatDiagnostic));
+  writeLoadCache(file, builtIn, toolVersion, loaded);
+  return loaded;
+}
 
+function compileEnabled(loaded: LoadedPolicy, wanted: (rule: RuleDefinition) => boolean, everyWaiver: boolean) {
   const root = createCelRoot();
+  const diagnostics: Diagnostic[] = [];
   const compiled = new Map<string, CompiledRule>();
-  for (const rule of rules.rules) {
-    if ((resolved.settings.get(rule.id)?.severity ?? 'off') === 'off') continue;
+  for (const rule of loaded.catalogue) {
+    if ((loaded.settings.get(rule.id)?.severity ?? 'off') === 'off' || !wanted(rule)) continue;
     const result = compileRule(root, rule);
     diagnostics.push(...result.diagnostics);
     if (result.value) compiled.set(rule.id, result.value);
   }
-  const waivers = compileWaivers(root, policy.waivers);
+  const waivers = compileWaivers(
+    root,
+    everyWaiver ? loaded.policy.waivers : loaded.policy.waivers.filter((w) => compiled.has(w.rule)),
+  );
   diagnostics.push(...waivers.diagnostics);
-
-  if (diagnostics.length > 0) throw new PolicyError(diagnostics.map(formatDiagnostic));
-  return { policy, catalogue: rules.rules, settings: resolved.settings, root, compiled, waivers: waivers.waivers };
+  return { compiled, waivers: waivers.waivers, diagnostics };
 }
 
-/** The rules a gate evaluates: enabled, and listing the gate. */
-export function planGate(loaded: LoadedPolicy, gate: string): RuleRun[] {
+/** Compiles the rules a gate evaluates (enabled, listing the gate) and their waivers. */
+export function prepareGate(loaded: LoadedPolicy, gate: string): PreparedGate {
+  const { compiled, waivers, diagnostics } = compileEnabled(loaded, (rule) => (rule.gates as string[]).includes(gate), false);
+  // Everything compiled cleanly when the load was checked; a problem now is a bug, not a user error.
+  if (diagnostics.length > 0) throw new Error(`rules failed to compile after loading: ${diagnostics[0]?.message}`);
   const runs: RuleRun[] = [];
-  for (const [id, rule] of loaded.compiled) {
+  for (const [id, rule] of compiled) {
     const setting = loaded.settings.get(id);
-    if (!setting || setting.severity === 'off') continue;
-    if (!(rule.definition.gates as string[]).includes(gate)) continue;
-    runs.push({ rule, severity: setting.severity, options: setting.options });
+    if (setting && setting.severity !== 'off') runs.push({ rule, severity: setting.severity, options: setting.options });
   }
-  return runs;
+  return { runs, waivers };
 }

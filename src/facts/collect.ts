@@ -448,9 +448,25 @@ async function readHistory(
   }));
   const paths = [...new Set(watched.flatMap((entry) => [...entry.paths]))];
   if (paths.length === 0) return [];
-  const format = '--format=%x01%H%x00%s%x00';
-  const args = ['--literal-pathspecs', 'log', '--first-parent', '--diff-merges=first-parent', '--root', '--no-renames'];
-  args.push('--no-color', '--no-show-signature', '--raw', '--no-abbrev', '-z', format, ref, '--', ...paths);
+  const args = [
+    '--literal-pathspecs',
+    'log',
+    '--first-parent',
+    '--diff-merges=first-parent',
+    '--root',
+    '--raw',
+    '--no-abbrev',
+    '-z',
+    '--format=%x01%H%x00%s%x00',
+    // Config such as log.follow (one path), diff.renames or log.showSignature would change the output.
+    '--no-renames',
+    '--no-follow',
+    '--no-color',
+    '--no-show-signature',
+    ref,
+    '--',
+    ...paths,
+  ];
   const newestFirst: LogCommit[] = [];
   const blobs = new Map<string, Promise<Blob>>();
   let pending = '';

@@ -11,7 +11,7 @@ import { resolveOptions } from './rule-options.js';
 import { parseYamlSource } from './yaml-source.js';
 import type { YamlSource } from './yaml-source.js';
 
-export const POLICY_FILE_NAMES = ['release-policy.yml', 'release-policy.yaml'] as const;
+export { POLICY_FILE_NAMES, findPolicyFile } from './locate.js';
 
 const SEVERITIES: readonly Severity[] = ['off', 'warn', 'error'];
 const RULE_SETS = ['recommended', 'strict'] as const;
@@ -22,32 +22,6 @@ const DEFAULT_BRANCH_PATTERN = '*issue-{issue}-*';
  * errors at the option itself; a WeakMap keeps the Policy type free of YAML.
  */
 const policySources = new WeakMap<Policy, YamlSource>();
-
-/**
- * `release-policy.yml` (or `.yaml`) in `cwd` or a parent, up to the repository root (the
- * first folder holding `.git`) and not beyond. Outside a repository only `cwd` is searched,
- * so a stray file in a home folder never applies.
- */
-export function findPolicyFile(cwd: string): string | null {
-  const start = resolve(cwd);
-  const folders = [start];
-  for (let dir = start; !existsSync(join(dir, '.git')); ) {
-    const parent = dirname(dir);
-    if (parent === dir) {
-      folders.length = 1;
-      break;
-    }
-    folders.push(parent);
-    dir = parent;
-  }
-  for (const folder of folders) {
-    for (const name of POLICY_FILE_NAMES) {
-      const file = join(folder, name);
-      if (existsSync(file) && statSync(file).isFile()) return file;
-    }
-  }
-  return null;
-}
 
 /** The policy used when a repository has none: the recommended rules, no packages. */
 export function createDefaultPolicy(): Policy {

@@ -9,6 +9,8 @@ import { validateRule } from '../generated/validators.js';
 import { diagnosticsFromAjv, formatKeyPath } from './diagnostics.js';
 import type { Diagnostic, SourceLocation } from './model.js';
 import { parseYamlSource } from './yaml-source.js';
+export { builtInRulesDir } from './locate.js';
+import { builtInRulesDir } from './locate.js';
 import type { YamlPath, YamlSource } from './yaml-source.js';
 
 interface ParsedRule {
@@ -134,33 +136,6 @@ export function loadRuleDirs(dirs: readonly string[], builtInDir: string): { rul
   return { rules: [...rules.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)), diagnostics };
 }
 
-let cachedRulesDir: string | null = null;
-
-/**
- * `<package root>/rules`. The package root is the first folder up from this module with a
- * package.json named release-policy, which holds from `src/policy/*.ts` (tests) and from
- * the single bundle `dist/cli.js` alike.
- */
-export function builtInRulesDir(): string {
-  if (cachedRulesDir) return cachedRulesDir;
-  const start = dirname(fileURLToPath(import.meta.url));
-  for (let dir = start; ; dir = dirname(dir)) {
-    if (isPackageRoot(dir)) return (cachedRulesDir = join(dir, 'rules'));
-    if (dirname(dir) === dir) break;
-  }
-  // Not found (an unusual install): loadRuleDirs reports this path as missing.
-  return (cachedRulesDir = join(start, 'rules'));
-}
-
-function isPackageRoot(dir: string): boolean {
-  const file = join(dir, 'package.json');
-  if (!existsSync(file)) return false;
-  try {
-    return (JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown }).name === 'release-policy';
-  } catch {
-    return false;
-  }
-}
 
 function sortByPosition(diagnostics: Diagnostic[]): Diagnostic[] {
   return diagnostics.sort((a, b) => a.line - b.line || a.col - b.col);

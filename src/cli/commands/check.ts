@@ -10,7 +10,7 @@ import { didYouMean } from '../../policy/did-you-mean.js';
 import { oneOf, parseCommandArgs } from '../args.js';
 import { UsageError, type CliContext } from '../context.js';
 import { gatherFacts } from '../gather-facts.js';
-import { loadPolicy, locatePolicy, planGate, resolveCwd } from '../load.js';
+import { loadPolicy, locatePolicy, prepareGate, resolveCwd } from '../load.js';
 
 export const CHECK_HELP = `Usage: policy check [--gate G] [--format F] [--output FILE] [--offline] [--facts FILE]
 
@@ -55,13 +55,11 @@ export async function runCheck(ctx: CliContext, argv: string[], mode: 'check' | 
   const gate = mode === 'audit' ? 'audit' : parseGate(String(values.gate ?? 'ci'));
   const format = oneOf('format', String(values.format ?? 'text'), FORMATS) as Format;
   const cwd = resolveCwd(ctx, values.cwd);
-  const loaded = loadPolicy(locatePolicy(cwd, values.policy));
-  const runs = planGate(loaded, gate);
+  const loaded = await loadPolicy(locatePolicy(cwd, values.policy), ctx.toolVersion);
+  const { runs, waivers } = prepareGate(loaded, gate);
 
-  const ruleIds = new Set(runs.map((run) => run.rule.definition.id));
   const needs = new Set<FactName>(['gate']);
   for (const run of runs) for (const fact of run.rule.definition.facts) needs.add(fact);
-  const waivers = loaded.waivers.filter((w) => ruleIds.has(w.config.rule));
   for (const fact of factsNamedBy(waivers.map((w) => w.config), FACT_NAMES)) needs.add(fact as FactName);
 
   const collected = await gatherFacts(ctx, {

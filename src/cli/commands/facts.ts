@@ -2,7 +2,7 @@ import { FACT_NAMES, type FactName } from '../../facts/model.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliContext } from '../context.js';
 import { gatherFacts } from '../gather-facts.js';
-import { loadPolicy, locatePolicy, planGate, resolveCwd } from '../load.js';
+import { loadPolicy, locatePolicy, prepareGate, resolveCwd } from '../load.js';
 import { parseGate } from './check.js';
 
 export const FACTS_HELP = `Usage: policy facts [--gate G] [--offline]
@@ -19,10 +19,10 @@ export async function runFacts(ctx: CliContext, argv: string[]): Promise<number>
     return 0;
   }
   const cwd = resolveCwd(ctx, values.cwd);
-  const loaded = loadPolicy(locatePolicy(cwd, values.policy));
+  const loaded = await loadPolicy(locatePolicy(cwd, values.policy), ctx.toolVersion);
   const gate = values.gate === undefined ? null : parseGate(String(values.gate));
   const needs = new Set<FactName>(gate ? ['gate'] : FACT_NAMES);
-  if (gate) for (const run of planGate(loaded, gate)) for (const f of run.rule.definition.facts) needs.add(f);
+  if (gate) for (const run of prepareGate(loaded, gate).runs) for (const f of run.rule.definition.facts) needs.add(f);
   const collected = await gatherFacts(ctx, {
     cwd,
     factsFile: null,

@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { RuleDefinition } from '../../engine/model.js';
 import { WAIVER_EXPIRED, WAIVER_UNUSED } from '../../engine/gate.js';
 import { didYouMean } from '../../policy/did-you-mean.js';
-import { findPolicyFile } from '../../policy/read-policy.js';
+import { findPolicyFile } from '../../policy/locate.js';
 import { builtInRulesDir, loadRuleDirs } from '../../policy/read-rules.js';
 import { formatDiagnostic } from '../../policy/diagnostics.js';
 import { oneOf, parseCommandArgs } from '../args.js';
@@ -38,11 +38,11 @@ const ENGINE_FINDINGS: Record<string, { title: string; spec: string; why: string
 };
 
 /** The policy when one is found (for effective severities), else just the rules. */
-function loadCatalogue(ctx: CliContext, values: Record<string, unknown>): { rules: RuleDefinition[]; loaded: LoadedPolicy | null } {
+async function loadCatalogue(ctx: CliContext, values: Record<string, unknown>): Promise<{ rules: RuleDefinition[]; loaded: LoadedPolicy | null }> {
   const cwd = resolveCwd(ctx, values.cwd);
-  const file = typeof values.policy === 'string' ? values.policy : findPolicyFile(cwd);
+  const file = typeof values.policy === 'string' ? resolve(cwd, values.policy) : findPolicyFile(cwd);
   if (file) {
-    const loaded = loadPolicy(existsSync(file) ? file : `${cwd}/${file}`);
+    const loaded = await loadPolicy(file, ctx.toolVersion);
     return { rules: loaded.catalogue, loaded };
   }
   const result = loadRuleDirs([], builtInRulesDir());
@@ -50,14 +50,14 @@ function loadCatalogue(ctx: CliContext, values: Record<string, unknown>): { rule
   return { rules: result.rules, loaded: null };
 }
 
-export function runRules(ctx: CliContext, argv: string[]): number {
+export async function runRules(ctx: CliContext, argv: string[]): Promise<number> {
   const { values } = parseCommandArgs('rules', argv, { format: { type: 'string' } });
   if (values.help) {
     ctx.stdout(RULES_HELP);
     return 0;
   }
   const format = oneOf('format', String(values.format ?? 'text'), ['text', 'json'] as const);
-  const { rules, loaded } = loadCatalogue(ctx, values);
+  const { rules, loaded } = await loadCatalogue(ctx, values);
   const rows = rules.map((rule) => ({
     id: rule.id,
     severity: loaded ? (loaded.settings.get(rule.id)?.severity ?? 'off') : rule.severity,
@@ -77,7 +77,7 @@ export function runRules(ctx: CliContext, argv: string[]): number {
   return 0;
 }
 
-export function runExplain(ctx: CliContext, argv: string[]): number {
+export async function runExplain(ctx: CliContext, argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('explain', argv, {}, 1);
   if (values.help) {
     ctx.stdout(EXPLAIN_HELP);
@@ -90,7 +90,7 @@ export function runExplain(ctx: CliContext, argv: string[]): number {
     ctx.stdout(`${id}: ${engine.title}\n\nspec: ${engine.spec}\n\nwhy: ${engine.why}\n\nfix: ${engine.fix}\n`);
     return 0;
   }
-  const { rules, loaded } = loadCatalogue(ctx, values);
+  const { rules, loaded } = await loadCatalogue(ctx, values);
   const rule = rules.find((r) => r.id === id);
   if (!rule) {
     const suggestion = didYouMean(id, [...rules.map((r) => r.id), ...Object.keys(ENGINE_FINDINGS)]);

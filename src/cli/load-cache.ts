@@ -1,0 +1,99 @@
+// A cache of the loaded policy and rules, so that a hook or gate that runs on every push
+// skips YAML parsing, schema validation and type-checking when nothing changed. It is
+// written only after a load that had no problems, and it is keyed on the size and mtime of
+// the policy, every rule file and the running build, so an edit is never missed.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RuleDefinition } from '../engine/model.js';
+import type { Policy } from '../policy/model.js';
+
+export type Settings = Map<string, { severity: 'off' | 'warn' | 'error'; options: Record<string, unknown> }>;
+
+export interface CachedLoad {
+  policy: Policy;
+  catalogue: RuleDefinition[];
+  settings: Settings;
+}
+
+interface CacheFile {
+  fingerprint: string;
+  policy: Policy;
+  catalogue: RuleDefinition[];
+  settings: [string, { severity: 'off' | 'warn' | 'error'; options: Record<string, unknown> }][];
+}
+
+/** Where the cache of a policy lives: beside the repository's git data, never committed. */
+export function cacheFileFor(policyFile: string): string | null {
+  for (let dir = dirname(resolve(policyFile)); ; dir = dirname(dir)) {
+    const dotGit = join(dir, '.git');
+    if (existsSync(dotGit)) {
+      let gitDir = dotGit;
+      if (statSync(dotGit).isFile()) {
+        // A worktree or submodule: `.git` is a file naming the real git directory.
+        const target = /^gitdir:\s*(.+)$/m.exec(readFileSync(dotGit, 'utf8'))?.[1]?.trim();
+        if (!target) return null;
+        gitDir = isAbsolute(target) ? target : resolve(dir, target);
+      }
+      const name = createHash('sha1').update(resolve(policyFile)).digest('hex').slice(0, 12);
+      return join(gitDir, 'release-policy', `load-${name}.json`);
+    }
+    if (dirname(dir) === dir) return null;
+  }
+}
+
+function fingerprint(policyFile: string, ruleDirs: string[], toolVersion: string): string {
+  const parts = [toolVersion, stamp(fileURLToPath(import.meta.url)), stamp(policyFile)];
+  for (const dir of ruleDirs) {
+    let names: string[] = [];
+    try {
+      names = readdirSync(dir).filter((n) => n.endsWith('.yml') || n.endsWith('.yaml')).sort();
+    } catch {
+      parts.push(`${dir}:missing`);
+    }
+    for (const name of names) parts.push(stamp(join(dir, name)));
+  }
+  return parts.join('\n');
+}
+
+function stamp(file: string): string {
+  try {
+    const s = statSync(file);
+    return `${file}:${s.size}:${s.mtimeMs}`;
+  } catch {
+    return `${file}:missing`;
+  }
+}
+
+export function readLoadCache(policyFile: string, builtInDir: string, toolVersion: string): CachedLoad | null {
+  const file = cacheFileFor(policyFile);
+  if (!file || !existsSync(file)) return null;
+  try {
+    const data = JSON.parse(readFileSync(file, 'utf8')) as CacheFile;
+    const expected = fingerprint(policyFile, [builtInDir, ...data.policy.rulesDirs], toolVersion);
+    if (data.fingerprint !== expected) return null;
+    return { policy: data.policy, catalogue: data.catalogue, settings: new Map(data.settings) };
+  } catch {
+    return null;
+  }
+}
+
+export function writeLoadCache(policyFile: string, builtInDir: string, toolVersion: string, load: CachedLoad): void {
+  const file = cacheFileFor(policyFile);
+  if (!file) return;
+  const data: CacheFile = {
+    fingerprint: fingerprint(policyFile, [builtInDir, ...load.policy.rulesDirs], toolVersion),
+    policy: load.policy,
+    catalogue: load.catalogue,
+    settings: [...load.settings],
+  };
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    const temp = `${file}.${process.pid}.tmp`;
+    writeFileSync(temp, JSON.stringify(data));
+    renameSync(temp, file); // atomic: a concurrent reader sees the old file or the new one
+  } catch {
+    // A read-only git directory only costs speed.
+  }
+}

@@ -1,0 +1,62 @@
+// Finding the policy file and the built-in rules without loading the YAML parser, so a
+// cached load (src/cli/load-cache.ts) never pays for it.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const POLICY_FILE_NAMES = ['release-policy.yml', 'release-policy.yaml'] as const;
+
+let cachedRulesDir: string | null = null;
+
+/**
+ * `release-policy.yml` (or `.yaml`) in `cwd` or a parent, up to the repository root (the
+ * first folder holding `.git`) and not beyond. Outside a repository only `cwd` is searched,
+ * so a stray file in a home folder never applies.
+ */
+export function findPolicyFile(cwd: string): string | null {
+  const start = resolve(cwd);
+  const folders = [start];
+  for (let dir = start; !existsSync(join(dir, '.git')); ) {
+    const parent = dirname(dir);
+    if (parent === dir) {
+      folders.length = 1;
+      break;
+    }
+    folders.push(parent);
+    dir = parent;
+  }
+  for (const folder of folders) {
+    for (const name of POLICY_FILE_NAMES) {
+      const file = join(folder, name);
+      if (existsSync(file) && statSync(file).isFile()) return file;
+    }
+  }
+  return null;
+}
+
+/**
+ * `<package root>/rules`. The package root is the first folder up from this module with a
+ * package.json named release-policy, which holds from `src/policy/*.ts` (tests) and from
+ * the single bundle `dist/cli.js` alike.
+ */
+export function builtInRulesDir(): string {
+  if (cachedRulesDir) return cachedRulesDir;
+  const start = dirname(fileURLToPath(import.meta.url));
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (isPackageRoot(dir)) return (cachedRulesDir = join(dir, 'rules'));
+    if (dirname(dir) === dir) break;
+  }
+  // Not found (an unusual install): loadRuleDirs reports this path as missing.
+  return (cachedRulesDir = join(start, 'rules'));
+}
+
+function isPackageRoot(dir: string): boolean {
+  const file = join(dir, 'package.json');
+  if (!existsSync(file)) return false;
+  try {
+    return (JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown }).name === 'release-policy';
+  } catch {
+    return false;
+  }
+}
+
