@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 
 const COMMITS = 20_000;
 const TAGS = COMMITS / 2;
-const DONE = 'release-policy-bench-v1.done';
+const DONE = 'release-policy-bench-v2.done';
 const BUILDING = 'release-policy-bench.building';
 const started = performance.now();
 
@@ -79,7 +79,7 @@ packages:
     releaseNotes: "RELEASE_v{version}.md"
 `;
 
-const notes = `# demo ${latest}\n\n## Changes\n\n- Benchmark release.\n`;
+const notes = `# v${latest} - Benchmark release\n\n## What's in this release\n\n- Benchmark release.\n\n## Validation\n\n- bench\n`;
 const macros = '[package]\nname = "demo-macros"\nversion.workspace = true\nedition.workspace = true\n';
 
 const data = (text) => `data ${Buffer.byteLength(text)}\n${text}\n`;

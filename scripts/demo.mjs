@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSampleRepo, git } from './sample-repo.mjs';
 
-const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli.js');
+const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli.cjs');
 const probe = spawnSync('git', ['--version'], { encoding: 'utf8' });
 if (probe.status !== 0) {
   console.error('The demo needs git on PATH to build its sample repository; git was not found.');

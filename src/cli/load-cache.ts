@@ -2,7 +2,6 @@
 // skips YAML parsing, schema validation and type-checking when nothing changed. It is
 // written only after a load that had no problems, and it is keyed on the size and mtime of
 // the policy, every rule file and the running build, so an edit is never missed.
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,7 +35,7 @@ export function cacheFileFor(policyFile: string): string | null {
         if (!target) return null;
         gitDir = isAbsolute(target) ? target : resolve(dir, target);
       }
-      const name = createHash('sha1').update(resolve(policyFile)).digest('hex').slice(0, 12);
+      const name = hashText(resolve(policyFile));
       return join(gitDir, 'release-policy', `load-${name}.json`);
     }
     if (dirname(dir) === dir) return null;
@@ -96,4 +95,11 @@ export function writeLoadCache(policyFile: string, builtInDir: string, toolVersi
   } catch {
     // A read-only git directory only costs speed.
   }
+}
+
+/** A short stable name for a path; node:crypto would cost the hook a module load for this. */
+function hashText(text: string): string {
+  let hash = 5381;
+  for (let i = 0; i < text.length; i += 1) hash = ((hash * 33) ^ text.charCodeAt(i)) >>> 0;
+  return hash.toString(16).padStart(8, '0');
 }

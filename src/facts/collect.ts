@@ -50,22 +50,25 @@ export async function collectFacts(req: CollectRequest): Promise<CollectedFacts>
   if (needs.has('gate')) out.facts.gate = { name: req.gate.name, arg: req.gate.arg };
   const gitFacts = (['repo', 'packages', 'tags', 'history'] as const).filter((name) => needs.has(name));
   if (gitFacts.length === 0) return out;
+  const batches: CatFileBatch[] = [];
+  // `<rev>:<path>` names paths from the top of the work tree, so cat-file may start in cwd
+  // while rev-parse finds the root: one process start less on the hook's path.
+  const open = (dir = req.cwd): CatFileBatch => {
+    batches.push(new CatFileBatch(dir));
+    return batches[batches.length - 1] as CatFileBatch;
+  };
+  let shared: CatFileBatch | null = needs.has('packages') ? open() : null;
   let probe: Probe;
   try {
     probe = await probeRepo(req.cwd);
   } catch (error) {
+    await Promise.all(batches.map((each) => each.close()));
     for (const name of gitFacts) out.unavailable[name] = `not a git work tree (${req.cwd}): ${message(error)}`;
     return out;
   }
   const parsed: ParseCache = new Map();
   const wantTags = needs.has('tags') && !probe.shallow;
   const wantHistory = needs.has('history') && !probe.shallow;
-  const batches: CatFileBatch[] = [];
-  const open = (): CatFileBatch => {
-    batches.push(new CatFileBatch(probe.root));
-    return batches[batches.length - 1] as CatFileBatch;
-  };
-  let shared: CatFileBatch | null = null;
   const batch = (): CatFileBatch => (shared ??= open());
   const wantBranch = needs.has('repo') || wantHistory;
   // Branches and tags are listed apart, so the history walk need not wait for 10,000 tags.

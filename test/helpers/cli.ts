@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const CLI = join(PROJECT_ROOT, 'dist', 'cli.js');
+export const CLI = join(PROJECT_ROOT, 'dist', 'cli.cjs');
 
 export interface CliResult {
   code: number;

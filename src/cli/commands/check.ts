@@ -10,6 +10,7 @@ import { didYouMean } from '../../policy/did-you-mean.js';
 import { oneOf, parseCommandArgs } from '../args.js';
 import { UsageError, type CliContext } from '../context.js';
 import { gatherFacts } from '../gather-facts.js';
+import { createTiming } from '../timing.js';
 import { loadPolicy, locatePolicy, prepareGate, resolveCwd } from '../load.js';
 
 export const CHECK_HELP = `Usage: policy check [--gate G] [--format F] [--output FILE] [--offline] [--facts FILE]
@@ -54,9 +55,12 @@ export async function runCheck(ctx: CliContext, argv: string[], mode: 'check' | 
   if (mode === 'audit' && values.gate !== undefined) throw new UsageError('policy audit takes no --gate; it is the `audit` gate');
   const gate = mode === 'audit' ? 'audit' : parseGate(String(values.gate ?? 'ci'));
   const format = oneOf('format', String(values.format ?? 'text'), FORMATS) as Format;
+  const timing = createTiming(ctx);
   const cwd = resolveCwd(ctx, values.cwd);
   const loaded = await loadPolicy(locatePolicy(cwd, values.policy), ctx.toolVersion);
+  timing.mark('load policy');
   const { runs, waivers } = prepareGate(loaded, gate);
+  timing.mark(`compile ${runs.length} rules`);
 
   const needs = new Set<FactName>(['gate']);
   for (const run of runs) for (const fact of run.rule.definition.facts) needs.add(fact);
@@ -69,6 +73,7 @@ export async function runCheck(ctx: CliContext, argv: string[], mode: 'check' | 
     needs: [...needs],
     gate: { name: gate, arg: '' },
   });
+  timing.mark(`collect ${[...needs].join(', ')}`);
   const verdict = evaluateGate({
     gate,
     runs,
@@ -78,6 +83,7 @@ export async function runCheck(ctx: CliContext, argv: string[], mode: 'check' | 
     onUnavailable: loaded.policy.onUnavailable,
     today: ctx.today,
   });
+  timing.mark('evaluate');
   const report = renderVerdict(format, verdict, {
     color: ctx.color && typeof values.output !== 'string',
     rules: loaded.catalogue,
@@ -86,6 +92,8 @@ export async function runCheck(ctx: CliContext, argv: string[], mode: 'check' | 
   });
   if (typeof values.output === 'string') writeFileSync(resolve(cwd, values.output), report);
   else ctx.stdout(report);
+  timing.mark('report');
+  timing.print();
   return verdict.exitCode;
 }
 
