@@ -4,7 +4,7 @@ import type { CliContext } from './context.js';
 export function createTiming(ctx: CliContext): { mark(label: string): void; print(): void } {
   const enabled = ctx.env.POLICY_TIMING === '1';
   const marks: [string, number][] = [];
-  let last = performance.now();
+  let last = enabled ? performance.now() : 0;
   return {
     mark(label) {
       if (!enabled) return;

@@ -2,8 +2,9 @@
 // (one rev-parse, then status, config, for-each-ref, log and long-lived cat-file --batch
 // processes, the independent ones in parallel). Every fact it cannot read is `unavailable`
 // with a reason, never an empty value that would let a rule pass.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join, posix } from 'node:path';
+import { dirname, join, posix, resolve, sep } from 'node:path';
 import type { CollectedFacts, FactName, HistoryFact, PackageFact, RepoFact, TagFact, VersionChange } from './model.js';
 import type { PackageConfig } from '../policy/model.js';
 import { CatFileBatch, parseLogRaw, parseStatusPaths, redactUrl, runGit, streamGit } from './git.js';
@@ -60,7 +61,10 @@ export async function collectFacts(req: CollectRequest): Promise<CollectedFacts>
   let shared: CatFileBatch | null = needs.has('packages') ? open() : null;
   let probe: Probe;
   try {
-    probe = await probeRepo(req.cwd);
+    // Packages alone need only the work tree's root: found on disk, it saves the hook a
+    // git process. Everything else needs rev-parse's answers (HEAD, shallowness).
+    const onDisk = gitFacts.every((name) => name === 'packages') ? findWorkTreeOnDisk(req.cwd) : null;
+    probe = onDisk ? { root: onDisk, shallow: false, head: '' } : await probeRepo(req.cwd);
   } catch (error) {
     await Promise.all(batches.map((each) => each.close()));
     for (const name of gitFacts) out.unavailable[name] = `not a git work tree (${req.cwd}): ${message(error)}`;
@@ -107,6 +111,23 @@ export async function collectFacts(req: CollectRequest): Promise<CollectedFacts>
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The work tree's top folder: the nearest folder holding `.git` (a folder, or a file as in
+ * linked worktrees). Null whenever git might answer differently: GIT_DIR or GIT_WORK_TREE
+ * set, or cwd inside a git directory; the caller then asks rev-parse.
+ */
+function findWorkTreeOnDisk(cwd: string): string | null {
+  if (process.env.GIT_DIR || process.env.GIT_WORK_TREE) return null;
+  let dir = resolve(cwd);
+  if (dir.split(sep).includes('.git')) return null;
+  for (;;) {
+    if (existsSync(join(dir, '.git'))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return null;
+    dir = parent;
+  }
 }
 
 /** One rev-parse for root, shallowness and HEAD; `--verify -q HEAD` exits 1, silently, on an unborn branch. */

@@ -1,16 +1,65 @@
-import { SemVer, compare, valid } from 'semver';
+// SemVer 2.0.0 as Cargo and npm accept it: MAJOR.MINOR.PATCH, optional -pre-release and
+// +build, no leading `v` or `=`. Written here rather than taken from the `semver` package:
+// loading that package (it builds ~40 regular expressions at start-up) cost 1.4 ms of the
+// hook's ~25 ms budget, and these three functions need one expression from semver.org.
+// test/version/semver.test.ts checks them against the `semver` package on a corpus.
 
-// Versions follow Cargo and npm: SemVer 2.0.0 without a leading `v` or `=`, so the
-// loose forms `semver` accepts by default (e.g. "v1.2.3", " 1.2.3") are refused.
-export function isValidVersion(text: string): boolean {
-  return text.trim() === text && !/^[v=]/i.test(text) && valid(text) !== null;
+// The regular expression published at https://semver.org/#is-there-a-suggested-regular-expression-regex-to-check-a-semver-string
+const SEMVER =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
+
+interface Version {
+  major: number;
+  minor: number;
+  patch: number;
+  prerelease: string[];
 }
 
-/** -1, 0 or 1; throws on an invalid version so a rule never compares garbage silently. */
+function parseVersion(text: string): Version | null {
+  const match = SEMVER.exec(text);
+  if (!match) return null;
+  const [major, minor, patch] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  // Beyond 2^53 a JS number loses precision; Cargo and npm refuse such versions too.
+  if (![major, minor, patch].every(Number.isSafeInteger)) return null;
+  return { major, minor, patch, prerelease: match[4] ? match[4].split('.') : [] };
+}
+
+function parseOrThrow(text: string): Version {
+  const version = parseVersion(text);
+  if (!version) throw new Error(`not a valid version: "${text}"`);
+  return version;
+}
+
+export function isValidVersion(text: string): boolean {
+  return parseVersion(text) !== null;
+}
+
+/** Precedence per SemVer 2.0.0 section 11 (build metadata ignored): -1, 0 or 1. Throws on an invalid version. */
 export function compareVersions(a: string, b: string): number {
-  if (!isValidVersion(a)) throw new Error(`not a valid version: "${a}"`);
-  if (!isValidVersion(b)) throw new Error(`not a valid version: "${b}"`);
-  return compare(a, b);
+  return compareParsed(parseOrThrow(a), parseOrThrow(b));
+}
+
+function compareParsed(a: Version, b: Version): number {
+  for (const key of ['major', 'minor', 'patch'] as const) {
+    if (a[key] !== b[key]) return a[key] < b[key] ? -1 : 1;
+  }
+  // A version without pre-release ranks above the same version with one.
+  if (a.prerelease.length === 0 || b.prerelease.length === 0) {
+    return a.prerelease.length === b.prerelease.length ? 0 : a.prerelease.length === 0 ? 1 : -1;
+  }
+  for (let i = 0; i < Math.max(a.prerelease.length, b.prerelease.length); i += 1) {
+    const x = a.prerelease[i];
+    const y = b.prerelease[i];
+    if (x === undefined) return -1;
+    if (y === undefined) return 1;
+    if (x === y) continue;
+    const xNumeric = /^\d+$/.test(x);
+    const yNumeric = /^\d+$/.test(y);
+    if (xNumeric && yNumeric) return Number(x) < Number(y) ? -1 : 1;
+    if (xNumeric !== yNumeric) return xNumeric ? -1 : 1; // numeric identifiers rank lower
+    return x < y ? -1 : 1; // ASCII order
+  }
+  return 0;
 }
 
 /**
@@ -20,14 +69,11 @@ export function compareVersions(a: string, b: string): number {
  * a silent re-bump.
  */
 export function isNextVersion(prev: string, next: string): boolean {
-  if (compareVersions(prev, next) >= 0) return false;
-  const p = new SemVer(prev);
-  const n = new SemVer(next);
+  const p = parseOrThrow(prev);
+  const n = parseOrThrow(next);
+  if (compareParsed(p, n) >= 0) return false;
   const core = `${n.major}.${n.minor}.${n.patch}`;
-  if (p.prerelease.length > 0) {
-    // 1.2.0-rc.1 → 1.2.0-rc.2 or 1.2.0: finishing the same version.
-    if (core === `${p.major}.${p.minor}.${p.patch}`) return true;
-  }
-  const steps = [`${p.major}.${p.minor}.${p.patch + 1}`, `${p.major}.${p.minor + 1}.0`, `${p.major + 1}.0.0`];
-  return steps.includes(core);
+  // 1.2.0-rc.1 → 1.2.0-rc.2 or 1.2.0: finishing the same version.
+  if (p.prerelease.length > 0 && core === `${p.major}.${p.minor}.${p.patch}`) return true;
+  return [`${p.major}.${p.minor}.${p.patch + 1}`, `${p.major}.${p.minor + 1}.0`, `${p.major + 1}.0.0`].includes(core);
 }
