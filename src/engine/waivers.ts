@@ -20,7 +20,7 @@ export function compileWaivers(
   for (const waiver of waivers) {
     const result = compileExpression(
       env,
-      { text: waiver.when, at: waiver.whenLocation, block: false },
+      waiver.when,
       `waivers[${waiver.index}].when`,
       'bool',
     );
@@ -40,7 +40,7 @@ export function factsNamedBy(waivers: WaiverConfig[], factNames: readonly string
   const named = new Set<string>();
   for (const waiver of waivers) {
     for (const fact of factNames) {
-      if (new RegExp(`\\b${fact}\\b`).test(waiver.when)) named.add(fact);
+      if (new RegExp(`\\b${fact}\\b`).test(waiver.when.text)) named.add(fact);
     }
   }
   return [...named];

@@ -1,3 +1,5 @@
+import type { SourceText } from '../engine/model.js';
+
 // The normalized policy: code after readPolicy never sees raw YAML.
 
 export type Severity = 'off' | 'warn' | 'error';
@@ -29,15 +31,14 @@ export interface RuleSetting {
 
 export interface WaiverConfig {
   rule: string;
-  when: string;
+  /** CEL over the facts and `finding`, with where its text starts in the policy file. */
+  when: SourceText;
   reason: string;
   owner: string;
   /** YYYY-MM-DD; the waiver holds through the end of that day, UTC. */
   expires: string;
   index: number;
   location: SourceLocation;
-  /** Where the `when` expression's text starts, for mapping CEL error offsets to a line and column. */
-  whenLocation: SourceLocation;
   ruleLocation: SourceLocation;
 }
 
@@ -47,7 +48,8 @@ export interface Policy {
   version: 1;
   extends: string[];
   packages: PackageConfig[];
-  issues: { branch: string };
+  /** Patterns naming a branch's issue: `{issue}` is the number, `*` any text (default `*issue-{issue}-*`). */
+  issues: { branch: string[] };
   /** Overrides the detected default branch when set. */
   defaultBranch: string;
   /** Extra rule folders, absolute paths. */

@@ -30,7 +30,7 @@ export function createDefaultPolicy(): Policy {
     version: 1,
     extends: ['recommended'],
     packages: [],
-    issues: { branch: DEFAULT_BRANCH_PATTERN },
+    issues: { branch: [DEFAULT_BRANCH_PATTERN] },
     defaultBranch: '',
     rulesDirs: [],
     rules: {},
@@ -62,7 +62,7 @@ export function readPolicy(file: string, text: string): { policy: Policy | null;
   return { policy, diagnostics: diagnostics.sort((a, b) => a.line - b.line || a.col - b.col) };
 }
 
-/** What JSON Schema cannot say: real calendar dates, packages listed once, one branch pattern. */
+/** What JSON Schema cannot say: real calendar dates, packages listed once. */
 function checkPolicyMeaning(raw: Record<string, unknown>, source: YamlSource): Diagnostic[] {
   const found: Diagnostic[] = [];
   const report = (path: (string | number)[], message: string, hint: string): void => {
@@ -82,11 +82,6 @@ function checkPolicyMeaning(raw: Record<string, unknown>, source: YamlSource): D
     if (names.has(name)) report(['packages', index, 'name'], `package "${name}" is listed twice`, 'keep one entry per package');
     names.add(name);
   });
-  const branch = isRecord(raw.issues) ? raw.issues.branch : undefined;
-  if (Array.isArray(branch) && branch.length > 1) {
-    // Policy.issues.branch holds one pattern; refusing beats silently ignoring the others.
-    report(['issues', 'branch', 1], 'only one branch pattern is supported so far', 'keep the one pattern your branches use');
-  }
   return found;
 }
 
@@ -99,7 +94,7 @@ function normalizePolicy(raw: Record<string, unknown>, source: YamlSource): Poli
   const file = source.file ? resolve(source.file) : '';
   const defaults = createDefaultPolicy();
   const issues = isRecord(raw.issues) ? raw.issues : {};
-  const branch = [issues.branch].flat().find((p): p is string => typeof p === 'string');
+  const branches = [issues.branch].flat().filter((p): p is string => typeof p === 'string');
   const rulesDirs = [raw.rulesDir].flat().filter((d): d is string => typeof d === 'string' && d !== '');
   return {
     file,
@@ -108,7 +103,7 @@ function normalizePolicy(raw: Record<string, unknown>, source: YamlSource): Poli
       ? raw.extends.filter((s): s is string => (RULE_SETS as readonly unknown[]).includes(s))
       : defaults.extends,
     packages: listOf(raw.packages).filter(isRecord).map(normalizePackage),
-    issues: { branch: branch ?? DEFAULT_BRANCH_PATTERN },
+    issues: { branch: branches.length > 0 ? branches : [DEFAULT_BRANCH_PATTERN] },
     defaultBranch: textOr(raw.defaultBranch, ''),
     rulesDirs: rulesDirs.map((dir) => resolve(file ? dirname(file) : '.', dir)),
     rules: normalizeRules(raw.rules, source),
@@ -151,13 +146,12 @@ function normalizeWaiver(raw: Record<string, unknown>, index: number, source: Ya
   const path = ['waivers', index];
   return {
     rule: textOr(raw.rule, ''),
-    when: textOr(raw.when, ''),
+    when: source.textAt([...path, 'when']) ?? { text: textOr(raw.when, ''), at: source.locate([...path, 'when']), block: false },
     reason: textOr(raw.reason, ''),
     owner: textOr(raw.owner, ''),
     expires: textOr(raw.expires, ''),
     index,
     location: source.locate(path),
-    whenLocation: source.textAt([...path, 'when'])?.at ?? source.locate([...path, 'when']),
     ruleLocation: source.locate([...path, 'rule']),
   };
 }

@@ -63,6 +63,13 @@ describe('a broken policy', () => {
     expect(stderr).toContain('subjct');
   });
 
+  it('with a CEL typo on the second line of a block-scalar waiver names that line', () => {
+    const stderr = check(
+      `${HEAD}waivers:\n  - rule: version-valid\n    when: |\n      finding.rule == "version-valid" &&\n        finding.subjct.name == "x"\n    reason: r\n    owner: o\n    expires: 2999-01-01\n`,
+    );
+    expect(stderr).toMatch(/release-policy\.yml:10:\d+ waivers\[0\]\.when: CEL: No such key: subjct/);
+  });
+
   it('reports every problem at once', () => {
     const stderr = check(`version: 1\npakages: []\nrules:\n  version-valid: fatal\n  tag-matchs-manifest: error\n`);
     expect(stderr).toContain('pakages');

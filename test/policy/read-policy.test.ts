@@ -123,7 +123,7 @@ describe('readPolicy: normalization', () => {
       file: FILE,
       version: 1,
       extends: ['recommended'],
-      issues: { branch: '*issue-{issue}-*' },
+      issues: { branch: ['*issue-{issue}-*'] },
       defaultBranch: '',
       rulesDirs: [],
       rules: {},
@@ -160,7 +160,7 @@ describe('readPolicy: normalization', () => {
     expect(diagnostics).toEqual([]);
     expect(policy?.extends).toEqual([]);
     expect(policy?.rulesDirs).toEqual([resolve('/repo/policy/rules'), resolve('/abs/rules')]);
-    expect(policy?.issues.branch).toBe('codex/issue-{issue}-*');
+    expect(policy?.issues.branch).toEqual(['codex/issue-{issue}-*']);
     expect(policy?.rules).toEqual({
       'a-rule': { severity: 'warn', options: {}, location: { file: FILE, line: 6, col: 3 } },
       'b-rule': { severity: 'error', options: {}, location: { file: FILE, line: 7, col: 3 } },
@@ -169,13 +169,12 @@ describe('readPolicy: normalization', () => {
     expect(policy?.waivers).toEqual([
       {
         rule: 'a-rule',
-        when: 'finding.subject.name == "v0.1.0"\n',
+        when: { text: 'finding.subject.name == "v0.1.0"\n', at: { file: FILE, line: 12, col: 7 }, block: true },
         reason: 'historic tag',
         owner: '@maintainers',
         expires: '2027-06-30',
         index: 0,
         location: { file: FILE, line: 10, col: 5 },
-        whenLocation: { file: FILE, line: 12, col: 7 },
         ruleLocation: { file: FILE, line: 10, col: 11 },
       },
     ]);

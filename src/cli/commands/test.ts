@@ -1,12 +1,12 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { createCelRoot } from '../../engine/cel-env.js';
 import { compileRule, type CompiledRule } from '../../engine/compile.js';
 import type { RuleDefinition } from '../../engine/model.js';
 import { ruleCompleteness, runRuleTestCase, type RuleTestTable } from '../../engine/rule-tests.js';
-import { validateFacts, validateRuleTest } from '../../generated/validators.js';
-import { formatDiagnostic } from '../../policy/diagnostics.js';
+import { validateRuleTest } from '../../generated/validators.js';
+import { parseYamlSource } from '../../policy/yaml-source.js';
+import { diagnosticsFromAjv, formatDiagnostic } from '../../policy/diagnostics.js';
 import type { Diagnostic } from '../../policy/model.js';
 import { findPolicyFile, readPolicy } from '../../policy/read-policy.js';
 import { builtInRulesDir, loadRuleDirs } from '../../policy/read-rules.js';
@@ -46,32 +46,26 @@ export function loadRulesUnderTest(rules: RuleDefinition[]): { rules: RuleUnderT
 }
 
 function readTable(file: string, id: string, diagnostics: Diagnostic[]): RuleTestTable | null {
-  const at = (message: string, key: string, hint = ''): Diagnostic => ({ file, line: 1, col: 1, key, message, hint });
-  let data: unknown;
-  try {
-    data = parseYaml(readFileSync(file, 'utf8'));
-  } catch (error) {
-    diagnostics.push(at((error as Error).message.split('\n')[0] ?? 'invalid YAML', '(yaml)'));
+  const source = parseYamlSource(file, readFileSync(file, 'utf8'));
+  if (source.errors.length > 0) {
+    diagnostics.push(...source.errors);
     return null;
   }
-  if (!validateRuleTest(data)) {
-    for (const error of validateRuleTest.errors ?? []) {
-      diagnostics.push(at(`${error.instancePath || 'table'} ${error.message}`, error.instancePath.replace(/^\//, '').replace(/\//g, '.')));
-    }
+  // The schema checks each case's facts against schema/facts.schema.json: partial facts are
+  // completed with empty values, so a misspelled key would otherwise vanish silently.
+  if (!validateRuleTest(source.value)) {
+    diagnostics.push(...diagnosticsFromAjv(validateRuleTest.errors, source, file));
     return null;
   }
-  const table = data as RuleTestTable;
-  if (table.rule !== id) diagnostics.push(at(`table is for rule "${table.rule}" but sits beside ${id}.yml`, 'rule'));
-  table.cases.forEach((testCase, index) => {
-    // Partial facts are completed with empty values, so a misspelled key would vanish silently.
-    if (!validateFacts(testCase.facts)) {
-      const error = validateFacts.errors?.[0];
-      const extra = error?.params && 'additionalProperty' in error.params ? ` "${String(error.params.additionalProperty)}"` : '';
-      diagnostics.push(
-        at(`facts${error?.instancePath ?? ''} ${error?.message ?? 'invalid'}${extra}`, `cases[${index}].facts`, 'Facts follow schema/facts.schema.json.'),
-      );
-    }
-  });
+  const table = source.value as RuleTestTable;
+  if (table.rule !== id) {
+    diagnostics.push({
+      ...source.locate(['rule']),
+      key: 'rule',
+      message: `table is for rule "${table.rule}" but sits beside ${id}.yml`,
+      hint: `A rule's table is <id>.test.yml beside <id>.yml with \`rule: ${id}\`.`,
+    });
+  }
   return table;
 }
 
