@@ -21,7 +21,12 @@ function cacheFile() {
   const stat = fs.statSync(bundle);
   let hash = 5381;
   for (const ch of `${bundle}:${stat.size}:${stat.mtimeMs}:${process.version}:${process.arch}`) hash = ((hash * 33) ^ ch.charCodeAt(0)) >>> 0;
-  return path.join(base, 'release-policy', `code-${hash.toString(16)}.bin`);
+  // One cache per command and gate: the cache holds the functions its first run compiled,
+  // so a hook's cache must not be the one an audit happened to write first.
+  const args = process.argv.slice(2);
+  const gate = args.includes('--gate') ? args[args.indexOf('--gate') + 1] : '';
+  const kind = `${/^[a-z-]+$/.test(args[0] || '') ? args[0] : 'other'}${/^[a-z-]+$/.test(gate || '') ? `-${gate}` : ''}`;
+  return path.join(base, 'release-policy', `code-${hash.toString(16)}-${kind}.bin`);
 }
 
 const file = cacheFile();
@@ -42,6 +47,12 @@ if (file && (cachedData === undefined || script.cachedDataRejected)) {
       const temp = `${file}.${process.pid}`;
       fs.writeFileSync(temp, script.createCachedData(), { mode: 0o600 });
       fs.renameSync(temp, file);
+      // Caches of earlier builds are never read again; drop those unused for a week.
+      const dir = path.dirname(file);
+      for (const name of fs.readdirSync(dir)) {
+        const other = path.join(dir, name);
+        if (name.startsWith('code-') && Date.now() - fs.statSync(other).atimeMs > 7 * 86400000) fs.rmSync(other, { force: true });
+      }
     } catch {
       // An unwritable cache folder only costs speed.
     }

@@ -1,6 +1,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HAS_GIT } from '../helpers/tools.js';
 import { buildSampleRepo, git } from '../../scripts/sample-repo.mjs';
 import { runPolicy } from '../helpers/cli.js';
 
@@ -11,7 +12,7 @@ interface JsonFinding {
   subject: { kind: string; name: string };
 }
 
-describe('policy audit on the sample history', () => {
+describe.skipIf(!HAS_GIT)('policy audit on the sample history', () => {
   let dir: string;
   beforeAll(() => {
     dir = buildSampleRepo();

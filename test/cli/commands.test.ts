@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HAS_GIT } from '../helpers/tools.js';
 import { git } from '../../scripts/sample-repo.mjs';
 import { PROJECT_ROOT, runPolicy } from '../helpers/cli.js';
 
@@ -12,7 +13,7 @@ packages:
     manifest: Cargo.toml
 `;
 
-describe('the policy command', () => {
+describe.skipIf(!HAS_GIT)('the policy command', () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'release-policy-cli-'));
@@ -126,7 +127,7 @@ describe('the policy command', () => {
   });
 });
 
-describe('policy test and project rules', () => {
+describe.skipIf(!HAS_GIT)('policy test and project rules', () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'release-policy-rules-'));

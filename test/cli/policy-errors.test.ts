@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HAS_GIT } from '../helpers/tools.js';
 import { git } from '../../scripts/sample-repo.mjs';
 import { runPolicy } from '../helpers/cli.js';
 
@@ -12,7 +13,7 @@ packages:
     manifest: Cargo.toml
 `;
 
-describe('a broken policy', () => {
+describe.skipIf(!HAS_GIT)('a broken policy', () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'release-policy-errors-'));

@@ -1,0 +1,174 @@
+// Where manifest text comes from (work tree, HEAD, index, a commit, blob ids), its parse cache, and the packages fact.
+import { readFile } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import type { PackageFact } from './model.js';
+import type { PackageConfig } from '../policy/model.js';
+import type { CatFileBatch, GitObject } from './git.js';
+import {
+  parseReleaseNotes,
+  readCargoManifest,
+  readNpmManifest,
+  resolveCargoPackage,
+  type CargoManifest,
+  type NpmManifest,
+  type ReleaseNotes,
+} from './manifest.js';
+
+export type Blob = { text: string; oid: string } | null;
+
+/** Where manifests are read from; `label` prefixes error locations (`HEAD:`, `:` for the index, `v1.2.0:`). */
+export interface Source {
+  label: string;
+  read(path: string): Promise<Blob>;
+}
+
+/** Parsed manifests by blob id: tags and history see the same blobs again and again. */
+export type ParseCache = Map<string, CargoManifest | NpmManifest>;
+
+export type PackageVersion =
+  | { kind: 'ok'; version: string; publish: boolean }
+  | { kind: 'error'; error: string; missing: boolean };
+
+export const blobOf = (object: GitObject | null): Blob =>
+  object?.type === 'blob' ? { text: object.content.toString('utf8'), oid: object.oid } : null;
+
+function worktreeSource(root: string): Source {
+  return {
+    label: '',
+    read: async (path) => {
+      try {
+        return { text: await readFile(join(root, path), 'utf8'), oid: '' };
+      } catch (error) {
+        if (['ENOENT', 'ENOTDIR', 'EISDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) return null;
+        throw error;
+      }
+    },
+  };
+}
+
+/** `rev:path` through cat-file; rev "" reads the index (`:path`, gitrevisions(7)). */
+export function revSource(batch: CatFileBatch, rev: string, label = `${rev}:`): Source {
+  return { label, read: async (path) => blobOf(await batch.read(`${rev}:${path}`)) };
+}
+
+/** Files known by blob id (from `git log --raw`), each blob fetched once. */
+export function blobMapSource(
+  batch: CatFileBatch,
+  files: Map<string, string>,
+  blobs: Map<string, Promise<Blob>>,
+): Source {
+  return {
+    label: '',
+    read: (path) => {
+      const oid = files.get(path);
+      if (!oid) return Promise.resolve(null);
+      let blob = blobs.get(oid);
+      if (!blob) blobs.set(oid, (blob = batch.read(oid).then(blobOf)));
+      return blob;
+    },
+  };
+}
+
+function parseWithCache<T extends CargoManifest | NpmManifest>(
+  cache: ParseCache,
+  kind: PackageConfig['ecosystem'],
+  blob: { text: string; oid: string },
+  parse: () => T | string,
+): T | string {
+  // Keyed by kind too: the same bytes could in theory be read as Cargo.toml and package.json.
+  const key = blob.oid ? `${kind}:${blob.oid}` : '';
+  const hit = key ? (cache.get(key) as T | undefined) : undefined;
+  if (hit) return hit;
+  const result = parse();
+  if (key && typeof result !== 'string') cache.set(key, result);
+  return result;
+}
+
+/** `Cargo.toml` files in the directories above a manifest, nearest first. */
+export function ancestorManifests(manifest: string): string[] {
+  const out: string[] = [];
+  let dir = posix.dirname(posix.normalize(manifest));
+  while (dir !== '.' && dir !== '/' && dir !== '') {
+    dir = posix.dirname(dir);
+    out.push(dir === '.' ? 'Cargo.toml' : `${dir}/Cargo.toml`);
+  }
+  return out;
+}
+
+export async function readPackageVersion(
+  pkg: PackageConfig,
+  source: Source,
+  cache: ParseCache,
+): Promise<PackageVersion> {
+  const file = source.label + pkg.manifest;
+  const fail = (error: string): PackageVersion => ({ kind: 'error', error, missing: false });
+  const blob = await source.read(pkg.manifest);
+  if (!blob) return { kind: 'error', error: `${file}: file not found`, missing: true };
+  if (pkg.ecosystem === 'npm') {
+    const npm = parseWithCache(cache, 'npm', blob, () => readNpmManifest(blob.text, file));
+    return typeof npm === 'string' ? fail(npm) : { kind: 'ok', version: npm.version, publish: npm.publish };
+  }
+  const cargo = parseWithCache(cache, 'cargo', blob, () => readCargoManifest(blob.text, file));
+  if (typeof cargo === 'string') return fail(cargo);
+  let root: { manifest: CargoManifest; file: string } | null = cargo.workspace ? { manifest: cargo, file } : null;
+  // Cargo looks for the workspace root in the directories above the package (it also
+  // checks `members`; a root that does not list the package is still used here).
+  const inherits = !root && (cargo.versionWorkspace || cargo.publishWorkspace);
+  for (const path of inherits ? ancestorManifests(pkg.manifest) : []) {
+    if (root) break;
+    const above = await source.read(path);
+    if (!above) continue;
+    const parsed = parseWithCache(cache, 'cargo', above, () => readCargoManifest(above.text, source.label + path));
+    if (typeof parsed === 'string') return fail(parsed);
+    if (parsed.workspace) root = { manifest: parsed, file: source.label + path };
+  }
+  const resolved = resolveCargoPackage(cargo, file, root);
+  return typeof resolved === 'string' ? fail(resolved) : { kind: 'ok', ...resolved };
+}
+
+async function readNotes(root: string, path: string): Promise<ReleaseNotes | null> {
+  const blob = await worktreeSource(root).read(path);
+  return blob ? parseReleaseNotes(blob.text) : null;
+}
+
+const fill = (template: string, version: string): string => (version ? template.split('{version}').join(version) : '');
+
+export async function collectPackages(
+  root: string,
+  packages: PackageConfig[],
+  batch: CatFileBatch,
+  parsed: ParseCache,
+): Promise<PackageFact[]> {
+  const work = worktreeSource(root);
+  const head = revSource(batch, 'HEAD');
+  const index = revSource(batch, '');
+  return Promise.all(
+    packages.map(async (pkg): Promise<PackageFact> => {
+      const read = (source: Source): Promise<PackageVersion> => readPackageVersion(pkg, source, parsed);
+      const [w, h, s] = await Promise.all([read(work), read(head), read(index)]);
+      const error = [w, h, s].find((r) => r?.kind === 'error' && (r === w || !r.missing));
+      const version = w?.kind === 'ok' ? w.version : '';
+      const notesPath = fill(pkg.releaseNotes, version);
+      const notes = notesPath ? await readNotes(root, notesPath) : null;
+      return {
+        name: pkg.name,
+        ecosystem: pkg.ecosystem,
+        manifest: pkg.manifest,
+        manifestError: error?.kind === 'error' ? error.error : '',
+        version,
+        versionHead: h?.kind === 'ok' ? h.version : '',
+        versionStaged: s?.kind === 'ok' ? s.version : '',
+        publish: [w, s, h].find((r) => r?.kind === 'ok')?.publish ?? true,
+        registry: pkg.registry,
+        tagTemplate: pkg.tag,
+        expectedTag: fill(pkg.tag, version),
+        releaseNotes: {
+          path: notesPath,
+          present: notes !== null,
+          title: notes?.title ?? '',
+          headings: notes?.headings ?? [],
+        },
+      };
+    }),
+  );
+}
