@@ -12,11 +12,21 @@ export const SUMMARY_BUDGET_BYTES = 512 * 1024;
 const encoder = new TextEncoder();
 
 /**
- * Makes text safe inside one GFM table cell. Backslashes first, so a message ending in `\`
- * cannot escape the cell's closing pipe; `<` and `&` as entities, so text from git or an
- * issue cannot open raw HTML; line breaks as `<br>`, since a cell is one source line.
+ * Makes text safe inside one GFM table cell. Outside code spans: backslashes first, so a
+ * message ending in `\` cannot escape the cell's closing pipe; `<` and `&` as entities, so
+ * text from git or an issue cannot open raw HTML. Inside a code span entities and backslash
+ * escapes would show literally (`RELEASE_v&lt;version&gt;.md`), and HTML cannot open there,
+ * so only its pipes are escaped, which GFM tables honour even in code. Line breaks become
+ * `<br>`, since a cell is one source line.
  */
 export function escapeCell(text: string): string {
+  return text
+    .split(/(`[^`\r\n]+`)/)
+    .map((part, index) => (index % 2 === 1 ? part.replace(/\|/g, '\\|') : escapePlain(part)))
+    .join('');
+}
+
+function escapePlain(text: string): string {
   return text
     .replace(/\\/g, '\\\\')
     .replace(/&/g, '&amp;')

@@ -9,6 +9,9 @@ describe('markdown format', () => {
     expect(escapeCell('ends with \\')).toBe('ends with \\\\');
     expect(escapeCell('\\|')).toBe('\\\\\\|');
     expect(escapeCell('<img src=x> & co')).toBe('&lt;img src=x&gt; &amp; co');
+    // Inside a code span entities would show literally: only pipes are escaped there.
+    expect(escapeCell('write `RELEASE_v<version>.md` <b>')).toBe('write `RELEASE_v<version>.md` &lt;b&gt;');
+    expect(escapeCell('`a|b` c\\')).toBe('`a\\|b` c\\\\');
   });
 
   test('renders findings, waived, unavailable and the summary line', () => {
