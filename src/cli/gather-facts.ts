@@ -5,7 +5,7 @@ import { FACT_NAMES, type CollectedFacts, type FactName, type Facts } from '../f
 import { completeFacts } from '../engine/evaluate.js';
 import type { Policy } from '../policy/model.js';
 import { validateFacts } from '../generated/validators.js';
-import { UsageError, type CliContext } from './context.js';
+import { UsageError } from './context.js';
 
 export interface GatherRequest {
   cwd: string;
@@ -17,7 +17,7 @@ export interface GatherRequest {
 }
 
 /** Facts from the repository, or from a saved file so any verdict can be reproduced. */
-export async function gatherFacts(_ctx: CliContext, request: GatherRequest): Promise<CollectedFacts> {
+export async function gatherFacts(request: GatherRequest): Promise<CollectedFacts> {
   if (request.factsFile) return readFactsFile(resolve(request.cwd, request.factsFile), request.gate);
   return collectFacts({
     cwd: request.cwd,

@@ -14,7 +14,11 @@ export interface LoadedPolicy {
   policy: Policy;
   catalogue: RuleDefinition[];
   settings: Settings;
+  /** Every enabled rule and waiver, compiled while checking a load that missed the cache. */
+  compiled?: Compiled;
 }
+
+type Compiled = ReturnType<typeof compileEnabled>;
 
 export interface PreparedGate {
   runs: RuleRun[];
@@ -73,10 +77,11 @@ export async function loadPolicy(file: string, toolVersion: string): Promise<Loa
   const resolved = resolveRuleSettings(policy, rules.rules);
   diagnostics.push(...resolved.diagnostics);
   const loaded: LoadedPolicy = { policy, catalogue: rules.rules, settings: resolved.settings };
-  diagnostics.push(...compileEnabled(loaded, () => true, true).diagnostics);
+  const compiled = compileEnabled(loaded, () => true, true);
+  diagnostics.push(...compiled.diagnostics);
   if (diagnostics.length > 0) throw new PolicyError(diagnostics.map(formatDiagnostic));
   writeLoadCache(file, builtIn, toolVersion, loaded);
-  return loaded;
+  return { ...loaded, compiled };
 }
 
 function compileEnabled(loaded: LoadedPolicy, wanted: (rule: RuleDefinition) => boolean, everyWaiver: boolean) {
@@ -99,13 +104,15 @@ function compileEnabled(loaded: LoadedPolicy, wanted: (rule: RuleDefinition) => 
 
 /** Compiles the rules a gate evaluates (enabled, listing the gate) and their waivers. */
 export function prepareGate(loaded: LoadedPolicy, gate: string): PreparedGate {
-  const { compiled, waivers, diagnostics } = compileEnabled(loaded, (rule) => (rule.gates as string[]).includes(gate), false);
+  const inGate = (rule: RuleDefinition): boolean => (rule.gates as string[]).includes(gate);
+  const { compiled, waivers, diagnostics } = loaded.compiled ?? compileEnabled(loaded, inGate, false);
   // Everything compiled cleanly when the load was checked; a problem now is a bug, not a user error.
   if (diagnostics.length > 0) throw new Error(`rules failed to compile after loading: ${diagnostics[0]?.message}`);
   const runs: RuleRun[] = [];
   for (const [id, rule] of compiled) {
+    if (!inGate(rule.definition)) continue;
     const setting = loaded.settings.get(id);
     if (setting && setting.severity !== 'off') runs.push({ rule, severity: setting.severity, options: setting.options });
   }
-  return { runs, waivers };
+  return { runs, waivers: waivers.filter((w) => runs.some((run) => run.rule.definition.id === w.config.rule)) };
 }

@@ -1,8 +1,8 @@
-import type { FactName, Facts } from '../facts/model.js';
+import type { Facts } from '../facts/model.js';
 import { FACTS_SCHEMA, FACT_DEFS } from './cel-env.js';
 import { applyDefaults, toCelValue, type JsonSchema } from './cel-types.js';
 import type { CelContext, CompiledRule } from './compile.js';
-import type { Finding, Subject, WaivedFinding } from './model.js';
+import type { Finding, Subject } from './model.js';
 
 export interface RuleRun {
   rule: CompiledRule;
@@ -103,5 +103,3 @@ function errorSummary(error: unknown): string {
   const e = error as { summary?: string; message?: string };
   return (e.summary ?? e.message ?? String(error)).split('\n')[0] ?? '';
 }
-
-export type { FactName, WaivedFinding };

@@ -23,7 +23,7 @@ export async function runFacts(ctx: CliContext, argv: string[]): Promise<number>
   const gate = values.gate === undefined ? null : parseGate(String(values.gate));
   const needs = new Set<FactName>(gate ? ['gate'] : FACT_NAMES);
   if (gate) for (const run of prepareGate(loaded, gate).runs) for (const f of run.rule.definition.facts) needs.add(f);
-  const collected = await gatherFacts(ctx, {
+  const collected = await gatherFacts({
     cwd,
     factsFile: null,
     policy: loaded.policy,
