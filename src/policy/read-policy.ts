@@ -1,7 +1,6 @@
 // Reads release-policy.yml: parse, validate, then normalize, so that code after this
 // boundary never sees raw YAML (STYLE.md habit 5). Errors are returned as data.
-import { existsSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { RuleDefinition } from '../engine/model.js';
 import { validatePolicy } from '../generated/validators.js';
 import { diagnosticsFromAjv, formatKeyPath } from './diagnostics.js';

@@ -1,8 +1,7 @@
 // Reads rule files (`<id>.yml`): validate against schema/rule.schema.json, then keep every
 // CEL-bearing field as SourceText so that compile and type errors point into the YAML.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, join, resolve } from 'node:path';
 import type { GateName, RuleCheck, RuleDefinition, RuleVariable, SourceText } from '../engine/model.js';
 import type { FactName } from '../facts/model.js';
 import { validateRule } from '../generated/validators.js';
@@ -10,7 +9,6 @@ import { diagnosticsFromAjv, formatKeyPath } from './diagnostics.js';
 import type { Diagnostic, SourceLocation } from './model.js';
 import { parseYamlSource } from './yaml-source.js';
 export { builtInRulesDir } from './locate.js';
-import { builtInRulesDir } from './locate.js';
 import type { YamlPath, YamlSource } from './yaml-source.js';
 
 interface ParsedRule {

@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, it, expect } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collectFacts, tagPattern, type CollectRequest } from '../../src/facts/collect.js';
 import type { PackageConfig } from '../../src/policy/model.js';
-import { gitSync, hermeticGitEnv, makeRepo, type TempRepo } from '../helpers/git-repo.js';
+import { hermeticGitEnv, makeRepo, type TempRepo } from '../helpers/git-repo.js';
 
 Object.assign(process.env, hermeticGitEnv);
 

@@ -8,11 +8,11 @@ import { validateRuleTest } from '../../generated/validators.js';
 import { parseYamlSource } from '../../policy/yaml-source.js';
 import { diagnosticsFromAjv, formatDiagnostic } from '../../policy/diagnostics.js';
 import type { Diagnostic } from '../../policy/model.js';
-import { findPolicyFile, readPolicy } from '../../policy/read-policy.js';
+import { findPolicyFile } from '../../policy/locate.js';
 import { builtInRulesDir, loadRuleDirs } from '../../policy/read-rules.js';
 import { parseCommandArgs } from '../args.js';
 import { PolicyError, type CliContext } from '../context.js';
-import { resolveCwd } from '../load.js';
+import { loadPolicy, resolveCwd } from '../load.js';
 
 export const TEST_HELP = `Usage: policy test [PATHS...]
 
@@ -85,7 +85,7 @@ function rulesFromPaths(cwd: string, paths: string[]): RuleDefinition[] {
   );
 }
 
-export function runTest(ctx: CliContext, argv: string[]): number {
+export async function runTest(ctx: CliContext, argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('test', argv, {}, Number.MAX_SAFE_INTEGER);
   if (values.help) {
     ctx.stdout(TEST_HELP);
@@ -95,11 +95,14 @@ export function runTest(ctx: CliContext, argv: string[]): number {
   let rules: RuleDefinition[];
   if (positionals.length > 0) rules = rulesFromPaths(cwd, positionals);
   else {
+    // With a policy, its rulesDir too (and a broken policy is reported, not skipped).
     const policyFile = typeof values.policy === 'string' ? resolve(cwd, values.policy) : findPolicyFile(cwd);
-    const extraDirs = policyFile ? (readPolicy(policyFile, readFileSync(policyFile, 'utf8')).policy?.rulesDirs ?? []) : [];
-    const loaded = loadRuleDirs(extraDirs, builtInRulesDir());
-    if (loaded.diagnostics.length > 0) throw new PolicyError(loaded.diagnostics.map(formatDiagnostic));
-    rules = loaded.rules;
+    if (policyFile) rules = (await loadPolicy(policyFile, ctx.toolVersion)).catalogue;
+    else {
+      const loaded = loadRuleDirs([], builtInRulesDir());
+      if (loaded.diagnostics.length > 0) throw new PolicyError(loaded.diagnostics.map(formatDiagnostic));
+      rules = loaded.rules;
+    }
   }
   const { rules: underTest, diagnostics } = loadRulesUnderTest(rules);
   if (diagnostics.length > 0) throw new PolicyError(diagnostics.map(formatDiagnostic));
