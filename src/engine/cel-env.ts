@@ -52,6 +52,13 @@ export function createCelRoot(): CelRoot {
       description: '-1, 0 or 1; an evaluation error when either is not a valid version.',
     })
     .registerFunction({
+      // CEL's substring() fails on a string shorter than its end; a commit id from saved
+      // facts may be abbreviated already.
+      signature: 'shortCommit(string): string',
+      handler: (commit: string) => commit.slice(0, 12),
+      description: 'The first 12 characters of a commit id, as git abbreviates it in messages.',
+    })
+    .registerFunction({
       signature: 'semverIsNext(string, string): bool',
       handler: (prev: string, next: string) => isNextVersion(prev, next),
       description:
