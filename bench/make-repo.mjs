@@ -3,13 +3,14 @@
 // every other commit and each tag points at the commit that set its version. One
 // `git fast-import` process is fed a stream, so the build takes a few seconds.
 //
-// Usage: node bench/make-repo.mjs DIR   (reuses DIR when a previous build completed)
+// Usage: node bench/make-repo.mjs DIR [TAGS]   (default 10,000 tags and twice as many
+// commits; reuses DIR when a previous build completed)
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-const COMMITS = 20_000;
-const TAGS = COMMITS / 2;
+const TAGS = Number(process.argv[3] ?? 10_000);
+const COMMITS = TAGS * 2;
 const DONE = 'release-policy-bench-v2.done';
 const BUILDING = 'release-policy-bench.building';
 const started = performance.now();
