@@ -1,10 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createCelRoot } from '../engine/cel-env.js';
 import { compileRule, type CompiledRule } from '../engine/compile.js';
 import type { RuleRun } from '../engine/evaluate.js';
 import type { RuleDefinition } from '../engine/model.js';
-import { compileWaivers, type CompiledWaiver } from '../engine/waivers.js';
+import { compileWaivers, factsNamedBy, type CompiledWaiver } from '../engine/waivers.js';
+import { FACT_NAMES, type FactName } from '../facts/model.js';
 import type { Diagnostic, Policy } from '../policy/model.js';
 import { builtInRulesDir, findPolicyFile } from '../policy/locate.js';
 import { PolicyError, UsageError, type CliContext } from './context.js';
@@ -26,7 +27,10 @@ export interface PreparedGate {
 }
 
 export function resolveCwd(ctx: CliContext, cwdFlag: unknown): string {
-  return typeof cwdFlag === 'string' ? resolve(ctx.cwd, cwdFlag) : ctx.cwd;
+  if (typeof cwdFlag !== 'string') return ctx.cwd;
+  const dir = resolve(ctx.cwd, cwdFlag);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--cwd ${cwdFlag}: no such folder (${dir})`);
+  return dir;
 }
 
 /** The policy file to use: --policy, else release-policy.yml from cwd up to the repository root. */
@@ -115,4 +119,12 @@ export function prepareGate(loaded: LoadedPolicy, gate: string): PreparedGate {
     if (setting && setting.severity !== 'off') runs.push({ rule, severity: setting.severity, options: setting.options });
   }
   return { runs, waivers: waivers.filter((w) => runs.some((run) => run.rule.definition.id === w.config.rule)) };
+}
+
+/** The facts a gate's rules declare, plus those its waivers' `when` expressions name. */
+export function factsNeeded(prepared: PreparedGate): FactName[] {
+  const needs = new Set<FactName>(['gate']);
+  for (const run of prepared.runs) for (const fact of run.rule.definition.facts) needs.add(fact);
+  for (const fact of factsNamedBy(prepared.waivers.map((w) => w.config), FACT_NAMES)) needs.add(fact as FactName);
+  return [...needs];
 }

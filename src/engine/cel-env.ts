@@ -1,6 +1,6 @@
 import { Environment } from '@marcbachmann/cel-js';
 import factsSchema from '../../schema/facts.schema.json' with { type: 'json' };
-import { compareVersions, isNextVersion, isValidVersion } from '../version/semver.js';
+import { compareVersions, isNextVersion, isValidVersion, mentionsVersion } from '../version/semver.js';
 import { CelTypeCollector, type JsonSchema } from './cel-types.js';
 
 export const FACTS_SCHEMA = factsSchema as unknown as JsonSchema;
@@ -57,6 +57,11 @@ export function createCelRoot(): CelRoot {
       signature: 'shortCommit(string): string',
       handler: (commit: string) => commit.slice(0, 12),
       description: 'The first 12 characters of a commit id, as git abbreviates it in messages.',
+    })
+    .registerFunction({
+      signature: 'mentionsVersion(string, string): bool',
+      handler: (text: string, version: string) => mentionsVersion(text, version),
+      description: 'Whether the text names the version as a whole token, with or without a leading v.',
     })
     .registerFunction({
       signature: 'semverIsNext(string, string): bool',

@@ -111,16 +111,25 @@ export function compileRule(root: CelRoot, rule: RuleDefinition): CompileResult<
     if (type) base.registerVariable(fact, type);
   }
   const optionsSchema = rule.options as JsonSchema;
+  let optionsType = 'map<string, dyn>';
   if (optionsSchema.properties) {
     const collector = new CelTypeCollector(FACT_DEFS);
-    const optionsType = collector.typeOf(optionsSchema, 'Options');
-    for (const declaration of collector.declarations) {
-      base.registerType(declaration.name, { fields: declaration.fields });
+    try {
+      optionsType = collector.typeOf(optionsSchema, 'Options');
+      for (const declaration of collector.declarations) base.registerType(declaration.name, { fields: declaration.fields });
+    } catch (error) {
+      diagnostics.push({
+        file: rule.file,
+        line: 1,
+        col: 1,
+        key: 'options',
+        message: `options schema cannot be typed for CEL: ${(error as Error).message}`,
+        hint: 'Options schemas use type, properties, items and additionalProperties; $ref is not supported.',
+      });
+      return { value: null, diagnostics };
     }
-    base.registerVariable('options', optionsType);
-  } else {
-    base.registerVariable('options', 'map<string, dyn>');
   }
+  base.registerVariable('options', optionsType);
 
   const when = rule.when ? compileExpression(base, rule.when, 'when', 'bool') : null;
   if (when?.diagnostic) diagnostics.push(when.diagnostic);

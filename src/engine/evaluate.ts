@@ -79,7 +79,12 @@ export function evaluateRule(run: RuleRun, facts: CelContext): Finding[] {
   for (const check of rule.checks) {
     let items: unknown[] = [undefined];
     try {
-      if (check.for) items = (check.for.run(context) as unknown[]) ?? [];
+      if (check.for) {
+        const list = check.for.run(context);
+        // Type-checked as a list at load time, but `dyn` values (options without a schema) can still differ.
+        if (!Array.isArray(list)) throw new Error(`for must give a list, got ${list === null ? 'null' : typeof list}`);
+        items = list;
+      }
     } catch (error) {
       findings.push(finding(`rule could not be evaluated: ${errorSummary(error)}`, { kind: 'rule', name: definition.id }));
       continue;

@@ -19,6 +19,7 @@ export interface GateInput {
 /** Ids of the findings the engine itself produces about waivers. */
 export const WAIVER_EXPIRED = 'waiver-expired';
 export const WAIVER_UNUSED = 'waiver-unused';
+export const WAIVER_INVALID = 'waiver-invalid';
 
 export function evaluateGate(input: GateInput): Verdict {
   const findings: Finding[] = [];
@@ -27,6 +28,7 @@ export function evaluateGate(input: GateInput): Verdict {
   let unavailableErrors = 0;
   const evaluatedRules = new Set<string>();
   const usedWaivers = new Set<number>();
+  const brokenWaivers = new Map<number, string>();
 
   for (const run of input.runs) {
     const definition = run.rule.definition;
@@ -47,7 +49,7 @@ export function evaluateGate(input: GateInput): Verdict {
     }
     evaluatedRules.add(definition.id);
     for (const finding of evaluateRule(run, input.facts)) {
-      const waiver = findWaiver(input, finding);
+      const waiver = findWaiver(input, finding, brokenWaivers);
       if (!waiver) {
         findings.push(finding);
         continue;
@@ -57,7 +59,7 @@ export function evaluateGate(input: GateInput): Verdict {
     }
   }
 
-  findings.push(...waiverFindings(input, evaluatedRules, usedWaivers));
+  findings.push(...waiverFindings(input, evaluatedRules, usedWaivers, brokenWaivers));
 
   const errors = findings.filter((f) => f.severity === 'error').length;
   const warnings = findings.length - errors;
@@ -68,23 +70,26 @@ export function evaluateGate(input: GateInput): Verdict {
   return { gate: input.gate, allowed: exitCode === 0, errors, warnings, findings, waived, unavailable, exitCode };
 }
 
-function findWaiver(input: GateInput, finding: Finding): CompiledWaiver['config'] | null {
+function findWaiver(input: GateInput, finding: Finding, broken: Map<number, string>): CompiledWaiver['config'] | null {
   for (const waiver of input.waivers) {
     const { config } = waiver;
     if (config.rule !== finding.rule || isExpired(config.expires, input.today)) continue;
-    let matches = false;
     try {
-      matches = waiver.when.run({ ...input.facts, finding: { ...finding } }) === true;
-    } catch {
-      // A waiver that cannot be evaluated (a fact it reads was not collected) waives nothing.
-      matches = false;
+      if (waiver.when.run({ ...input.facts, finding: { ...finding } }) === true) return config;
+    } catch (error) {
+      // It waives nothing (fail closed) and is reported, not mistaken for an unused waiver.
+      broken.set(config.index, ((error as Error).message ?? String(error)).split('\n')[0] ?? '');
     }
-    if (matches) return config;
   }
   return null;
 }
 
-function waiverFindings(input: GateInput, evaluated: Set<string>, used: Set<number>): Finding[] {
+function waiverFindings(
+  input: GateInput,
+  evaluated: Set<string>,
+  used: Set<number>,
+  broken: Map<number, string>,
+): Finding[] {
   const out: Finding[] = [];
   for (const { config } of input.waivers) {
     if (!evaluated.has(config.rule)) continue;
@@ -98,6 +103,18 @@ function waiverFindings(input: GateInput, evaluated: Set<string>, used: Set<numb
         subject,
         spec: 'Waivers are accountable: an expired waiver is an error of its own, never silently inert.',
         fix: 'Fix what the waiver covered and delete the waiver, or extend `expires` with a reason the owner agrees to.',
+      });
+      continue;
+    }
+    const failure = broken.get(config.index);
+    if (failure !== undefined) {
+      out.push({
+        rule: WAIVER_INVALID,
+        severity: 'error',
+        message: `waiver for ${config.rule} (${where}) could not be evaluated: ${failure}; it waives nothing`,
+        subject,
+        spec: 'Nothing fails open silently: a waiver that cannot decide waives nothing and says so.',
+        fix: 'Correct the waiver\'s `when`, or make the facts it reads available to this gate.',
       });
       continue;
     }

@@ -30,6 +30,15 @@ function parseOrThrow(text: string): Version {
   return version;
 }
 
+/**
+ * Whether `text` names `version` as a whole token (`v0.1.1 - Title` names 0.1.1; `v0.1.10`
+ * and `0.1.1-rc.1` do not).
+ */
+export function mentionsVersion(text: string, version: string): boolean {
+  const escaped = version.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(^|[^0-9A-Za-z.+-])v?${escaped}($|[^0-9A-Za-z.+-]|\\.(?![0-9A-Za-z]))`).test(text);
+}
+
 export function isValidVersion(text: string): boolean {
   return parseVersion(text) !== null;
 }
@@ -64,16 +73,15 @@ function compareParsed(a: Version, b: Version): number {
 
 /**
  * Whether `next` is a version one step after `prev`: the next patch, minor or major of it,
- * a pre-release of one of those, the release of a pre-release, or a later pre-release of
- * the same version. Anything else jumps over a version nobody released: the footprint of
- * a silent re-bump.
+ * or a pre-release of one of those; from a pre-release, only a later pre-release of the same
+ * version or its release (1.2.0-rc.1 → 1.2.1 would jump over 1.2.0, which was never
+ * released). Anything else jumps over a version: the footprint of a silent re-bump.
  */
 export function isNextVersion(prev: string, next: string): boolean {
   const p = parseOrThrow(prev);
   const n = parseOrThrow(next);
   if (compareParsed(p, n) >= 0) return false;
   const core = `${n.major}.${n.minor}.${n.patch}`;
-  // 1.2.0-rc.1 → 1.2.0-rc.2 or 1.2.0: finishing the same version.
-  if (p.prerelease.length > 0 && core === `${p.major}.${p.minor}.${p.patch}`) return true;
+  if (p.prerelease.length > 0) return core === `${p.major}.${p.minor}.${p.patch}`;
   return [`${p.major}.${p.minor}.${p.patch + 1}`, `${p.major}.${p.minor + 1}.0`, `${p.major + 1}.0.0`].includes(core);
 }

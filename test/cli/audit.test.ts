@@ -52,10 +52,41 @@ describe.skipIf(!HAS_GIT)('policy audit on the sample history', () => {
     expect(facts.code).toBe(0);
     const file = join(dir, '..', `facts-${process.pid}.json`);
     writeFileSync(file, facts.stdout);
+    const live = runPolicy(['audit', '--format', 'json'], { cwd: dir });
     const replay = runPolicy(['audit', '--format', 'json', '--facts', file], { cwd: dir });
     rmSync(file);
-    expect(replay.code).toBe(1);
-    expect((JSON.parse(replay.stdout) as { findings: JsonFinding[] }).findings).toHaveLength(4);
+    expect([replay.code, replay.stdout]).toEqual([live.code, live.stdout]);
+  });
+
+  it("replays the facts saved for one gate, waivers included, to that gate's verdict", () => {
+    const policy = join(dir, '..', `gate-policy-${process.pid}.yml`);
+    writeFileSync(
+      policy,
+      `version: 1
+packages:
+  - name: demo-runtime
+    manifest: crates/demo-runtime/Cargo.toml
+rules:
+  release-notes-present: error
+waivers:
+  - rule: release-notes-present
+    when: 'repo.branch == "main" && finding.subject.name == "demo-runtime 0.2.2"'
+    reason: notes are written in the release pull request
+    owner: "@maintainers"
+    expires: 2999-12-31
+`,
+    );
+    const file = join(dir, '..', `gate-facts-${process.pid}.json`);
+    const facts = runPolicy(['facts', '--gate', 'publish', '--policy', policy], { cwd: dir });
+    writeFileSync(file, facts.stdout);
+    expect(Object.keys((JSON.parse(facts.stdout) as { facts: object }).facts).sort()).toEqual(['gate', 'packages', 'repo']);
+    const live = runPolicy(['check', '--gate', 'publish', '--format', 'json', '--policy', policy], { cwd: dir });
+    const replay = runPolicy(['check', '--gate', 'publish', '--format', 'json', '--policy', policy, '--facts', file], { cwd: dir });
+    rmSync(file);
+    rmSync(policy);
+    expect(live.code).toBe(0);
+    expect((JSON.parse(live.stdout) as { waived: unknown[] }).waived).toHaveLength(1);
+    expect([replay.code, replay.stdout]).toEqual([live.code, live.stdout]);
   });
 
   it('waives a historic tag with an accountable waiver and reports unused and expired ones', () => {

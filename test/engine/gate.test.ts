@@ -80,6 +80,15 @@ describe('evaluateGate', () => {
     expect(verdict.findings[0]?.message).toMatch(/could not be evaluated: .*not a valid version: "not-a-version"/);
   });
 
+  it('turns a for that yields no list at run time into a finding', () => {
+    const loose = rule(
+      'loose',
+      `facts: [packages]\noptions: { type: object, properties: { x: {} } }\nchecks:\n  - for: options.x\n    expression: "true"\n    message: m\n    subject: { kind: x, name: x }`,
+    );
+    const verdict = gate({ runs: [{ rule: loose, severity: 'error', options: { x: 5 } }] });
+    expect(verdict.findings.map((f) => f.message)).toEqual(['rule could not be evaluated: for must give a list, got number']);
+  });
+
   it('reports unavailable facts with exit 3, ahead of other errors, or as warnings when the policy says so', () => {
     const other = rule('other', `facts: [tags]\nchecks:\n  - for: tags\n    expression: "false"\n    message: m\n    subject: { kind: tag, name: "{{it.name}}" }`);
     const runs = [
@@ -112,6 +121,18 @@ describe('evaluateGate', () => {
       ['too-low', 'error', 'b'],
       ['waiver-unused', 'warn', 'waivers[1] (too-low)'],
       ['waiver-expired', 'error', 'waivers[2] (too-low)'],
+    ]);
+  });
+
+  it('reports a waiver that cannot be evaluated and lets the finding stand', () => {
+    // Compiles (dyn map access) but fails at run time: the key is absent.
+    const { waivers, diagnostics } = compileWaivers(root, [waiver({ when: '{"x": true}[finding.subject.name]' })]);
+    expect(diagnostics).toEqual([]);
+    const verdict = gate({ waivers });
+    expect(verdict.waived).toEqual([]);
+    expect(verdict.findings.map((f) => [f.rule, f.severity])).toEqual([
+      ['too-low', 'error'],
+      ['waiver-invalid', 'error'],
     ]);
   });
 

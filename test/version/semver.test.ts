@@ -1,6 +1,6 @@
 import * as semver from 'semver';
 import { describe, expect, it } from 'vitest';
-import { compareVersions, isNextVersion, isValidVersion } from '../../src/version/semver.js';
+import { compareVersions, isNextVersion, isValidVersion, mentionsVersion } from '../../src/version/semver.js';
 
 const VALID = [
   '0.0.0', '0.1.0', '0.1.1', '0.2.0', '0.2.2', '1.0.0', '1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-alpha.beta',
@@ -43,5 +43,20 @@ describe('versions', () => {
     expect(isNextVersion('0.2.0', '0.1.0')).toBe(false);
     expect(isNextVersion('0.2.0', '0.2.0')).toBe(false);
     expect(isNextVersion('0.2.0', '0.3.1')).toBe(false);
+    expect(isNextVersion('1.2.0-rc.1', '1.2.1')).toBe(false);
+    expect(isNextVersion('1.2.0-rc.1', '1.3.0')).toBe(false);
+  });
+});
+
+describe('mentionsVersion', () => {
+  it('finds the version as a whole token only', () => {
+    expect(mentionsVersion('v0.1.1 - Title', '0.1.1')).toBe(true);
+    expect(mentionsVersion('Release 0.1.1.', '0.1.1')).toBe(true);
+    expect(mentionsVersion('oris-runtime 0.1.1: fixes', '0.1.1')).toBe(true);
+    expect(mentionsVersion('v0.1.10 - copied', '0.1.1')).toBe(false);
+    expect(mentionsVersion('v10.1.1', '0.1.1')).toBe(false);
+    expect(mentionsVersion('v0.1.1-rc.1', '0.1.1')).toBe(false);
+    expect(mentionsVersion('v0.1.1.2', '0.1.1')).toBe(false);
+    expect(mentionsVersion('v1.0.0-rc.1 - RC', '1.0.0-rc.1')).toBe(true);
   });
 });

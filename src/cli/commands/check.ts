@@ -1,17 +1,15 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { FACT_NAMES, type FactName } from '../../facts/model.js';
 import { prepareFacts } from '../../engine/evaluate.js';
 import { evaluateGate } from '../../engine/gate.js';
 import { GATES, type GateName } from '../../engine/model.js';
-import { factsNamedBy } from '../../engine/waivers.js';
 import { FORMATS, renderVerdict, type Format } from '../../report/index.js';
 import { didYouMean } from '../../policy/did-you-mean.js';
 import { oneOf, parseCommandArgs } from '../args.js';
 import { UsageError, type CliContext } from '../context.js';
 import { gatherFacts } from '../gather-facts.js';
 import { createTiming } from '../timing.js';
-import { loadPolicy, locatePolicy, prepareGate, resolveCwd } from '../load.js';
+import { factsNeeded, loadPolicy, locatePolicy, prepareGate, resolveCwd } from '../load.js';
 
 export const CHECK_HELP = `Usage: policy check [--gate G] [--format F] [--output FILE] [--offline] [--facts FILE]
 
@@ -64,15 +62,13 @@ export async function runCheck(ctx: CliContext, argv: string[], mode: 'check' | 
   const { runs, waivers } = prepareGate(loaded, gate);
   timing.mark(`compile ${runs.length} rules`);
 
-  const needs = new Set<FactName>(['gate']);
-  for (const run of runs) for (const fact of run.rule.definition.facts) needs.add(fact);
-  for (const fact of factsNamedBy(waivers.map((w) => w.config), FACT_NAMES)) needs.add(fact as FactName);
+  const needs = factsNeeded({ runs, waivers });
 
   const collected = await gatherFacts({
     cwd,
     factsFile: typeof values.facts === 'string' ? values.facts : null,
     policy: loaded.policy,
-    needs: [...needs],
+    needs,
     gate: { name: gate, arg: '' },
   });
   timing.mark(`collect ${[...needs].join(', ')}`);
@@ -92,7 +88,7 @@ export async function runCheck(ctx: CliContext, argv: string[], mode: 'check' | 
     toolVersion: ctx.toolVersion,
     title: mode === 'audit' ? 'policy audit' : `policy check --gate ${gate}`,
   });
-  if (typeof values.output === 'string') writeFileSync(resolve(cwd, values.output), report);
+  if (typeof values.output === 'string') writeReport(ctx, values.output, report);
   else ctx.stdout(report);
   timing.mark('report');
   timing.print();
@@ -106,4 +102,17 @@ export function parseGate(value: string): GateName {
     `unknown gate "${value}"${suggestion ? `; did you mean "${suggestion}"?` : ''}`,
     `Gates: ${GATES.join(', ')}.`,
   );
+}
+
+/** --output is relative to where the command was started (not --cwd), like any shell path. */
+function writeReport(ctx: CliContext, output: string, report: string): void {
+  if (output === '') throw new UsageError('--output needs a file name');
+  const file = resolve(ctx.cwd, output);
+  try {
+    writeFileSync(file, report);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'EISDIR' ? 'it is a folder' : code === 'ENOENT' ? 'its folder does not exist' : (error as Error).message;
+    throw new UsageError(`cannot write the report to ${file}: ${reason}`, 'Pass a file path in an existing, writable folder.');
+  }
 }

@@ -1,8 +1,8 @@
-import { FACT_NAMES, type FactName } from '../../facts/model.js';
+import { FACT_NAMES } from '../../facts/model.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliContext } from '../context.js';
 import { gatherFacts } from '../gather-facts.js';
-import { loadPolicy, locatePolicy, prepareGate, resolveCwd } from '../load.js';
+import { factsNeeded, loadPolicy, locatePolicy, prepareGate, resolveCwd } from '../load.js';
 import { parseGate } from './check.js';
 
 export const FACTS_HELP = `Usage: policy facts [--gate G] [--offline]
@@ -21,13 +21,12 @@ export async function runFacts(ctx: CliContext, argv: string[]): Promise<number>
   const cwd = resolveCwd(ctx, values.cwd);
   const loaded = await loadPolicy(locatePolicy(cwd, values.policy), ctx.toolVersion);
   const gate = values.gate === undefined ? null : parseGate(String(values.gate));
-  const needs = new Set<FactName>(gate ? ['gate'] : FACT_NAMES);
-  if (gate) for (const run of prepareGate(loaded, gate).runs) for (const f of run.rule.definition.facts) needs.add(f);
+  const needs = gate ? factsNeeded(prepareGate(loaded, gate)) : [...FACT_NAMES];
   const collected = await gatherFacts({
     cwd,
     factsFile: null,
     policy: loaded.policy,
-    needs: [...needs],
+    needs,
     gate: { name: gate ?? 'ci', arg: '' },
   });
   ctx.stdout(`${JSON.stringify(collected, null, 2)}\n`);

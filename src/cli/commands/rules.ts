@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { RuleDefinition } from '../../engine/model.js';
-import { WAIVER_EXPIRED, WAIVER_UNUSED } from '../../engine/gate.js';
+import { WAIVER_EXPIRED, WAIVER_INVALID, WAIVER_UNUSED } from '../../engine/gate.js';
 import { didYouMean } from '../../policy/did-you-mean.js';
 import { findPolicyFile } from '../../policy/locate.js';
 import { builtInRulesDir, loadRuleDirs } from '../../policy/read-rules.js';
@@ -28,6 +28,12 @@ const ENGINE_FINDINGS: Record<string, { title: string; spec: string; why: string
     spec: 'Waivers are accountable: an expired waiver is an error of its own, never silently inert.',
     why: 'A waiver holds through the end of its `expires` day (UTC). After that it waives nothing and says so, so an exception cannot outlive the decision behind it.',
     fix: 'Fix what the waiver covered and delete it, or extend `expires` with the owner\'s agreement.',
+  },
+  [WAIVER_INVALID]: {
+    title: 'A waiver whose `when` could not be evaluated',
+    spec: 'Nothing fails open silently: a waiver that cannot decide waives nothing and says so.',
+    why: 'An evaluation error (a value of an unexpected type, a fact this gate does not collect) must not waive a finding, nor pass for an unused waiver.',
+    fix: "Correct the waiver's `when`, or make the facts it reads available to this gate.",
   },
   [WAIVER_UNUSED]: {
     title: 'A waiver that matched no finding',
@@ -117,8 +123,9 @@ export async function runExplain(ctx: CliContext, argv: string[]): Promise<numbe
     for (const name of optionNames) {
       const option = options[name] ?? {};
       const current = setting?.options[name];
+      const set = current !== undefined && JSON.stringify(current) !== JSON.stringify(option.default);
       lines.push(
-        `  ${name}: ${option.description ?? ''} (default ${JSON.stringify(option.default)}${current !== undefined ? `; policy sets ${JSON.stringify(current)}` : ''})`,
+        `  ${name}: ${option.description ?? ''} (default ${JSON.stringify(option.default)}${set ? `; policy sets ${JSON.stringify(current)}` : ''})`,
       );
     }
   }
