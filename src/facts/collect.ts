@@ -7,7 +7,7 @@ import { dirname, join, resolve, sep } from 'node:path';
 import type { CollectedFacts, FactName, RepoFact } from './model.js';
 import type { PackageConfig } from '../policy/model.js';
 import { CatFileBatch, parseStatusPaths, redactUrl, runGit } from './git.js';
-import { collectHistory, type DefaultBranch } from './history.js';
+import { chooseHistoryWalk, collectHistory, type DefaultBranch } from './history.js';
 import { collectPackages, type ParseCache } from './sources.js';
 import { collectTags, readRefs, type Ref } from './tags.js';
 
@@ -74,8 +74,12 @@ export async function collectFacts(req: CollectRequest): Promise<CollectedFacts>
     const tagBatch = wantHistory ? open() : batch();
     tasks.tags = readRefs(probe.root, ['refs/tags']).then((all) => collectTags(all, req.packages, tagBatch, parsed));
   }
+  // Which history depends on the gate and on whether HEAD is the default branch's tip (see
+  // chooseHistoryWalk); the branch listing answers both, so walking HEAD costs no extra process.
   if (wantHistory && branch)
-    tasks.history = branch.then((found) => collectHistory(probe, found, req.packages, batch(), parsed));
+    tasks.history = Promise.all([branches, branch]).then(([all, found]) =>
+      collectHistory(probe, chooseHistoryWalk(req.gate.name, probe.head, all, found), req.packages, batch(), parsed),
+    );
   if (probe.shallow) {
     if (needs.has('tags')) out.unavailable.tags = SHALLOW;
     if (needs.has('history')) out.unavailable.history = SHALLOW;
@@ -153,11 +157,14 @@ function detectDefaultBranch(configured: string, refs: Ref[], initDefault: strin
   const names = new Set(refs.map((ref) => ref.name));
   const refOf = (name: string): string =>
     [`refs/heads/${name}`, `refs/remotes/origin/${name}`].find((ref) => names.has(ref)) ?? '';
-  if (configured) return { name: configured, ref: refOf(configured) };
+  const found = (name: string): DefaultBranch => {
+    const ref = name ? refOf(name) : '';
+    return { name, ref, oid: refs.find((each) => each.name === ref)?.oid ?? '' };
+  };
+  if (configured) return found(configured);
   const originHead = refs.find((ref) => ref.name === 'refs/remotes/origin/HEAD')?.symref ?? '';
   const candidates = [originHead.replace(/^refs\/remotes\/origin\//, ''), initDefault, 'main', 'master'];
-  const name = candidates.find((candidate) => candidate !== '' && refOf(candidate) !== '') ?? '';
-  return { name, ref: name ? refOf(name) : '' };
+  return found(candidates.find((candidate) => candidate !== '' && refOf(candidate) !== '') ?? '');
 }
 
 async function collectRepo(

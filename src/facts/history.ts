@@ -1,19 +1,46 @@
-// The history fact: the default branch's version changes, from one first-parent `git log` walk.
+// The history fact: version changes along one first-parent `git log` walk, of the default
+// branch (audit) or of HEAD (every other gate, on a branch that is not the default's tip).
 import type { HistoryFact, VersionChange } from './model.js';
 import type { PackageConfig } from '../policy/model.js';
 import { parseLogRaw, streamGit, type CatFileBatch, type LogCommit } from './git.js';
 import { ancestorManifests, blobMapSource, blobOf, readPackageVersion, type Blob, type ParseCache } from './sources.js';
+import type { Ref } from './tags.js';
 
 export interface DefaultBranch {
   name: string;
   /** The ref to walk: the local branch, else origin's copy (CI checkouts often have only that). */
   ref: string;
+  /** The commit `ref` points at; "" when `ref` is "". */
+  oid: string;
+}
+
+/** What the history fact walks: `name` becomes `history.branch`; `ref` is "" when the default branch is missing. */
+export interface HistoryWalk {
+  name: string;
+  ref: string;
+}
+
+/**
+ * The history a gate judges. `audit` judges what the default branch has. Every other gate
+ * judges what the default branch will have once the checked-out work merges: HEAD's
+ * first-parent history, which is the branch's own commits on top of the base it started from
+ * (in CI on a pull request, actions/checkout checks out the merge commit, whose first parent
+ * is the base). On the default branch's tip both walks are the same; without a HEAD commit
+ * (an unborn branch) the default branch is walked. Walking HEAD needs no default branch, so a
+ * missing one is no error then.
+ * `head` is HEAD's commit ("" on an unborn branch); `branches` the refs/heads listing with
+ * `%(HEAD)`, which names the checked-out branch (`HEAD` when detached).
+ */
+export function chooseHistoryWalk(gate: string, head: string, branches: Ref[], found: DefaultBranch): HistoryWalk {
+  if (gate === 'audit' || head === '' || head === found.oid) return { name: found.name, ref: found.ref };
+  const current = branches.find((ref) => ref.head && ref.name.startsWith('refs/heads/'));
+  return { name: current ? current.name.slice('refs/heads/'.length) : 'HEAD', ref: head };
 }
 
 /** `head` is "" on an unborn branch. */
 export async function collectHistory(
   probe: { root: string; head: string },
-  branch: DefaultBranch,
+  branch: HistoryWalk,
   packages: PackageConfig[],
   batch: CatFileBatch,
   parsed: ParseCache,

@@ -12,10 +12,14 @@ export interface CargoManifest {
   name: string;
   /** `[package].version`, "" when absent or inherited. */
   version: string;
+  /** `[package]` has no `version` key at all (allowed since Cargo 1.75: version 0.0.0, not published). */
+  versionMissing: boolean;
   /** `version.workspace = true`: the version comes from the workspace root. */
   versionWorkspace: boolean;
-  /** False for `publish = false` and `publish = []`. */
+  /** False for `publish = false` and `publish = []`; true when unset. */
   publish: boolean;
+  /** `publish` is written (as a value or `{ workspace = true }`). */
+  publishSet: boolean;
   /** `publish.workspace = true`: publish comes from the workspace root. */
   publishWorkspace: boolean;
   hasPackage: boolean;
@@ -32,7 +36,7 @@ export interface CargoManifest {
 export interface NpmManifest {
   name: string;
   version: string;
-  /** False for `"private": true`. */
+  /** False when `"private"` is truthy (npm refuses `"private": "yes"` too), true otherwise. */
   publish: boolean;
 }
 
@@ -127,8 +131,10 @@ export function readCargoManifest(text: string, file: string): CargoManifest | s
   return {
     name: typeof pkgTable['name'] === 'string' ? pkgTable['name'] : '',
     version: version.text,
+    versionMissing: pkgTable['version'] === undefined,
     versionWorkspace: version.workspace,
     publish,
+    publishSet: publishValue !== undefined,
     publishWorkspace,
     hasPackage: isTable(pkg),
     workspace: isTable(ws),
@@ -141,7 +147,9 @@ export function readCargoManifest(text: string, file: string): CargoManifest | s
 /**
  * The version and publish flag of a crate, with `workspace = true` fields taken from `root`
  * (the nearest Cargo.toml above it with [workspace], or the manifest itself), following
- * https://doc.rust-lang.org/cargo/reference/workspaces.html#the-package-table.
+ * https://doc.rust-lang.org/cargo/reference/workspaces.html#the-package-table. A [package]
+ * without `version` is version 0.0.0 and not published (Cargo 1.75 and later); Cargo refuses
+ * it when `publish` still allows publishing, and so do we.
  */
 export function resolveCargoPackage(
   manifest: CargoManifest,
@@ -161,8 +169,17 @@ export function resolveCargoPackage(
     version = root.manifest.workspaceVersion;
     if (version === '') return `${root.file}:1:1: [workspace.package] has no version, which ${file} inherits`;
   }
-  if (version === '') return at(file, locateTomlKey(manifest.text, '', 'package'), '[package] has no version');
   const publish = manifest.publishWorkspace && root ? root.manifest.workspacePublish : manifest.publish;
+  if (manifest.versionMissing) {
+    if (manifest.publishSet && publish)
+      return at(
+        file,
+        locateTomlKey(manifest.text, 'package', 'publish'),
+        '`package.publish` requires `package.version` be specified',
+      );
+    return { version: '0.0.0', publish: false };
+  }
+  if (version === '') return at(file, locateTomlKey(manifest.text, 'package', 'version'), '`package.version` is empty');
   return { version, publish };
 }
 
@@ -191,7 +208,8 @@ export function readNpmManifest(text: string, file: string): NpmManifest | strin
   return {
     name: typeof doc['name'] === 'string' ? doc['name'] : '',
     version: typeof doc['version'] === 'string' ? doc['version'] : '',
-    publish: doc['private'] !== true,
+    // npm publish refuses any truthy "private" (`if (manifest.private)`), not only `true`.
+    publish: !doc['private'],
   };
 }
 

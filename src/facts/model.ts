@@ -56,7 +56,13 @@ export interface VersionChange {
   subject: string;
 }
 
+/**
+ * Version changes along one first-parent history, oldest first: the default branch's for the
+ * audit gate; for every other gate HEAD's, when HEAD is not the default branch's tip (the
+ * history the default branch will have once the checked-out work merges).
+ */
 export interface HistoryFact {
+  /** The branch walked: the default branch, the checked-out branch, or `HEAD` when detached. */
   branch: string;
   changes: VersionChange[];
 }

@@ -11,18 +11,24 @@ export interface Ref {
   peeledType: string;
   peeled: string;
   symref: string;
+  /** True for the branch HEAD is on (`%(HEAD)`); false for every ref when HEAD is detached. */
+  head: boolean;
 }
 
-/** Refs and their peeled targets from one for-each-ref; `%(refname)`, as `:short` is 15x slower at 10,000 tags. */
+/**
+ * Refs and their peeled targets from one for-each-ref; `%(refname)`, as `:short` is 15x slower
+ * at 10,000 tags. `%(HEAD)` marks the checked-out branch, so the branch listing also says which
+ * one HEAD is on without another git process.
+ */
 export async function readRefs(root: string, patterns: string[]): Promise<Ref[]> {
-  const format = '%(refname)%00%(objecttype)%00%(objectname)%00%(*objecttype)%00%(*objectname)%00%(symref)';
+  const format = '%(refname)%00%(objecttype)%00%(objectname)%00%(*objecttype)%00%(*objectname)%00%(symref)%00%(HEAD)';
   const { stdout } = await runGit(root, ['for-each-ref', `--format=${format}`, ...patterns]);
   return stdout
     .split('\n')
     .filter((line) => line !== '')
     .map((line) => {
-      const [name = '', type = '', oid = '', peeledType = '', peeled = '', symref = ''] = line.split('\0');
-      return { name, type, oid, peeledType, peeled, symref };
+      const [name = '', type = '', oid = '', peeledType = '', peeled = '', symref = '', head = ''] = line.split('\0');
+      return { name, type, oid, peeledType, peeled, symref, head: head === '*' };
     });
 }
 
@@ -34,7 +40,23 @@ export function tagPattern(template: string): RegExp | null {
   return new RegExp(`^${escaped[0]}([0-9].*)${escaped.slice(1).join('\\1')}$`, 's');
 }
 
-function matchRelease(name: string, patterns: Array<{ pkg: PackageConfig; pattern: RegExp | null }>) {
+type Pattern = { pkg: PackageConfig; pattern: RegExp | null };
+
+/**
+ * Templates that overlap (`v{version}` and `v{version}-go` both match `v0.4.0-go`) are tried
+ * most specific first: the longest literal text (the template without its `{version}`s) wins,
+ * and among equally long ones the package listed first. The sort is stable, so equal lengths
+ * keep the policy's order.
+ */
+function releasePatterns(packages: PackageConfig[]): Pattern[] {
+  const literal = (template: string): number => template.split('{version}').join('').length;
+  return packages
+    .map((pkg) => ({ pkg, pattern: tagPattern(pkg.tag), weight: literal(pkg.tag) }))
+    .sort((a, b) => b.weight - a.weight)
+    .map(({ pkg, pattern }) => ({ pkg, pattern }));
+}
+
+function matchRelease(name: string, patterns: Pattern[]) {
   for (const { pkg, pattern } of patterns) {
     const match = pattern?.exec(name);
     if (match) return { pkg, version: match[1] ?? '' };
@@ -48,13 +70,13 @@ export async function collectTags(
   batch: CatFileBatch,
   parsed: ParseCache,
 ): Promise<TagFact[]> {
-  const patterns = packages.map((pkg) => ({ pkg, pattern: tagPattern(pkg.tag) }));
+  const patterns = releasePatterns(packages);
   const read = new Map<string, { label: string; result: Promise<PackageVersion> }>();
   const tags = refs.filter((ref) => ref.name.startsWith('refs/tags/'));
   return Promise.all(
     tags.map(async (ref): Promise<TagFact> => {
       const name = ref.name.slice('refs/tags/'.length);
-      const commit = await peelToCommit(ref, batch);
+      const { commit, type } = await peelToCommit(ref, batch);
       const release = matchRelease(name, patterns);
       const none: TagFact = {
         name,
@@ -66,7 +88,11 @@ export async function collectTags(
         manifestError: '',
       };
       if (!release) return none;
-      if (!commit) return { ...none, manifestError: `${name}: tag does not point at a commit` };
+      // No commit, so no manifest: the tag's own target says why (the rule names the tag).
+      if (!commit) {
+        const why = type ? `tag points at a ${type}, not a commit` : 'tag points at a missing object';
+        return { ...none, manifestError: why };
+      }
       // Tags on one commit read its manifest once; an error names the tag asked about.
       const label = `${name}:`;
       const key = `${commit}\0${release.pkg.name}`;
@@ -80,12 +106,15 @@ export async function collectTags(
   );
 }
 
-/** for-each-ref's `*` peels one level only (git 2.39), so a tag of a tag is peeled with `^{commit}`. */
-async function peelToCommit(ref: Ref, batch: CatFileBatch): Promise<string> {
-  if (ref.type === 'commit') return ref.oid;
-  if (ref.type !== 'tag') return '';
-  if (ref.peeledType === 'commit') return ref.peeled;
-  if (ref.peeledType !== 'tag') return '';
-  const object = await batch.read(`${ref.oid}^{commit}`);
-  return object?.type === 'commit' ? object.oid : '';
+/**
+ * The commit a tag names, annotated tags peeled, or "" with the type of what it names instead
+ * (a tree or blob; "" when the object is missing). for-each-ref's `*` peels one level only
+ * (git 2.39), so a tag of a tag is peeled with `^{}`, which stops at the first non-tag object.
+ */
+async function peelToCommit(ref: Ref, batch: CatFileBatch): Promise<{ commit: string; type: string }> {
+  const target = (type: string, oid: string) => (type === 'commit' ? { commit: oid, type } : { commit: '', type });
+  if (ref.type !== 'tag') return target(ref.type, ref.oid);
+  if (ref.peeledType !== 'tag') return target(ref.peeledType, ref.peeled);
+  const object = await batch.read(`${ref.oid}^{}`);
+  return target(object?.type ?? '', object?.oid ?? '');
 }

@@ -99,6 +99,37 @@ describe('packages', () => {
   });
 });
 
+describe('packages that are never published', () => {
+  it('reads a versionless crate as 0.0.0 unpublished and a truthy npm "private" as unpublished', async () => {
+    const repo = makeRepo({
+      files: {
+        'tools/Cargo.toml': '[package]\nname = "tools"\nedition = "2021"\n',
+        'pub/Cargo.toml': '[package]\nname = "pub"\npublish = true\n',
+        'virtual/Cargo.toml': '[workspace]\nmembers = []\n',
+        'web/package.json': '{"name": "web", "version": "1.0.0", "private": "yes"}',
+        'open/package.json': '{"name": "open", "version": "1.0.0", "private": false}',
+      },
+    });
+    const npm = { ecosystem: 'npm' as const };
+    const packages = [
+      pkg('tools', 'tools/Cargo.toml'),
+      pkg('pub', 'pub/Cargo.toml'),
+      pkg('virtual', 'virtual/Cargo.toml'),
+      pkg('web', 'web/package.json', npm),
+      pkg('open', 'open/package.json', npm),
+    ];
+    const { facts } = await collectFacts(request(repo.dir, packages, ['packages']));
+    repo.remove();
+    expect(facts.packages?.map((p) => [p.name, p.version, p.versionHead, p.versionStaged, p.publish, p.manifestError])).toEqual([
+      ['tools', '0.0.0', '0.0.0', '0.0.0', false, ''],
+      ['pub', '', '', '', true, 'pub/Cargo.toml:3:1: `package.publish` requires `package.version` be specified'],
+      ['virtual', '', '', '', true, 'virtual/Cargo.toml:1:1: no [package] table (a virtual workspace manifest?)'],
+      ['web', '1.0.0', '1.0.0', '1.0.0', false, ''],
+      ['open', '1.0.0', '1.0.0', '1.0.0', true, ''],
+    ]);
+  });
+});
+
 describe('packages without a workspace root', () => {
   it('reports an inherited version as an error, never as a version', async () => {
     const repo = makeRepo({ files: { 'orphan/Cargo.toml': member('orphan') } });

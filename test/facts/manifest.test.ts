@@ -69,11 +69,26 @@ describe('resolveCargoPackage', () => {
     );
   });
 
-  it('is an error for a virtual manifest or a package without version', () => {
+  it('is an error for a virtual manifest or an empty version', () => {
     expect(resolveCargoPackage(root, 'Cargo.toml', null)).toMatch(/^Cargo\.toml:1:1: no \[package\] table/);
-    expect(resolveCargoPackage(cargo('\n[package]\nname = "a"\n'), 'Cargo.toml', null)).toBe(
-      'Cargo.toml:2:1: [package] has no version',
+    expect(resolveCargoPackage(cargo('\n[package]\nname = "a"\nversion = ""\n'), 'Cargo.toml', null)).toBe(
+      'Cargo.toml:4:1: `package.version` is empty',
     );
+  });
+
+  it('reads a [package] without version as 0.0.0, not published (Cargo 1.75)', () => {
+    const resolve = (text: string) => resolveCargoPackage(cargo(text), 'Cargo.toml', { manifest: root, file: 'Cargo.toml' });
+    const unpublished = { version: '0.0.0', publish: false };
+    expect(resolve('[package]\nname = "a"\n')).toEqual(unpublished);
+    expect(resolve('[package]\nname = "a"\npublish = false\n')).toEqual(unpublished);
+    expect(resolve('[package]\nname = "a"\npublish = []\n')).toEqual(unpublished);
+    // publish.workspace = true takes false from the root above.
+    expect(resolve('[package]\nname = "a"\npublish.workspace = true\n')).toEqual(unpublished);
+    // Cargo refuses a versionless package that may still be published, and so do we.
+    expect(resolve('[package]\nname = "a"\n\npublish = true\n')).toBe(
+      'Cargo.toml:4:1: `package.publish` requires `package.version` be specified',
+    );
+    expect(resolve('[package]\nname = "a"\npublish = ["crates-io"]\n')).toMatch(/^Cargo\.toml:3:1: `package\.publish` requires/);
   });
 });
 
@@ -81,6 +96,12 @@ describe('readNpmManifest', () => {
   it('reads name, version and private', () => {
     expect(readNpmManifest('{"name":"@x/y","version":"1.0.0"}', 'package.json')).toEqual({ name: '@x/y', version: '1.0.0', publish: true });
     expect(readNpmManifest('\uFEFF{"name":"y","version":"0.1.0","private":true}', 'p.json')).toEqual({ name: 'y', version: '0.1.0', publish: false });
+  });
+
+  it('treats any truthy "private" as not publishable, as npm publish does', () => {
+    const publish = (value: string) => (readNpmManifest(`{"version":"1.0.0","private":${value}}`, 'p.json') as { publish: boolean }).publish;
+    expect(['"yes"', '"false"', '1', '{}', '[]'].map(publish)).toEqual([false, false, false, false, false]);
+    expect(['false', 'null', '0', '""'].map(publish)).toEqual([true, true, true, true]);
   });
 
   it('reports JSON syntax errors as file:line:col, with or without a position in V8 message', () => {

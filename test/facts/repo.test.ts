@@ -20,12 +20,12 @@ const manifest = (version: string): string => `[package]\nname = "demo"\nversion
 const ALL = ['repo', 'packages', 'tags', 'history', 'gate'] as const;
 const SHALLOW = 'shallow clone: history is incomplete; run `git fetch --unshallow`';
 
-const request = (cwd: string, needs: CollectRequest['needs'], defaultBranch = ''): CollectRequest => ({
+const request = (cwd: string, needs: CollectRequest['needs'], defaultBranch = '', gate = 'tag'): CollectRequest => ({
   cwd,
   packages: [demo],
   defaultBranch,
   needs,
-  gate: { name: 'tag', arg: 'v1.1.0' },
+  gate: { name: gate, arg: 'v1.1.0' },
 });
 
 function cloneOf(source: string, ...options: string[]): { dir: string; remove: () => void } {
@@ -101,17 +101,29 @@ describe('incomplete or missing history', () => {
     origin.remove();
   });
 
-  it('says how to fix a missing default branch', async () => {
+  it('says how to fix a missing default branch when the audit needs it', async () => {
     const repo = makeRepo({ branch: 'dev', files: { 'Cargo.toml': manifest('1.0.0') } });
-    const missing = await collectFacts(request(repo.dir, ['repo', 'history']));
+    const missing = await collectFacts(request(repo.dir, ['repo', 'history'], '', 'audit'));
     expect(missing.facts.repo?.defaultBranch).toBe('');
     expect(missing.unavailable.history).toMatch(/^no default branch found .*set `defaultBranch` in release-policy\.yml or create the branch$/);
-    const wrong = await collectFacts(request(repo.dir, ['history'], 'trunk'));
+    const wrong = await collectFacts(request(repo.dir, ['history'], 'trunk', 'audit'));
     expect(wrong.unavailable.history).toMatch(/^default branch `trunk` exists neither locally nor as origin\/trunk/);
-    expect((await collectFacts(request(repo.dir, ['history'], 'dev'))).facts.history).toEqual({ branch: 'dev', changes: [] });
+    expect((await collectFacts(request(repo.dir, ['history'], 'dev', 'audit'))).facts.history).toEqual({ branch: 'dev', changes: [] });
     repo.git('config', 'init.defaultBranch', 'dev');
-    const configured = await collectFacts(request(repo.dir, ['repo', 'history']));
+    const configured = await collectFacts(request(repo.dir, ['repo', 'history'], '', 'audit'));
     expect([configured.facts.repo?.defaultBranch, configured.facts.history?.branch]).toEqual(['dev', 'dev']);
+    repo.remove();
+  });
+
+  it('needs no default branch for the other gates: they walk HEAD', async () => {
+    const repo = makeRepo({ branch: 'dev', files: { 'Cargo.toml': manifest('1.0.0') } });
+    const bump = repo.commit('bump', { 'Cargo.toml': manifest('1.1.0') });
+    for (const [gate, configured] of [['ci', ''], ['review', 'trunk']] as const) {
+      const { facts, unavailable } = await collectFacts(request(repo.dir, ['repo', 'history'], configured, gate));
+      expect(unavailable).toEqual({});
+      expect(facts.repo?.defaultBranch).toBe(configured);
+      expect(facts.history).toEqual({ branch: 'dev', changes: [{ package: 'demo', from: '1.0.0', to: '1.1.0', commit: bump, subject: 'bump' }] });
+    }
     repo.remove();
   });
 

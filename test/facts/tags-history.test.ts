@@ -16,12 +16,12 @@ const core: PackageConfig = {
 const lib: PackageConfig = { ...core, name: 'lib', manifest: 'crates/lib/Cargo.toml', tag: 'lib-v{version}' };
 const goSdk: PackageConfig = { ...core, name: 'go-sdk', ecosystem: 'npm', manifest: 'sdks/go/package.json', tag: 'sdks/go/v{version}' };
 
-const request = (cwd: string, packages: PackageConfig[], needs: CollectRequest['needs']): CollectRequest => ({
+const request = (cwd: string, packages: PackageConfig[], needs: CollectRequest['needs'], gate = 'audit'): CollectRequest => ({
   cwd,
   packages,
   defaultBranch: '',
   needs,
-  gate: { name: 'audit', arg: '' },
+  gate: { name: gate, arg: '' },
 });
 
 const root = (version: string): string => `[workspace]\nmembers = ["crates/*"]\n[workspace.package]\nversion = "${version}"\n`;
@@ -48,6 +48,9 @@ describe('tags', () => {
     repo.git('tag', '-a', '-m', 'tag of a tag', 'v1.1.1', 'v1.1.0');
     repo.git('tag', 'v3.0.0', 'HEAD^{tree}');
     repo.git('tag', 'blob-tag', 'HEAD:Cargo.toml');
+    repo.git('tag', 'v4.0.0', 'HEAD:Cargo.toml');
+    repo.git('tag', '-a', '-m', 'a tree', 'v5.0.0', 'HEAD^{tree}');
+    repo.git('tag', '-a', '-m', 'tag of a tree tag', 'v5.0.1', 'v5.0.0');
     commits.c3 = repo.commit('c3', { 'Cargo.toml': '[workspace]\n[workspace.package\nversion = "9.9.9"\n' });
     repo.tag('v9.9.9');
     repo.tag('v9.9.10');
@@ -70,7 +73,10 @@ describe('tags', () => {
       'v1.1.0': [commits.c2, true, 'core', '1.1.0', '1.1.0', ''],
       'v1.1.1': [commits.c2, true, 'core', '1.1.1', '1.1.0', ''],
       'v1.2': [commits.c1, false, 'core', '1.2', '1.0.0', ''],
-      'v3.0.0': ['', false, 'core', '3.0.0', '', 'v3.0.0: tag does not point at a commit'],
+      'v3.0.0': ['', false, 'core', '3.0.0', '', 'tag points at a tree, not a commit'],
+      'v4.0.0': ['', false, 'core', '4.0.0', '', 'tag points at a blob, not a commit'],
+      'v5.0.0': ['', true, 'core', '5.0.0', '', 'tag points at a tree, not a commit'],
+      'v5.0.1': ['', true, 'core', '5.0.1', '', 'tag points at a tree, not a commit'],
       'v9.9.10': [commits.c3, false, 'core', '9.9.10', '', `v9.9.10:${tomlError}`],
       'v9.9.9': [commits.c3, false, 'core', '9.9.9', '', `v9.9.9:${tomlError}`],
       vfoo: [commits.c1, false, '', '', '', ''],
@@ -82,6 +88,37 @@ describe('tags', () => {
     const { facts } = await collectFacts(request(repo.dir, [goSdk, anyV], ['tags']));
     const byName = new Map((facts.tags ?? []).map((t) => [t.name, t.package]));
     expect([byName.get('sdks/go/v0.1.0'), byName.get('v1.0.0'), byName.get('größe')]).toEqual(['go-sdk', '', '']);
+  });
+});
+
+describe('overlapping tag templates', () => {
+  let repo: TempRepo;
+  const a: PackageConfig = { ...core, name: 'a', manifest: 'Cargo.toml' };
+  const go: PackageConfig = { ...core, name: 'go-sdk', ecosystem: 'npm', manifest: 'go/package.json', tag: 'v{version}-go' };
+  beforeAll(() => {
+    repo = makeRepo({ files: { 'Cargo.toml': crate('0.4.0'), 'go/package.json': '{"name": "go-sdk", "version": "0.4.0"}' } });
+    for (const name of ['v0.4.0', 'v0.4.0-go', 'r0.4-x']) repo.tag(name);
+  });
+  afterAll(() => repo.remove());
+
+  const owners = async (packages: PackageConfig[]) => {
+    const { facts, unavailable } = await collectFacts(request(repo.dir, packages, ['tags']));
+    expect(unavailable).toEqual({});
+    return Object.fromEntries((facts.tags ?? []).map((t) => [t.name, [t.package, t.version, t.manifestVersion]]));
+  };
+
+  it('gives a tag to the most specific template, whatever the package order', async () => {
+    const expected = { 'r0.4-x': ['', '', ''], 'v0.4.0': ['a', '0.4.0', '0.4.0'], 'v0.4.0-go': ['go-sdk', '0.4.0', '0.4.0'] };
+    expect(await owners([a, go])).toEqual(expected);
+    expect(await owners([go, a])).toEqual(expected);
+  });
+
+  it('gives the first-listed package a tag that equally long templates both match', async () => {
+    // `r{version}-x` reads 0.4 and `r0.{version}` reads 4-x from r0.4-x: three literal characters each.
+    const suffix: PackageConfig = { ...a, name: 'suffix', tag: 'r{version}-x' };
+    const prefix: PackageConfig = { ...a, name: 'prefix', tag: 'r0.{version}' };
+    expect((await owners([suffix, prefix]))['r0.4-x']?.slice(0, 2)).toEqual(['suffix', '0.4']);
+    expect((await owners([prefix, suffix]))['r0.4-x']?.slice(0, 2)).toEqual(['prefix', '4-x']);
   });
 });
 
@@ -134,5 +171,65 @@ describe('history', () => {
     const { facts } = await collectFacts(request(repo.dir, [lib], ['history']));
     repo.git('checkout', '-q', 'main');
     expect(facts.history?.changes.map((c) => c.subject)).toEqual(['merge side']);
+  });
+});
+
+describe('history of a feature branch', () => {
+  // main stays at 0.1.0; the branch bumps to 0.1.7, a skip that must be seen before it merges.
+  let repo: TempRepo;
+  const at: Record<string, string> = {};
+  const mainOnly = { branch: 'main', changes: [] };
+  beforeAll(() => {
+    repo = makeRepo({ files: { 'crates/lib/Cargo.toml': crate('0.1.0') } });
+    repo.commit('main work', { 'README.md': 'main\n' });
+    at.main = repo.git('rev-parse', 'HEAD');
+    repo.git('checkout', '-q', '-b', 'feature/bump');
+    at.bump = repo.commit('bump to 0.1.7', { 'crates/lib/Cargo.toml': crate('0.1.7') });
+    repo.git('checkout', '-q', 'main');
+    repo.commit('main moves on', { 'README.md': 'main 2\n' });
+    repo.git('checkout', '-q', 'feature/bump');
+  });
+  afterAll(() => repo.remove());
+
+  const history = async (gate: string) => {
+    const { facts, unavailable } = await collectFacts(request(repo.dir, [lib], ['history'], gate));
+    expect(unavailable).toEqual({});
+    return facts.history;
+  };
+  const bumped = (branch: string, commit = at.bump, subject = 'bump to 0.1.7') => ({
+    branch,
+    changes: [{ package: 'lib', from: '0.1.0', to: '0.1.7', commit, subject }],
+  });
+
+  it('walks HEAD for ci and review, so a branch sees its own bumps before it merges', async () => {
+    expect(await history('ci')).toEqual(bumped('feature/bump'));
+    expect(await history('review')).toEqual(bumped('feature/bump'));
+  });
+
+  it('walks the default branch for audit', async () => {
+    expect(await history('audit')).toEqual(mainOnly);
+  });
+
+  it('names HEAD when detached, and sees a pull request merge commit (first parent: the base)', async () => {
+    repo.git('checkout', '-q', '--detach', 'main');
+    repo.git('merge', '-q', '--no-ff', '-m', 'Merge feature/bump into main', 'feature/bump');
+    const merge = repo.git('rev-parse', 'HEAD');
+    try {
+      expect(await history('ci')).toEqual(bumped('HEAD', merge, 'Merge feature/bump into main'));
+      expect(await history('audit')).toEqual(mainOnly);
+    } finally {
+      repo.git('checkout', '-q', 'feature/bump');
+    }
+  });
+
+  it("walks the default branch when HEAD is its tip, on whatever branch", async () => {
+    repo.git('checkout', '-q', 'main');
+    try {
+      expect(await history('ci')).toEqual(mainOnly);
+      repo.git('checkout', '-q', '-b', 'fresh');
+      expect(await history('ci')).toEqual(mainOnly);
+    } finally {
+      repo.git('checkout', '-q', 'feature/bump');
+    }
   });
 });
