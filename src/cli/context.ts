@@ -4,7 +4,7 @@ export interface CliContext {
   env: NodeJS.ProcessEnv;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
-  /** Colour only on a terminal and never with NO_COLOR (CLI.md). */
+  /** Colour only on a terminal and never with NO_COLOR (CLI.md); see useColor. */
   color: boolean;
   debug: boolean;
   /** Today as YYYY-MM-DD, UTC. */
@@ -28,4 +28,12 @@ export class PolicyError extends Error {
   constructor(readonly lines: string[]) {
     super(lines.join('\n'));
   }
+}
+
+/**
+ * Colour only on a terminal, not for TERM=dumb, and never when NO_COLOR is set to a
+ * non-empty value: no-color.org says an empty NO_COLOR does not disable colour.
+ */
+export function useColor(isTTY: boolean, env: NodeJS.ProcessEnv): boolean {
+  return isTTY && !env.NO_COLOR && env.TERM !== 'dumb';
 }

@@ -35,20 +35,25 @@ export function readFactsFile(file: string, gate: { name: string; arg: string })
   } catch (error) {
     throw new UsageError(`cannot read facts file ${file}: ${(error as Error).message}`, 'Save facts with `policy facts > FILE`.');
   }
-  const record = (data ?? {}) as { facts?: Record<string, unknown>; unavailable?: Record<string, string> };
+  const shape = 'The file must be the JSON that `policy facts` prints: { "facts": {...}, "unavailable": {...} }.';
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw new UsageError(`facts file ${file}: expected a JSON object, got ${Array.isArray(data) ? 'a list' : JSON.stringify(data)}`, shape);
+  }
+  const record = data as { facts?: Record<string, unknown>; unavailable?: unknown };
   const partial = record.facts ?? {};
+  const saved = readUnavailable(file, record.unavailable, shape);
   if (!validateFacts(partial)) {
     const first = validateFacts.errors?.[0];
     throw new UsageError(
       `facts file ${file}: facts${first?.instancePath ?? ''} ${first?.message ?? 'is invalid'}${
         first?.params && 'additionalProperty' in first.params ? ` ("${String(first.params.additionalProperty)}")` : ''
       }`,
-      'The file must be the JSON that `policy facts` prints: { "facts": {...}, "unavailable": {...} }.',
+      shape,
     );
   }
   const complete = completeFacts(partial);
   const facts: Partial<Facts> = { gate };
-  const unavailable: Partial<Record<FactName, string>> = { ...(record.unavailable ?? {}) };
+  const unavailable: Partial<Record<FactName, string>> = { ...saved };
   for (const name of FACT_NAMES) {
     if (name === 'gate') continue; // the gate asked now wins over the one the facts were saved for
     if (name in partial) (facts as Record<string, unknown>)[name] = complete[name];
@@ -56,4 +61,27 @@ export function readFactsFile(file: string, gate: { name: string; arg: string })
     else unavailable[name] ??= `not in the facts file ${file}`;
   }
   return { facts, unavailable };
+}
+
+/** `unavailable`: fact name → reason, both strings; absent means none. */
+function readUnavailable(file: string, value: unknown, shape: string): Record<string, string> {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new UsageError(`facts file ${file}: "unavailable" must be an object of fact name to reason, got ${describe(value)}`, shape);
+  }
+  for (const [key, reason] of Object.entries(value)) {
+    if (typeof reason !== 'string') {
+      throw new UsageError(
+        `facts file ${file}: unavailable.${key} must be a string (why the fact could not be read), got ${describe(reason)}`,
+        shape,
+      );
+    }
+  }
+  return value as Record<string, string>;
+}
+
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  if (value !== null && typeof value === 'object') return 'an object';
+  return JSON.stringify(value) ?? String(value);
 }

@@ -1,7 +1,10 @@
 // A cache of the loaded policy and rules, so that a hook or gate that runs on every push
 // skips YAML parsing, schema validation and type-checking when nothing changed. It is
-// written only after a load that had no problems, and it is keyed on the size and mtime of
-// the policy, every rule file and the running build, so an edit is never missed.
+// written only after a load that had no problems, and it is keyed on the size, mtime,
+// inode and ctime of the policy, every rule file and the running build, and on a hash of
+// the policy's text, so an edit is never missed. Size and mtime alone miss a same-size edit
+// whose mtime was restored (`cp -p`, `rsync -t`, `touch -r`, coarse file systems); ctime
+// cannot be set back by such tools, and a file replaced by rename gets a new inode.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,7 +46,7 @@ export function cacheFileFor(policyFile: string): string | null {
 }
 
 function fingerprint(policyFile: string, ruleDirs: string[], toolVersion: string): string {
-  const parts = [toolVersion, stamp(fileURLToPath(import.meta.url)), stamp(policyFile)];
+  const parts = [toolVersion, stamp(fileURLToPath(import.meta.url)), stamp(policyFile), contentHash(policyFile)];
   for (const dir of ruleDirs) {
     let names: string[] = [];
     try {
@@ -59,7 +62,7 @@ function fingerprint(policyFile: string, ruleDirs: string[], toolVersion: string
 function stamp(file: string): string {
   try {
     const s = statSync(file);
-    return `${file}:${s.size}:${s.mtimeMs}`;
+    return `${file}:${s.size}:${s.mtimeMs}:${s.ino}:${s.ctimeMs}`;
   } catch {
     return `${file}:missing`;
   }
@@ -95,6 +98,27 @@ export function writeLoadCache(policyFile: string, builtInDir: string, toolVersi
   } catch {
     // A read-only git directory only costs speed.
   }
+}
+
+/**
+ * The policy file's text hashed (it is a few hundred bytes, read anyway on a miss): the one
+ * stamp no file system or copying tool can make look unchanged. Two independent 32-bit
+ * hashes, not a cryptographic one: this guards against accidents, not attackers, and
+ * node:crypto would cost every hook run a module load.
+ */
+function contentHash(file: string): string {
+  try {
+    const text = readFileSync(file, 'utf8');
+    return `${file}#${text.length}:${hashText(text)}:${fnv1a(text)}`;
+  } catch {
+    return `${file}#missing`;
+  }
+}
+
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i += 1) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return hash.toString(16).padStart(8, '0');
 }
 
 /** A short stable name for a path; node:crypto would cost the hook a module load for this. */

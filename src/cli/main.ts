@@ -2,7 +2,7 @@
 // The `policy` command. Only this folder touches `process`. Commands are imported lazily
 // so that a hook's fast path does not pay for modules it does not use.
 import { formatDiagnosticsHeader } from './messages.js';
-import { PolicyError, UsageError, type CliContext } from './context.js';
+import { PolicyError, UsageError, useColor, type CliContext } from './context.js';
 
 declare const __TOOL_VERSION__: string | undefined;
 const TOOL_VERSION = typeof __TOOL_VERSION__ === 'string' ? __TOOL_VERSION__ : '0.0.0-dev';
@@ -41,14 +41,42 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   test: async () => (await import('./commands/test.js')).runTest,
 };
 
+/**
+ * A reader that stops early (`policy facts | head -1`) closes the pipe, and the next write
+ * fails with EPIPE, emitted as an 'error' event that would crash the process with a stack.
+ * Node ignores SIGPIPE, so the conventional end of a Unix filter (killed by the signal,
+ * status 141) does not happen on its own. We stop writing to that stream and let the
+ * command finish with its own exit code: the reader chose to read less, which changes
+ * neither the verdict nor the exit code a script (or `set -o pipefail`) sees.
+ * Any other write error (EIO, ENOSPC) is reported on stderr when it can be, and exits 2.
+ */
+const closed = { stdout: false, stderr: false };
+let writeFailed = false;
+
+function watchStream(name: 'stdout' | 'stderr'): void {
+  process[name].on('error', (error: NodeJS.ErrnoException) => {
+    closed[name] = true;
+    if (error.code === 'EPIPE') return;
+    writeFailed = true;
+    if (!closed.stderr) process.stderr.write(`policy: cannot write to ${name}: ${error.message}\n`);
+    process.exitCode = 2;
+  });
+}
+
 function createContext(argv: string[]): CliContext {
   const env = process.env;
+  watchStream('stdout');
+  watchStream('stderr');
   return {
     cwd: process.cwd(),
     env,
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
-    color: Boolean(process.stdout.isTTY) && env.NO_COLOR === undefined && env.TERM !== 'dumb',
+    stdout: (text) => {
+      if (!closed.stdout) process.stdout.write(text);
+    },
+    stderr: (text) => {
+      if (!closed.stderr) process.stderr.write(text);
+    },
+    color: useColor(Boolean(process.stdout.isTTY), env),
     debug: argv.includes('--debug') || env.POLICY_DEBUG === '1',
     today: new Date().toISOString().slice(0, 10),
     toolVersion: TOOL_VERSION,
@@ -105,10 +133,10 @@ function reportError(ctx: CliContext, error: unknown): number {
 
 main(process.argv.slice(2)).then(
   (code) => {
-    process.exitCode = code;
+    process.exitCode = writeFailed ? 2 : code;
   },
   (error: unknown) => {
-    process.stderr.write(`policy: ${String(error)}\n`);
+    if (!closed.stderr) process.stderr.write(`policy: ${String(error)}\n`);
     process.exitCode = 2;
   },
 );

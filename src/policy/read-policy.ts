@@ -1,6 +1,6 @@
 // Reads release-policy.yml: parse, validate, then normalize, so that code after this
 // boundary never sees raw YAML (STYLE.md habit 5). Errors are returned as data.
-import { dirname, resolve } from 'node:path';
+import { dirname, posix, resolve } from 'node:path';
 import type { RuleDefinition } from '../engine/model.js';
 import { validatePolicy } from '../generated/validators.js';
 import { diagnosticsFromAjv, formatKeyPath } from './diagnostics.js';
@@ -61,7 +61,10 @@ export function readPolicy(file: string, text: string): { policy: Policy | null;
   return { policy, diagnostics: diagnostics.sort((a, b) => a.line - b.line || a.col - b.col) };
 }
 
-/** What JSON Schema cannot say: real calendar dates, packages listed once. */
+/**
+ * What JSON Schema cannot say: real calendar dates, packages listed once, and repository
+ * paths that git can name (see checkRepoPath).
+ */
 function checkPolicyMeaning(raw: Record<string, unknown>, source: YamlSource): Diagnostic[] {
   const found: Diagnostic[] = [];
   const report = (path: (string | number)[], message: string, hint: string): void => {
@@ -81,7 +84,53 @@ function checkPolicyMeaning(raw: Record<string, unknown>, source: YamlSource): D
     if (names.has(name)) report(['packages', index, 'name'], `package "${name}" is listed twice`, 'keep one entry per package');
     names.add(name);
   });
+  listOf(raw.packages).forEach((pkg, index) => {
+    if (!isRecord(pkg)) return;
+    for (const key of ['manifest', 'releaseNotes'] as const) {
+      const value = pkg[key];
+      const example = key === 'manifest' ? 'e.g. crates/my-crate/Cargo.toml' : 'e.g. docs/RELEASE_v{version}.md';
+      const problem = typeof value === 'string' ? checkRepoPath(value, example) : null;
+      if (problem) report(['packages', index, key], problem.message, problem.hint);
+    }
+  });
   return found;
+}
+
+/**
+ * Manifest paths and release-notes templates name files in git trees (`<rev>:<path>`) and
+ * are compared with the paths git reports, which are relative to the repository root and
+ * normalized. So a path must be relative, inside the repository and written with `/`;
+ * normalizeRepoPath then removes `./` and doubled slashes.
+ */
+function checkRepoPath(path: string, example: string): { message: string; hint: string } | null {
+  if (path.includes('\\')) {
+    return {
+      message: `"${path}" contains a backslash`,
+      hint: `write the path with forward slashes: ${path.replace(/\\/g, '/')}`,
+    };
+  }
+  if (path.startsWith('/') || /^[A-Za-z]:/.test(path)) {
+    return {
+      message: `"${path}" is an absolute path`,
+      hint: `write the path relative to the repository root, ${example}`,
+    };
+  }
+  if (path.split('/').includes('..')) {
+    return {
+      message: `"${path}" contains "..": paths must stay inside the repository`,
+      hint: `write the path from the repository root without "..", ${example}`,
+    };
+  }
+  const normalized = normalizeRepoPath(path);
+  if (normalized === '' || normalized === '.' || normalized.endsWith('/')) {
+    return { message: `"${path}" names a folder, not a file`, hint: `name the file itself, ${example}` };
+  }
+  return null;
+}
+
+/** `./crates//a/Cargo.toml` → `crates/a/Cargo.toml`: the form git reports paths in. */
+function normalizeRepoPath(path: string): string {
+  return posix.normalize(path).replace(/^(\.\/)+/, '');
 }
 
 function isCalendarDate(text: string): boolean {
@@ -118,10 +167,10 @@ function normalizePackage(raw: Record<string, unknown>): PackageConfig {
   return {
     name: textOr(raw.name, ''),
     ecosystem: npm ? 'npm' : 'cargo',
-    manifest: textOr(raw.manifest, npm ? 'package.json' : 'Cargo.toml'),
+    manifest: normalizeRepoPath(textOr(raw.manifest, npm ? 'package.json' : 'Cargo.toml')),
     registry: textOr(raw.registry, npm ? 'npmjs' : 'crates-io'),
     tag: textOr(raw.tag, 'v{version}'),
-    releaseNotes: textOr(raw.releaseNotes, 'RELEASE_v{version}.md'),
+    releaseNotes: normalizeRepoPath(textOr(raw.releaseNotes, 'RELEASE_v{version}.md')),
   };
 }
 

@@ -1,6 +1,6 @@
 // Reads rule files (`<id>.yml`): validate against schema/rule.schema.json, then keep every
 // CEL-bearing field as SourceText so that compile and type errors point into the YAML.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { GateName, RuleCheck, RuleDefinition, RuleVariable, SourceText } from '../engine/model.js';
 import type { FactName } from '../facts/model.js';
@@ -8,6 +8,7 @@ import { validateRule } from '../generated/validators.js';
 import { diagnosticsFromAjv, formatKeyPath } from './diagnostics.js';
 import type { Diagnostic, SourceLocation } from './model.js';
 import { parseYamlSource } from './yaml-source.js';
+import { POLICY_FILE_NAMES } from './locate.js';
 export { builtInRulesDir } from './locate.js';
 import type { YamlPath, YamlSource } from './yaml-source.js';
 
@@ -95,9 +96,11 @@ function buildRule(data: Record<string, unknown>, source: YamlSource, builtIn: b
 
 /**
  * Every rule of the built-in folder and the policy's rule folders, sorted by id. Reads
- * `*.yml` files except `*.test.yml` (the test tables beside them). An id defined twice,
- * including a rulesDir rule reusing a built-in id, is a diagnostic: a rule is found by
- * its name, and a silent override would hide which one runs.
+ * `*.yml` files except `*.test.yml` (the test tables beside them) and the policy file
+ * (`release-policy.yml`, which may sit in a folder given as rules, e.g. `policy test .`).
+ * An id defined twice, including a rulesDir rule reusing a built-in id, is a diagnostic: a
+ * rule is found by its name, and a silent override would hide which one runs. A folder or
+ * file that cannot be read is a diagnostic too, never an exception.
  */
 export function loadRuleDirs(dirs: readonly string[], builtInDir: string): { rules: RuleDefinition[]; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
@@ -107,19 +110,24 @@ export function loadRuleDirs(dirs: readonly string[], builtInDir: string): { rul
     if (!folders.some((folder) => folder.dir === dir)) folders.push({ dir, builtIn: false });
   }
   for (const { dir, builtIn } of folders) {
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-      const message = builtIn ? 'the built-in rules folder is missing' : 'rules folder not found';
-      const hint = builtIn ? 'reinstall release-policy' : 'fix `rulesDir` in release-policy.yml; it is relative to the policy file';
-      diagnostics.push({ file: dir, line: 1, col: 1, key: 'rulesDir', message, hint });
+    const listed = listRuleFolder(dir, builtIn);
+    if ('problem' in listed) {
+      diagnostics.push(listed.problem);
       continue;
     }
-    for (const name of readdirSync(dir).sort()) {
+    for (const name of listed.names) {
       const file = join(dir, name);
+      if ((POLICY_FILE_NAMES as readonly string[]).includes(name)) continue;
       if (name.endsWith('.yaml') && !name.endsWith('.test.yaml')) {
         diagnostics.push({ file, line: 1, col: 1, key: '', message: 'rule files end in .yml; this file is not read', hint: `rename it to ${name.replace(/\.yaml$/, '.yml')}` });
       }
       if (!name.endsWith('.yml') || name.endsWith('.test.yml')) continue;
-      const parsed = parseRuleFile(file, readFileSync(file, 'utf8'), builtIn);
+      const text = readRuleText(file);
+      if (typeof text !== 'string') {
+        diagnostics.push(text);
+        continue;
+      }
+      const parsed = parseRuleFile(file, text, builtIn);
       diagnostics.push(...parsed.diagnostics);
       if (!parsed.rule) continue;
       const first = rules.get(parsed.rule.id);
@@ -134,6 +142,52 @@ export function loadRuleDirs(dirs: readonly string[], builtInDir: string): { rul
   return { rules: [...rules.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)), diagnostics };
 }
 
+/** The sorted entry names of a rules folder, or why it cannot be listed. */
+function listRuleFolder(dir: string, builtIn: boolean): { names: string[] } | { problem: Diagnostic } {
+  const problem = (message: string, hint: string): { problem: Diagnostic } => ({
+    problem: { file: dir, line: 1, col: 1, key: 'rulesDir', message, hint },
+  });
+  const fixRulesDir = 'fix `rulesDir` in release-policy.yml: it names folders of rule files, relative to the policy file';
+  try {
+    if (!statSync(dir).isDirectory()) {
+      return builtIn
+        ? problem('the built-in rules folder is not a folder', 'reinstall release-policy')
+        : problem('is a file, not a rules folder', fixRulesDir);
+    }
+    return { names: readdirSync(dir).sort() };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (builtIn) return problem(`the built-in rules folder cannot be read (${describeReadError(error)})`, 'reinstall release-policy');
+    if (code === 'ENOENT' || code === 'ENOTDIR') return problem('rules folder not found', fixRulesDir);
+    return problem(`rules folder cannot be read: ${describeReadError(error)}`, code === 'EACCES' || code === 'EPERM' ? 'make the folder readable (and searchable) by this user' : fixRulesDir);
+  }
+}
+
+/** A rule file's text, or a diagnostic saying why it cannot be read and what to do. */
+function readRuleText(file: string): string | Diagnostic {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const at = { file, line: 1, col: 1, key: '' };
+    switch (code) {
+      case 'EISDIR':
+        return { ...at, message: 'is a folder, not a rule file', hint: 'rule folders hold rule files (<id>.yml) and their tables; rename the folder so it does not end in .yml' };
+      case 'ENOENT':
+        return { ...at, message: 'cannot be read: the file does not exist (a dangling symbolic link?)', hint: 'point the link at an existing rule file, or remove it' };
+      case 'EACCES':
+      case 'EPERM':
+        return { ...at, message: 'cannot be read: permission denied', hint: 'make the rule file readable by this user (chmod a+r)' };
+      default:
+        return { ...at, message: `cannot be read: ${describeReadError(error)}`, hint: 'check the file; rule folders hold only rule files (<id>.yml) and their tables' };
+    }
+  }
+}
+
+function describeReadError(error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  return e.code ? `${e.code}: ${e.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '')}` : String(e.message ?? e);
+}
 
 function sortByPosition(diagnostics: Diagnostic[]): Diagnostic[] {
   return diagnostics.sort((a, b) => a.line - b.line || a.col - b.col);

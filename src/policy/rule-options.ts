@@ -1,12 +1,14 @@
-// A rule's options: the policy's `[severity, { options }]` checked against the rule's own
-// JSON Schema, with the schema's defaults filled in. Invalid options are an error rather
-// than silently ignored (eslint#13793, #16879).
+// A rule's options: the policy's `[severity, { options }]` (or a rule test case's
+// `options:`) checked against the rule's own JSON Schema, with the schema's defaults filled
+// in. Invalid options are an error rather than silently ignored (eslint#13793, #16879); so
+// is an option the schema does not list, unless the schema itself allows more
+// (`additionalProperties`), since a misspelled option would otherwise vanish.
 import { createRequire } from 'node:module';
 import type { ValidateFunction } from 'ajv';
 import type { RuleDefinition } from '../engine/model.js';
-import { diagnosticsFromAjv } from './diagnostics.js';
+import { diagnosticsFromAjv, formatKeyPath } from './diagnostics.js';
 import type { Diagnostic, RuleSetting } from './model.js';
-import type { YamlSource } from './yaml-source.js';
+import type { YamlPath, YamlSource } from './yaml-source.js';
 
 type Options = Record<string, unknown>;
 
@@ -20,6 +22,11 @@ export interface ResolveOptionsInput {
   written: RuleSetting | undefined;
   /** The policy's YAML, to point at the offending option; without it, at the rule's entry. */
   source: YamlSource | undefined;
+  /**
+   * Where the options object sits in `source`: by default the policy's `rules.<id>[1]`; a
+   * rule test table passes `['cases', i, 'options']`.
+   */
+  path?: YamlPath;
 }
 
 export function resolveOptions(input: ResolveOptionsInput): { options: Options; diagnostics: Diagnostic[] } {
@@ -28,13 +35,13 @@ export function resolveOptions(input: ResolveOptionsInput): { options: Options; 
     return { options: applyOptionDefaults(rule.options, {}), diagnostics: [] };
   }
   const source = input.source ?? describeWrittenOnly(rule.id, written);
-  const path = ['rules', rule.id, 1];
+  const path = input.path ?? ['rules', rule.id, 1];
   if (!isRecord(rule.options.properties) && Object.keys(rule.options).every((key) => key === 'type')) {
     const { line, col } = source.locate(path);
     const diagnostic = {
-      file: source.file, line, col, key: `rules.${rule.id}`,
+      file: source.file, line, col, key: input.path ? formatKeyPath(path) : `rules.${rule.id}`,
       message: `rule "${rule.id}" takes no options`,
-      hint: `write \`${rule.id}: ${written.severity}\``,
+      hint: input.path ? 'remove `options:` here' : `write \`${rule.id}: ${written.severity}\``,
     };
     return { options: {}, diagnostics: [diagnostic] };
   }
@@ -48,7 +55,7 @@ export function resolveOptions(input: ResolveOptionsInput): { options: Options; 
   // ajv's useDefaults writes into the data; validate a copy, keep the policy as written.
   const options = structuredClone(written.options);
   if (validate(options)) return { options, diagnostics: [] };
-  const prefix = `/rules/${rule.id.replace(/~/g, '~0').replace(/\//g, '~1')}/1`;
+  const prefix = path.map((segment) => `/${String(segment).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
   const errors = (validate.errors ?? []).map((error) => ({ ...error, instancePath: prefix + error.instancePath }));
   return { options, diagnostics: diagnosticsFromAjv(errors, source, source.file) };
 }
@@ -69,9 +76,19 @@ function compileOptionSchema(rule: RuleDefinition): ValidateFunction {
   const cached = compiled.get(rule);
   if (cached) return cached;
   ajvInstance ??= loadAjv();
-  const validate = ajvInstance.compile({ type: 'object', ...rule.options });
+  const validate = ajvInstance.compile({ type: 'object', ...closeOptionSchema(rule.options) });
   compiled.set(rule, validate);
   return validate;
+}
+
+/**
+ * An options schema that lists `properties` but says nothing about other keys accepts only
+ * those: expressions see options typed by `properties`, so any other key is unusable and
+ * almost always a misspelling. A schema that allows more says so explicitly.
+ */
+function closeOptionSchema(schema: Options): Options {
+  const open = ['additionalProperties', 'patternProperties', 'unevaluatedProperties'].some((key) => key in schema);
+  return isRecord(schema.properties) && !open ? { ...schema, additionalProperties: false } : schema;
 }
 
 /**

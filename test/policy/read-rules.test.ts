@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -138,6 +138,56 @@ describe('loadRuleDirs', () => {
   test('a missing rules folder is a diagnostic', () => {
     const { diagnostics } = loadRuleDirs([join(root, 'nope')], join(root, 'builtin'));
     expect(diagnostics).toMatchObject([{ file: join(root, 'nope'), key: 'rulesDir', message: 'rules folder not found' }]);
+  });
+
+  test('a rulesDir entry that is a file is a diagnostic naming it, not a crash', () => {
+    write('', 'not-a-folder.yml', 'x: 1\n');
+    const { diagnostics } = loadRuleDirs([join(root, 'not-a-folder.yml')], join(root, 'builtin'));
+    expect(diagnostics).toEqual([
+      {
+        file: join(root, 'not-a-folder.yml'),
+        line: 1,
+        col: 1,
+        key: 'rulesDir',
+        message: 'is a file, not a rules folder',
+        hint: 'fix `rulesDir` in release-policy.yml: it names folders of rule files, relative to the policy file',
+      },
+    ]);
+  });
+
+  test('rule files that cannot be read are diagnostics with the file and a hint', () => {
+    write('unreadable', 'good-rule.yml', named('good-rule'));
+    mkdirSync(join(root, 'unreadable', 'folder-rule.yml'));
+    symlinkSync(join(root, 'unreadable', 'gone.yml'), join(root, 'unreadable', 'dangling-rule.yml'));
+    const { rules, diagnostics } = loadRuleDirs([join(root, 'unreadable')], join(root, 'builtin'));
+    expect(rules.map((r) => r.id)).toEqual(['alpha-rule', 'good-rule', 'zeta-rule']);
+    expect(diagnostics.map(formatDiagnostic)).toEqual([
+      `${join(root, 'unreadable', 'dangling-rule.yml')}:1:1 cannot be read: the file does not exist (a dangling symbolic link?)\n  hint: point the link at an existing rule file, or remove it`,
+      `${join(root, 'unreadable', 'folder-rule.yml')}:1:1 is a folder, not a rule file\n  hint: rule folders hold rule files (<id>.yml) and their tables; rename the folder so it does not end in .yml`,
+    ]);
+  });
+
+  // Root reads any file whatever its mode, so this runs only as an ordinary user (as in CI).
+  test.skipIf(process.getuid?.() === 0 || process.platform === 'win32')('a rule file without read permission is a diagnostic', () => {
+    write('private', 'secret-rule.yml', named('secret-rule'));
+    chmodSync(join(root, 'private', 'secret-rule.yml'), 0o000);
+    try {
+      const { diagnostics } = loadRuleDirs([join(root, 'private')], join(root, 'builtin'));
+      expect(diagnostics).toMatchObject([
+        { file: join(root, 'private', 'secret-rule.yml'), message: 'cannot be read: permission denied', hint: expect.stringContaining('chmod') },
+      ]);
+    } finally {
+      chmodSync(join(root, 'private', 'secret-rule.yml'), 0o644);
+    }
+  });
+
+  test('the policy file in a rules folder is skipped, not read as a rule', () => {
+    write('with-policy', 'local-rule.yml', named('local-rule'));
+    write('with-policy', 'release-policy.yml', 'version: 1\npackages: [{ name: demo }]\n');
+    write('with-policy', 'release-policy.yaml', 'version: 1\npackages: [{ name: demo }]\n');
+    const { rules, diagnostics } = loadRuleDirs([join(root, 'with-policy')], join(root, 'builtin'));
+    expect(diagnostics).toEqual([]);
+    expect(rules.map((r) => r.id)).toEqual(['alpha-rule', 'local-rule', 'zeta-rule']);
   });
 
   test('builtInRulesDir is the package rules folder', () => {

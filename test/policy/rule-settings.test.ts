@@ -45,8 +45,9 @@ const CATALOGUE = [
   buildRule('local-rule', { severity: 'warn', builtIn: false, file: '/repo/policy/local-rule.yml' }),
 ];
 
+/** A policy of `rows`, with a package appended (a policy must list one) so line numbers stay as written. */
 function policyOf(...rows: string[]): Policy {
-  const { policy, diagnostics } = readPolicy(FILE, `${rows.join('\n')}\n`);
+  const { policy, diagnostics } = readPolicy(FILE, `${[...rows, 'packages: [{ name: demo }]'].join('\n')}\n`);
   expect(diagnostics.map(formatDiagnostic)).toEqual([]);
   return policy!;
 }
@@ -90,6 +91,21 @@ describe('resolveRuleSettings', () => {
       '3:35 rules.release-notes-present[1].heading: unknown key "heading" | did you mean "headings"?',
       '3:66 rules.release-notes-present[1].titleHasVersion: expected true or false, got a string ("yes") | see the schema for what this key accepts',
     ]);
+  });
+
+  test('an option the schema does not list is refused even without additionalProperties: false', () => {
+    const open = buildRule('open-rule', {
+      options: { type: 'object', properties: { limit: { type: 'integer', default: 3 } } },
+    });
+    const loose = buildRule('loose-rule', {
+      options: { type: 'object', properties: { limit: { type: 'integer' } }, additionalProperties: true },
+    });
+    const policy = policyOf('version: 1', 'rules:', '  open-rule: [warn, { limt: 1 }]', '  loose-rule: [warn, { extra: 1 }]');
+    const { diagnostics, settings } = resolveRuleSettings(policy, [...CATALOGUE, open, loose]);
+    expect(diagnostics.map((d) => `${d.line}:${d.col} ${d.key}: ${d.message} | ${d.hint}`)).toEqual([
+      '3:23 rules.open-rule[1].limt: unknown key "limt" | did you mean "limit"?',
+    ]);
+    expect(settings.get('loose-rule')?.options).toEqual({ extra: 1 });
   });
 
   test('options for a rule without options are refused', () => {

@@ -88,7 +88,10 @@ describe('precompiled validators', () => {
       banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
     });
     const result = JSON.parse(execFileSync(process.execPath, [outfile], { encoding: 'utf8' })) as Record<string, any>;
-    expect(result.diagnostics).toMatchObject([{ line: 2, col: 1, key: 'pakages', hint: 'did you mean "packages"?' }]);
+    expect(result.diagnostics).toMatchObject([
+      { line: 1, col: 1, key: 'packages', message: 'missing required key "packages"' },
+      { line: 2, col: 1, key: 'pakages', hint: 'did you mean "packages"?' },
+    ]);
     expect(result.options).toMatchObject([{ line: 4, col: 20, key: 'rules.a-rule[1].limt', hint: 'did you mean "limit"?' }]);
     expect(result.rulesDir).toBe(join(ROOT, 'rules'));
   });
