@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAS_GIT } from '../helpers/tools.js';
 import { git } from '../../scripts/sample-repo.mjs';
 import { PROJECT_ROOT, runPolicy } from '../helpers/cli.js';
+import { ZERO_MAJOR_RULE, ZERO_MAJOR_TABLE } from '../helpers/rule-fixtures.js';
 
 const POLICY = `version: 1
 extends: [recommended]
@@ -135,43 +136,15 @@ describe.skipIf(!HAS_GIT)('policy test and project rules', () => {
     mkdirSync(join(dir, 'policy-rules'));
     writeFileSync(join(dir, 'Cargo.toml'), '[package]\nname = "demo"\nversion = "0.1.0"\n');
     writeFileSync(join(dir, 'release-policy.yml'), `${POLICY}rulesDir: policy-rules\nextends: []\n`.replace('extends: [recommended]\n', ''));
-    writeFileSync(
-      join(dir, 'policy-rules', 'no-zero-major.yml'),
-      `id: no-zero-major
-title: Packages are past 0.x
-spec: "Project rule: our users need a stable API."
-severity: error
-gates: [ci]
-facts: [packages]
-checks:
-  - for: packages
-    expression: '!it.version.startsWith("0.")'
-    message: "{{it.name}} is still {{it.version}}"
-    subject: { kind: package, name: "{{it.name}}" }
-docs:
-  why: Stability.
-  fix: Release 1.0.0.
-`,
-    );
-    writeFileSync(
-      join(dir, 'policy-rules', 'no-zero-major.test.yml'),
-      `rule: no-zero-major
-cases:
-  - name: one point oh passes
-    facts: { packages: [{ name: demo, version: 1.0.0 }] }
-    expect: []
-  - name: zero fails
-    facts: { packages: [{ name: demo, version: 0.3.0 }] }
-    expect: [{ subject: demo, message: "still 0.3.0" }]
-`,
-    );
+    writeFileSync(join(dir, 'policy-rules', 'no-zero-major.yml'), ZERO_MAJOR_RULE('no-zero-major'));
+    writeFileSync(join(dir, 'policy-rules', 'no-zero-major.test.yml'), ZERO_MAJOR_TABLE('no-zero-major'));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('runs the built-in tables and the project rules', () => {
     const result = runPolicy(['test'], { cwd: dir });
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('✔ no-zero-major (2 cases)');
+    expect(result.stdout).toContain('✔ no-zero-major (3 cases)');
     expect(result.stdout).toMatch(/7 of 7 rules passed/);
   });
 

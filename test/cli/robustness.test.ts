@@ -9,6 +9,7 @@ import { git, releaseNotes, write } from '../../scripts/sample-repo.mjs';
 import { useColor } from '../../src/cli/context.js';
 import { isBuildStale } from '../global-setup.js';
 import { CLI, runPolicy, type CliResult } from '../helpers/cli.js';
+import { ZERO_MAJOR_RULE as RULE, ZERO_MAJOR_TABLE as TABLE } from '../helpers/rule-fixtures.js';
 import { HAS_GIT } from '../helpers/tools.js';
 
 const STACK = /\n\s+at .+:\d+:\d+/;
@@ -156,39 +157,6 @@ describe('NO_COLOR (4)', () => {
   });
 });
 
-const RULE = (id: string): string => `id: ${id}
-title: Packages are past 0.x
-spec: "Project rule: our users need a stable API."
-severity: error
-gates: [ci]
-facts: [packages]
-options:
-  type: object
-  properties:
-    allowed: { type: array, items: { type: string }, default: [] }
-checks:
-  - for: packages.filter(p, !(p.name in options.allowed))
-    expression: '!it.version.startsWith("0.")'
-    message: "{{it.name}} is still {{it.version}}"
-    subject: { kind: package, name: "{{it.name}}" }
-docs:
-  why: Stability.
-  fix: Release 1.0.0.
-`;
-
-const TABLE = (id: string): string => `rule: ${id}
-cases:
-  - name: one point oh passes
-    facts: { packages: [{ name: demo, version: 1.0.0 }] }
-    expect: []
-  - name: zero fails
-    facts: { packages: [{ name: demo, version: 0.3.0 }] }
-    expect: [{ subject: demo, message: "still 0.3.0" }]
-  - name: allowed passes
-    options: { allowed: [demo] }
-    facts: { packages: [{ name: demo, version: 0.3.0 }] }
-    expect: []
-`;
 
 describe.skipIf(!HAS_GIT)('rule folders that cannot be read (5)', () => {
   it('a folder named x.yml and a dangling link are diagnostics with the file and a hint', () => {
