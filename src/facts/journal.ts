@@ -1,0 +1,328 @@
+// The release journal store (ARCHITECTURE.md, "The release journal"): append-only JSON Lines
+// in the git common directory, so every worktree of a repository shares one journal, never
+// committed. Each append takes an exclusive lock file and writes one whole line with O_APPEND
+// in a single write, then fsyncs: two processes never interleave or lose an event. A torn or
+// invalid line is reported with its line number and kept as it is; every other line counts.
+// Secrets must be redacted by the caller (src/release/redact.ts) before an event gets here.
+import { randomBytes } from 'node:crypto';
+import { constants as fsConstants } from 'node:fs';
+import { mkdir, open, readFile, rename, stat, unlink, link } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
+import { JOURNAL_EVENT_TYPES, OUTCOMES, PHASES, PUBLISHED_VALUES, type JournalEvent } from '../release/model.js';
+
+export type { JournalEvent };
+
+/** Where the journal of a repository lives, given `git rev-parse --git-common-dir`. */
+export function journalPath(gitCommonDir: string): string {
+  return join(gitCommonDir, 'release-policy', 'journal.jsonl');
+}
+
+/** A new random event id: 16 lowercase hex digits. */
+export function newEventId(): string {
+  return randomBytes(8).toString('hex');
+}
+
+/** An event with `v`, a fresh `id` and `at` (now) filled in. */
+export function newEvent(fields: Omit<JournalEvent, 'v' | 'id' | 'at'>, now: Date = new Date()): JournalEvent {
+  return { v: 1, id: newEventId(), at: now.toISOString(), ...fields };
+}
+
+const KNOWN_KEYS = new Set([
+  'v', 'id', 'at', 'type', 'package', 'version', 'issue', 'phase', 'command', 'exitCode',
+  'outcome', 'published', 'excerpt', 'reason', 'commit',
+]);
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * The first problem of a journal event, or null when it is valid. Plain TypeScript, no ajv at
+ * run time; test/release/journal.test.ts checks it agrees with the JSON Schema. Optional
+ * properties may be absent or undefined (JSON.stringify drops undefined); unknown properties
+ * are refused, and so is any `v` other than 1 (a newer tool's event is not silently misread).
+ */
+export function validateEvent(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'an event must be a JSON object';
+  const event = value as Record<string, unknown>;
+  for (const key of Object.keys(event)) {
+    if (!KNOWN_KEYS.has(key)) return `unknown property "${key}"`;
+  }
+  if (event.v !== 1) return `v must be 1, not ${JSON.stringify(event.v) ?? 'missing'}`;
+  if (typeof event.id !== 'string' || !/^[0-9a-f]{8,64}$/.test(event.id)) return 'id must be 8 to 64 lowercase hex digits';
+  if (typeof event.at !== 'string' || !ISO_TIME.test(event.at) || Number.isNaN(Date.parse(event.at))) {
+    return 'at must be an ISO 8601 time with a zone, such as 2026-01-31T12:00:00.000Z';
+  }
+  if (!isOneOf(event.type, JOURNAL_EVENT_TYPES)) return `type must be one of ${JOURNAL_EVENT_TYPES.join(', ')}`;
+  if (typeof event.package !== 'string' || event.package === '') return 'package must be a non-empty string';
+  if (typeof event.version !== 'string' || event.version === '') return 'version must be a non-empty string';
+  if (event.issue !== null && !(Number.isSafeInteger(event.issue) && (event.issue as number) > 0)) {
+    return 'issue must be a positive integer or null';
+  }
+  if (event.phase !== undefined && !isOneOf(event.phase, PHASES)) return `phase must be one of ${PHASES.join(', ')}`;
+  if (event.command !== undefined) {
+    if (!Array.isArray(event.command) || event.command.length === 0 || !event.command.every((arg) => typeof arg === 'string')) {
+      return 'command must be a non-empty array of strings';
+    }
+  }
+  if (event.exitCode !== undefined && !Number.isSafeInteger(event.exitCode)) return 'exitCode must be an integer';
+  if (event.published !== undefined && !isOneOf(event.published, PUBLISHED_VALUES)) return `published must be one of ${PUBLISHED_VALUES.join(', ')}`;
+  if (event.outcome !== undefined && !isOneOf(event.outcome, OUTCOMES)) return `outcome must be one of ${OUTCOMES.join(', ')}`;
+  for (const key of ['excerpt', 'reason'] as const) {
+    if (event[key] !== undefined && typeof event[key] !== 'string') return `${key} must be a string`;
+  }
+  if (event.commit !== undefined && (typeof event.commit !== 'string' || !/^[0-9a-f]{4,64}$/.test(event.commit))) {
+    return 'commit must be a lowercase hex object name';
+  }
+  return null;
+}
+
+function isOneOf<T extends string>(value: unknown, values: readonly T[]): value is T {
+  return typeof value === 'string' && (values as readonly string[]).includes(value);
+}
+
+/** A line of the journal that does not count, 1-based. */
+export interface JournalProblem {
+  line: number;
+  message: string;
+}
+
+export interface JournalContents {
+  events: JournalEvent[];
+  problems: JournalProblem[];
+}
+
+/**
+ * Every valid event of the journal, in file order, and the lines that do not count: bad JSON,
+ * a torn last line, an invalid event, a repeated id. A missing file is an empty journal.
+ * Blank lines are skipped silently. Takes no lock: a reader racing an append may see that
+ * append's line as torn, reported as a problem on the last line.
+ */
+export async function readJournal(file: string): Promise<JournalContents> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { events: [], problems: [] };
+    throw error;
+  }
+  const events: JournalEvent[] = [];
+  const problems: JournalProblem[] = [];
+  const ids = new Set<string>();
+  const lines = text.split('\n');
+  const complete = text.endsWith('\n');
+  if (complete) lines.pop(); // the empty string after the final newline
+  lines.forEach((raw, index) => {
+    const line = index + 1;
+    if (raw.trim() === '') return;
+    const torn = !complete && index === lines.length - 1;
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      problems.push({
+        line,
+        message: torn ? `torn last line (no newline at the end of the file): ${why}` : `not valid JSON: ${why}`,
+      });
+      return;
+    }
+    const problem = validateEvent(value);
+    if (problem !== null) {
+      problems.push({ line, message: `invalid event: ${problem}` });
+      return;
+    }
+    const event = value as JournalEvent;
+    if (ids.has(event.id)) {
+      problems.push({ line, message: `repeated event id ${event.id}: only its first line counts` });
+      return;
+    }
+    ids.add(event.id);
+    events.push(event);
+  });
+  return { events, problems };
+}
+
+export interface AppendOptions {
+  /** A lock older than this is broken (ms, default 30 s). */
+  staleMs?: number;
+  /** Give up taking the lock after this long (ms, default 10 s). */
+  timeoutMs?: number;
+}
+
+/** The journal lock could not be taken in time. */
+export class JournalLockError extends Error {
+  constructor(readonly lockFile: string, readonly holder: string) {
+    super(`the release journal is locked: ${lockFile} is held by ${holder}; if no policy command is running, delete it`);
+    this.name = 'JournalLockError';
+  }
+}
+
+/**
+ * Appends one event as one line, under the journal's lock file: validates the event (throws
+ * on a problem and writes nothing), creates the folder, takes `<file>.lock`, writes the line
+ * (preceded by `\n` when the file's last byte is not one, so a torn line stays its own line)
+ * in a single O_APPEND write, fsyncs, and releases the lock.
+ */
+export async function appendEvent(file: string, event: JournalEvent, options: AppendOptions = {}): Promise<void> {
+  const problem = validateEvent(event);
+  if (problem !== null) throw new Error(`refusing to write an invalid journal event: ${problem}`);
+  const line = JSON.stringify(event);
+  await mkdir(dirname(file), { recursive: true });
+  const lock = await acquireLock(`${file}.lock`, options.staleMs ?? 30_000, options.timeoutMs ?? 10_000);
+  try {
+    // a+: O_APPEND for the write (always at the end), readable for the last-byte check.
+    const handle = await open(file, fsConstants.O_RDWR | fsConstants.O_APPEND | fsConstants.O_CREAT, 0o644);
+    let created = false;
+    try {
+      const { size } = await handle.stat();
+      created = size === 0;
+      let prefix = '';
+      if (size > 0) {
+        const last = Buffer.alloc(1);
+        await handle.read(last, 0, 1, size - 1);
+        if (last[0] !== 0x0a) prefix = '\n';
+      }
+      const data = Buffer.from(`${prefix}${line}\n`, 'utf8');
+      let written = 0;
+      while (written < data.length) {
+        const { bytesWritten } = await handle.write(data, written, data.length - written);
+        written += bytesWritten;
+      }
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    if (created) await syncDirectory(dirname(file));
+  } finally {
+    await releaseLock(lock);
+  }
+}
+
+// --- the lock ---
+
+interface HeldLock {
+  path: string;
+  token: string;
+}
+
+interface LockOwner {
+  pid?: number;
+  host?: string;
+  token?: string;
+}
+
+async function acquireLock(path: string, staleMs: number, timeoutMs: number): Promise<HeldLock> {
+  const token = randomBytes(8).toString('hex');
+  const content = `${JSON.stringify({ pid: process.pid, host: hostname(), token, at: new Date().toISOString() })}\n`;
+  const deadline = Date.now() + timeoutMs;
+  let delay = 2;
+  for (;;) {
+    try {
+      const handle = await open(path, 'wx', 0o644);
+      try {
+        await handle.writeFile(content, 'utf8');
+      } finally {
+        await handle.close();
+      }
+      return { path, token };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = await inspectLock(path, staleMs);
+    if (holder.stale) {
+      await breakLock(path, holder.ino);
+      continue;
+    }
+    if (Date.now() >= deadline) throw new JournalLockError(path, holder.description);
+    await sleep(delay + Math.random() * delay);
+    delay = Math.min(delay * 2, 25); // short: a releasing writer re-locks at once, a long sleeper starves
+  }
+}
+
+/** Whether the lock at `path` is stale: older than `staleMs`, or held by a dead process here. */
+async function inspectLock(path: string, staleMs: number): Promise<{ stale: boolean; ino: number; description: string }> {
+  let ino: number;
+  let mtimeMs: number;
+  let owner: LockOwner = {};
+  try {
+    ({ ino, mtimeMs } = await stat(path));
+    owner = parseOwner(await readFile(path, 'utf8'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { stale: false, ino: -1, description: 'nobody' };
+    throw error;
+  }
+  const ageMs = Date.now() - mtimeMs;
+  const description = `${owner.pid !== undefined ? `pid ${owner.pid}` : 'an unknown process'}${owner.host ? ` on ${owner.host}` : ''} for ${Math.max(0, Math.round(ageMs / 1000))} s`;
+  const dead = owner.pid !== undefined && owner.host === hostname() && !isAlive(owner.pid);
+  return { stale: ageMs > staleMs || dead, ino, description };
+}
+
+function parseOwner(text: string): LockOwner {
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (typeof value !== 'object' || value === null) return {};
+    const { pid, host, token } = value as Record<string, unknown>;
+    return {
+      ...(Number.isSafeInteger(pid) && (pid as number) > 0 ? { pid: pid as number } : {}),
+      ...(typeof host === 'string' ? { host } : {}),
+      ...(typeof token === 'string' ? { token } : {}),
+    };
+  } catch {
+    return {}; // being written, or not ours: judged by age alone
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes a stale lock without removing a fresh one that replaced it meanwhile: the lock is
+ * first renamed to a unique name (only one breaker wins a rename), then its inode is compared
+ * with the one judged stale. A fresh lock taken by mistake is put back with link(), which never
+ * replaces a lock file that exists.
+ */
+async function breakLock(path: string, staleIno: number): Promise<void> {
+  const aside = `${path}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    await rename(path, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // someone else broke it
+    throw error;
+  }
+  try {
+    if ((await stat(aside)).ino !== staleIno) await link(aside, path).catch(() => undefined);
+  } finally {
+    await unlink(aside).catch(() => undefined);
+  }
+}
+
+async function releaseLock(lock: HeldLock): Promise<void> {
+  try {
+    // Only our own lock: if ours was broken as stale, the file is someone else's now.
+    if (parseOwner(await readFile(lock.path, 'utf8')).token === lock.token) await unlink(lock.path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
+
+async function syncDirectory(path: string): Promise<void> {
+  try {
+    const handle = await open(path, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // Not every platform can fsync a directory (Windows); the file itself is synced.
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,90 @@
+/**
+ * The status comment of `publish-failure.md` ("Status Comment Pattern"), rendered from the
+ * release state, plus one hidden HTML comment carrying the state so the comment can be found
+ * and updated in place. Pure.
+ */
+import type { ReleaseState } from './model.js';
+
+export interface CommentOptions {
+  ecosystem: 'cargo' | 'npm';
+}
+
+/** Opens the hidden state comment; `findStateInComment` looks for it. */
+export const STATE_MARKER = '<!-- release-policy:state ';
+
+/**
+ * JSON that cannot end or break an HTML comment: `--` (which `-->` and `--!>` need) becomes
+ * `-\u002d`, and `<`/`>` become `\u003c`/`\u003e`. `--` only occurs inside JSON strings, where
+ * these escapes parse back to the same text.
+ */
+export function commentSafeJson(value: unknown): string {
+  return JSON.stringify(value)
+    .replace(/--/g, '-\\u002d')
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e');
+}
+
+function headline(state: ReleaseState): string {
+  const pkg = state.package ?? 'the package';
+  const v = state.version === null ? '' : ` v${state.version}`;
+  switch (state.status) {
+    case 'blocked':
+    case 'unknown':
+      return `Release blocked for ${pkg}${v}.`;
+    case 'idle':
+      return `No release in progress for ${pkg}.`;
+    case 'in-progress':
+      return `Release in progress for ${pkg}${v}.`;
+    case 'released':
+      return `Release published for ${pkg}${v}; closeout pending.`;
+    case 'closed':
+      return `Release closed for ${pkg}${v}.`;
+  }
+}
+
+/**
+ * The status comment. For a blocked (or unknown) release, exactly the spec's pattern:
+ *
+ * ```text
+ * Release blocked for <package> v<version>.
+ *
+ * Failed step:
+ * - <exact failing command>
+ *
+ * Current state:
+ * - crate published: <yes/no/unknown>
+ * - next action: <specific unblock step>
+ * ```
+ *
+ * (`package published:` for npm), then a blank line and the hidden state comment. Other
+ * states use the same shape with their own first line and no `Failed step:` section.
+ */
+export function renderStatusComment(state: ReleaseState, options: CommentOptions): string {
+  const noun = options.ecosystem === 'npm' ? 'package' : 'crate';
+  const lines = [headline(state), ''];
+  if (state.failure !== null) {
+    lines.push('Failed step:', `- ${state.failure.command}`, '');
+  }
+  lines.push(
+    'Current state:',
+    `- ${noun} published: ${state.published}`,
+    `- next action: ${state.nextAction}`,
+    '',
+    `${STATE_MARKER}${commentSafeJson(state)} -->`,
+    '',
+  );
+  return lines.join('\n');
+}
+
+/** The state carried by a status comment's hidden HTML comment, or null if it has none. */
+export function findStateInComment(body: string): ReleaseState | null {
+  const start = body.lastIndexOf(STATE_MARKER);
+  if (start === -1) return null;
+  const end = body.indexOf(' -->', start + STATE_MARKER.length);
+  if (end === -1) return null;
+  try {
+    return JSON.parse(body.slice(start + STATE_MARKER.length, end)) as ReleaseState;
+  } catch {
+    return null;
+  }
+}

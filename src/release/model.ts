@@ -1,0 +1,104 @@
+/**
+ * The pure release model: journal event shape, phases, outcomes and the release state.
+ * No IO, no clock, no `process`: everything here is data and pure functions.
+ */
+
+/** Release phases, in the order the spec walks them. */
+export const PHASES = ['bump', 'notes', 'dry-run', 'publish', 'tag', 'push', 'closeout'] as const;
+export type Phase = (typeof PHASES)[number];
+
+export const PUBLISHED_VALUES = ['yes', 'no', 'unknown'] as const;
+export type Published = (typeof PUBLISHED_VALUES)[number];
+
+/** The classified outcome of one step (see `classifyOutcome`). */
+export const OUTCOMES = ['ok', 'failed', 'published', 'not-published', 'unknown'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+export const JOURNAL_EVENT_TYPES = ['step-started', 'step-finished', 'decision', 'verification', 'comment'] as const;
+export type JournalEventType = (typeof JOURNAL_EVENT_TYPES)[number];
+
+/** One line of the release journal (JSON Lines, schema version 1). */
+export interface JournalEvent {
+  v: 1;
+  id: string;
+  /** ISO 8601 time, given by the caller. */
+  at: string;
+  type: JournalEventType;
+  package: string;
+  /** The version under release; for `decision`, the version decided on. */
+  version: string;
+  issue: number | null;
+  phase?: Phase;
+  /** The exact argv of the step (already redacted). */
+  command?: string[];
+  exitCode?: number;
+  outcome?: Outcome;
+  published?: Published;
+  /** Error excerpt of a failed step (see `errorExcerpt`). */
+  excerpt?: string;
+  /** `step-finished`: a `ReasonCode`; `decision`: the human reason. */
+  reason?: string;
+  /** The commit HEAD pointed at when the step ran. */
+  commit?: string;
+}
+
+export type ReleaseStatus = 'idle' | 'in-progress' | 'blocked' | 'unknown' | 'released' | 'closed';
+
+export interface ReleaseFailure {
+  phase: Phase;
+  /** The exact failing command, shell-quoted where needed. */
+  command: string;
+  /** The command's exit code; null when it has none (interrupted, killed). */
+  exitCode: number | null;
+  /** Error excerpt. */
+  error: string;
+  at: string;
+  /** The classification reason code of the failure. */
+  reason: string;
+}
+
+export interface ReleaseDecision {
+  version: string;
+  reason: string;
+  at: string;
+}
+
+export interface ReleaseState {
+  package: string | null;
+  version: string | null;
+  issue: number | null;
+  status: ReleaseStatus;
+  failure: ReleaseFailure | null;
+  published: Published;
+  decisions: ReleaseDecision[];
+  nextAction: string;
+  lastDryRunOk?: { version: string; commit: string | null; at: string };
+  /** The last registry confirmation for this version (`policy verify`). */
+  lastVerification?: { published: Published; at: string };
+}
+
+const SAFE_ARG = /^[A-Za-z0-9_@%+=:,./-]+$/;
+
+/** One argument quoted for a POSIX shell, only when it needs it. */
+export function quoteArg(arg: string): string {
+  if (arg !== '' && SAFE_ARG.test(arg)) return arg;
+  // Control characters (newlines, tabs, escapes) would break a one-line rendering: ANSI-C quoting.
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(arg)) {
+    const body = arg.replace(/[\\'\x00-\x1f\x7f]/g, (c) => {
+      if (c === '\\') return '\\\\';
+      if (c === "'") return "\\'";
+      if (c === '\n') return '\\n';
+      if (c === '\t') return '\\t';
+      if (c === '\r') return '\\r';
+      return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+    });
+    return `$'${body}'`;
+  }
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The exact command as one line a user can paste into a POSIX shell. */
+export function formatCommand(argv: readonly string[]): string {
+  return argv.map(quoteArg).join(' ');
+}

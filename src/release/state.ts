@@ -1,0 +1,255 @@
+/**
+ * The release state: a pure fold of journal events. No IO, no clock.
+ */
+import { formatCommand, type JournalEvent, type Phase, type ReleaseDecision, type ReleaseState } from './model.js';
+
+export interface FoldOptions {
+  /** The package to fold for; default the package of the last event. */
+  package?: string;
+}
+
+/** The fold's working state: the published state (without its derived next action) plus bookkeeping. */
+interface Release extends Omit<ReleaseState, 'nextAction'> {
+  /** Post-publish steps that succeeded since the version was published. */
+  closing: Set<Phase>;
+  /** Steps started and not finished yet (phase → event). */
+  open: Map<Phase, JournalEvent>;
+  /** The last phase that succeeded. */
+  lastOk: Phase | null;
+}
+
+const CLOSING: readonly Phase[] = ['tag', 'push', 'closeout'];
+
+function fresh(pkg: string | null, decisions: ReleaseDecision[] = []): Release {
+  return {
+    package: pkg, version: null, issue: null, status: 'idle', failure: null, published: 'no',
+    decisions, closing: new Set(), open: new Map(), lastOk: null,
+  };
+}
+
+/** Whether the current release leaves room to switch to another version without a decision. */
+function settled(r: Release): boolean {
+  return r.status === 'idle' || r.status === 'closed' || (r.status === 'in-progress' && r.published === 'no');
+}
+
+function failWith(r: Release, phase: Phase, e: JournalEvent, reason: string, exitCode: number | null, error: string): void {
+  r.failure = { phase, command: formatCommand(e.command ?? []), exitCode, error, at: e.at, reason };
+  r.status = r.published === 'unknown' ? 'unknown' : 'blocked';
+}
+
+function startRelease(r: Release, e: JournalEvent): void {
+  r.version = e.version;
+  r.status = 'in-progress';
+  r.failure = null;
+  r.published = 'no';
+  r.closing = new Set();
+  r.open = new Map();
+  r.lastOk = null;
+  delete r.lastVerification;
+}
+
+function onStepStarted(r: Release, e: JournalEvent): void {
+  const phase = e.phase;
+  if (phase === undefined) return;
+  // A publish started and never finished, followed by another step: it was interrupted, so
+  // whether the upload landed is unknown.
+  const openPublish = r.open.get('publish');
+  if (openPublish !== undefined && r.published !== 'yes') {
+    r.open.delete('publish');
+    r.published = 'unknown';
+    failWith(r, 'publish', openPublish, 'interrupted', null, 'the publish step started and never finished');
+  }
+  r.open.set(phase, e);
+  if (r.status === 'idle') r.status = 'in-progress';
+}
+
+function onStepFinished(r: Release, e: JournalEvent): void {
+  const phase = e.phase;
+  if (phase === undefined) return;
+  r.open.delete(phase);
+  const outcome = e.outcome ?? (e.exitCode === 0 ? 'ok' : 'failed');
+  const reason = e.reason ?? (outcome === 'ok' || outcome === 'published' ? 'exit-zero' : 'exit-nonzero');
+  const exitCode = e.exitCode ?? null;
+
+  if (outcome === 'ok' || outcome === 'published') {
+    r.lastOk = phase;
+    if (phase === 'dry-run') r.lastDryRunOk = { version: e.version, commit: e.commit ?? null, at: e.at };
+    if (phase === 'publish' || outcome === 'published') {
+      r.published = 'yes';
+      r.failure = null;
+      r.status = 'released';
+      return;
+    }
+    if (r.failure !== null && r.failure.phase === phase) {
+      // A successful rerun of the failed phase clears the block.
+      r.failure = null;
+      r.status = r.published === 'yes' ? 'released' : 'in-progress';
+      if (r.published === 'unknown') r.published = 'no';
+    }
+    if (r.published === 'yes' && CLOSING.includes(phase)) {
+      r.closing.add(phase);
+      if (r.failure === null && CLOSING.every((p) => r.closing.has(p))) r.status = 'closed';
+    }
+    if (r.status === 'idle') r.status = 'in-progress';
+    return;
+  }
+
+  // failed, not-published or unknown
+  if (phase === 'publish' && r.published === 'yes') {
+    // A rerun after the version is known to be ours on the registry ("already exists"): the
+    // crate stays released; nothing new is blocked by it.
+    if (reason === 'version-exists') return;
+  }
+  if (r.published !== 'yes') {
+    if (e.published === 'no' || e.published === 'unknown') r.published = e.published;
+  }
+  failWith(r, phase, e, reason, exitCode, e.excerpt ?? '');
+}
+
+function onVerification(r: Release, e: JournalEvent): void {
+  const published = e.published;
+  if (published === undefined) return;
+  r.lastVerification = { published, at: e.at };
+  if (published === 'yes') {
+    r.published = 'yes';
+    const postPublish = r.failure !== null && CLOSING.includes(r.failure.phase);
+    if (!postPublish) {
+      r.failure = null;
+      if (r.status !== 'closed') r.status = 'released';
+    }
+    return;
+  }
+  if (published === 'no') {
+    // The journal's `Uploaded` is proof; a "no" from a lagging index does not undo it.
+    if (r.status === 'released' || r.status === 'closed') return;
+    r.published = 'no';
+    if (r.status === 'unknown') r.status = 'blocked';
+  }
+}
+
+function onDecision(r: Release, e: JournalEvent): void {
+  r.decisions.push({ version: e.version, reason: e.reason ?? '', at: e.at });
+}
+
+/**
+ * The release state of one package: a pure fold of its journal events, in journal order.
+ * Rules: a failed step blocks (`unknown` when whether it was published is unknown); a
+ * successful rerun of the failed phase clears the block; a successful publish releases; tag,
+ * push and closeout succeeding after that close; a registry verification resolves `unknown`;
+ * a new version starts a new release once the previous one is closed (or was never published,
+ * or a decision for the new version was recorded).
+ */
+export function foldRelease(events: readonly JournalEvent[], options: FoldOptions = {}): ReleaseState {
+  const pkg = options.package ?? events[events.length - 1]?.package ?? null;
+  let r = fresh(pkg);
+  for (const e of events) {
+    if (e.package !== pkg) continue;
+    if (e.type === 'decision') {
+      onDecision(r, e);
+      continue;
+    }
+    if (e.type === 'comment') continue;
+    if (r.version !== e.version) {
+      const decided = r.decisions.some((d) => d.version === e.version);
+      if (r.version === null || settled(r) || decided) {
+        // Decisions carry over into the release they decided; a closed release's do not.
+        const carried = r.status === 'closed' && !decided ? [] : r.decisions;
+        r = fresh(pkg, carried);
+        startRelease(r, e);
+      } else {
+        continue; // a step for another version while this one is not settled: refused by the gates
+      }
+    }
+    if (e.issue !== null) r.issue = e.issue;
+    if (e.type === 'step-started') onStepStarted(r, e);
+    else if (e.type === 'step-finished') onStepFinished(r, e);
+    else if (e.type === 'verification') onVerification(r, e);
+  }
+  const state: ReleaseState = {
+    package: r.package,
+    version: r.version,
+    issue: r.issue,
+    status: r.status,
+    failure: r.failure,
+    published: r.published,
+    decisions: r.decisions,
+    nextAction: nextAction(r),
+  };
+  if (r.lastDryRunOk !== undefined) state.lastDryRunOk = r.lastDryRunOk;
+  if (r.lastVerification !== undefined) state.lastVerification = r.lastVerification;
+  return state;
+}
+
+function issueRef(r: Release): string {
+  return r.issue === null ? 'the release issue' : `issue #${r.issue}`;
+}
+
+function rerun(phase: Phase, command: string): string {
+  const inferable = phase === 'dry-run' || phase === 'publish' || phase === 'tag' || phase === 'push';
+  return `\`policy run ${inferable ? '' : `--phase ${phase} `}-- ${command}\``;
+}
+
+function nextAction(r: Release): string {
+  const v = r.version === null ? '' : ` v${r.version}`;
+  const pending = r.decisions.filter((d) => d.version !== r.version);
+  const decided = pending[pending.length - 1];
+  switch (r.status) {
+    case 'idle':
+      return 'no release in progress: start with the dry-run, `policy run -- cargo publish --dry-run`';
+    case 'closed':
+      return `the release of ${r.package}${v} is closed: the next issue may start`;
+    case 'in-progress': {
+      const publishing = r.open.get('publish');
+      if (publishing !== undefined) {
+        return `a publish started at ${publishing.at} has not finished: if it is no longer running, confirm the registry state with \`policy verify\` before anything else`;
+      }
+      if (r.lastDryRunOk !== undefined && r.lastDryRunOk.version === r.version) {
+        const at = r.lastDryRunOk.commit === null ? '' : ` on commit ${r.lastDryRunOk.commit}`;
+        return `the dry-run passed${at}: publish from the same commit with \`policy run -- cargo publish\``;
+      }
+      return `run the dry-run for${v} with \`policy run -- cargo publish --dry-run\``;
+    }
+    case 'released': {
+      const left = CLOSING.filter((p) => !r.closing.has(p));
+      const steps = left.map((p) => (p === 'tag' ? 'create the release tag' : p === 'push' ? 'push the tag and the branch' : 'record closeout with `policy run --phase closeout -- gh issue close ...`'));
+      return `the crate is released: ${steps.join(', then ')}; keep ${issueRef(r)} open until then`;
+    }
+    case 'unknown':
+    case 'blocked': {
+      const f = r.failure;
+      if (decided !== undefined) {
+        return `next version decided (v${decided.version}: ${decided.reason}): set the manifest to ${decided.version}, update the release notes and rerun the dry-run with \`policy run -- cargo publish --dry-run\``;
+      }
+      if (f === null) {
+        return r.published === 'unknown'
+          ? 'confirm the registry state with `policy verify` before anything else'
+          : `resolve the release state of${v} before continuing; keep ${issueRef(r)} open`;
+      }
+      if (r.status === 'unknown') {
+        if (f.reason === 'version-exists' || f.reason === 'dry-run-version-exists') {
+          return `the registry already holds${v} (ours or someone else's): confirm the registry state with \`policy verify\` before anything else; if it is not ours, decide the next version deliberately with \`policy decide --version V --reason TEXT\`; do not retry, tag or bump`;
+        }
+        return 'confirm the registry state with `policy verify` before anything else; do not retry the publish, tag or bump the version';
+      }
+      switch (f.phase) {
+        case 'bump':
+          return `fix the version bump for${v} (keep the version and release notes), then rerun it with ${rerun('bump', f.command)}`;
+        case 'notes':
+          return `fix the release notes for${v} (keep them and the version), then rerun ${rerun('notes', f.command)}`;
+        case 'dry-run':
+          return `fix packaging, manifest or validation problems, then rerun the dry-run with ${rerun('dry-run', f.command)}; do not create or push a release tag`;
+        case 'publish':
+          if (r.lastVerification?.published === 'no') {
+            return `the registry confirmed${v} is not published: fix the cause above, rerun the dry-run, then publish with ${rerun('publish', f.command)}`;
+          }
+          return `the upload did not start, so${v} is not published: fix the cause above, rerun the dry-run, then publish with ${rerun('publish', f.command)}; do not bump the version`;
+        case 'tag':
+        case 'push':
+          if (r.published === 'yes') return `the crate is released: fix the tag/push and record closeout; keep ${issueRef(r)} open`;
+          return `fix the ${f.phase} (${f.command}) and rerun it with ${rerun(f.phase, f.command)}; the crate is not published, so do not push a release tag`;
+        case 'closeout':
+          return `fix the closeout and rerun it with ${rerun('closeout', f.command)}; keep ${issueRef(r)} open until it succeeds`;
+      }
+    }
+  }
+}

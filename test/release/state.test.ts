@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import type { JournalEvent } from '../../src/release/model.js';
+import { foldRelease } from '../../src/release/state.js';
+
+let n = 0;
+const base = (version = '0.2.0', issue: number | null = 7) => ({ v: 1 as const, package: 'demo', version, issue });
+const at = () => `2026-11-24T19:${String(n).padStart(2, '0')}:00Z`;
+function finished(phase: JournalEvent['phase'], command: string, exitCode: number, extra: Partial<JournalEvent> = {}, version?: string): JournalEvent {
+  n++;
+  const ok = exitCode === 0;
+  return { ...base(version), id: `e${n}`, at: at(), type: 'step-finished', phase, command: command.split(' '), exitCode, outcome: ok ? 'ok' : 'failed', reason: ok ? 'exit-zero' : 'exit-nonzero', ...extra };
+}
+function started(phase: JournalEvent['phase'], command: string, version?: string): JournalEvent {
+  n++;
+  return { ...base(version), id: `e${n}`, at: at(), type: 'step-started', phase, command: command.split(' ') };
+}
+const dryOk = (v?: string) => finished('dry-run', 'cargo publish --dry-run', 0, { commit: 'abc123' }, v);
+const dryFail = () => finished('dry-run', 'cargo publish --registry local --dry-run', 101, { excerpt: 'error: failed to verify package tarball' });
+const pubOk = (v?: string) => finished('publish', 'cargo publish', 0, { outcome: 'published', published: 'yes', reason: 'uploaded' }, v);
+const pubNo = () => finished('publish', 'cargo publish', 101, { outcome: 'not-published', published: 'no', reason: 'before-upload' });
+const pubUnknown = (reason = 'upload-ambiguous') => finished('publish', 'cargo publish', 101, { outcome: 'unknown', published: 'unknown', reason });
+const verify = (published: 'yes' | 'no'): JournalEvent => { n++; return { ...base(), id: `e${n}`, at: at(), type: 'verification', published }; };
+const decide = (version: string, reason: string): JournalEvent => { n++; return { ...base(version), id: `e${n}`, at: at(), type: 'decision', reason }; };
+const tagOk = (v?: string) => finished('tag', 'git tag v0.2.0', 0, {}, v);
+const pushOk = (v?: string) => finished('push', 'git push origin main v0.2.0', 0, {}, v);
+const closeOk = (v?: string) => finished('closeout', 'gh issue close 7', 0, {}, v);
+
+describe('foldRelease', () => {
+  it.each<[string, () => JournalEvent[], string, string]>([
+    ['no events', () => [], 'idle', 'no'],
+    ['a started dry-run', () => [started('dry-run', 'cargo publish --dry-run')], 'in-progress', 'no'],
+    ['dry-run failure', () => [dryFail()], 'blocked', 'no'],
+    ['dry-run failure, then a successful rerun', () => [dryFail(), dryOk()], 'in-progress', 'no'],
+    ['dry-run failure, then a tag: still blocked', () => [dryFail(), tagOk()], 'blocked', 'no'],
+    ['publish before upload', () => [dryOk(), pubNo()], 'blocked', 'no'],
+    ['ambiguous publish', () => [dryOk(), pubUnknown()], 'unknown', 'unknown'],
+    ['version exists on publish', () => [dryOk(), pubUnknown('version-exists')], 'unknown', 'unknown'],
+    ['dry-run warns the version exists', () => [finished('dry-run', 'cargo publish --dry-run', 0, { outcome: 'failed', published: 'unknown', reason: 'dry-run-version-exists' })], 'unknown', 'unknown'],
+    ['ambiguous publish, verified yes', () => [dryOk(), pubUnknown(), verify('yes')], 'released', 'yes'],
+    ['ambiguous publish, verified no', () => [dryOk(), pubUnknown(), verify('no')], 'blocked', 'no'],
+    ['publish started and interrupted by another step', () => [dryOk(), started('publish', 'cargo publish'), started('dry-run', 'cargo publish --dry-run')], 'unknown', 'unknown'],
+    ['publish ok', () => [dryOk(), pubOk()], 'released', 'yes'],
+    ['publish ok, tag and push', () => [dryOk(), pubOk(), tagOk(), pushOk()], 'released', 'yes'],
+    ['publish ok, tag, push, closeout', () => [dryOk(), pubOk(), tagOk(), pushOk(), closeOk()], 'closed', 'yes'],
+    ['post-publish tag failure', () => [dryOk(), pubOk(), finished('tag', 'git tag v0.2.0', 128)], 'blocked', 'yes'],
+    ['post-publish tag failure, fixed and closed', () => [dryOk(), pubOk(), finished('tag', 'git tag v0.2.0', 128), tagOk(), pushOk(), closeOk()], 'closed', 'yes'],
+    ['verification no after Uploaded does not undo it', () => [pubOk(), verify('no')], 'released', 'yes'],
+    ['rerun after release says "already exists": still released', () => [pubOk(), pubUnknown('version-exists')], 'released', 'yes'],
+    ['a step for another version while blocked is ignored', () => [dryFail(), dryOk('0.2.1')], 'blocked', 'no'],
+  ])('%s → %s', (_name, events, status, published) => {
+    const state = foldRelease(events(), {});
+    expect({ status: state.status, published: state.published }).toEqual({ status, published });
+  });
+
+  it('reports the failure of a dry-run as the status JSON needs it', () => {
+    n = 0;
+    const state = foldRelease([dryFail()], {});
+    expect(state).toEqual({
+      package: 'demo', version: '0.2.0', issue: 7, status: 'blocked',
+      failure: { phase: 'dry-run', command: 'cargo publish --registry local --dry-run', exitCode: 101, error: 'error: failed to verify package tarball', at: '2026-11-24T19:01:00Z', reason: 'exit-nonzero' },
+      published: 'no', decisions: [],
+      nextAction: 'fix packaging, manifest or validation problems, then rerun the dry-run with `policy run -- cargo publish --registry local --dry-run`; do not create or push a release tag',
+    });
+  });
+
+  it('gives a specific next action per phase and error class', () => {
+    expect(foldRelease([dryOk(), pubUnknown()], {}).nextAction).toMatch(/^confirm the registry state with `policy verify` before anything else/);
+    expect(foldRelease([dryOk(), pubUnknown('version-exists')], {}).nextAction).toMatch(/already holds v0.2.0 \(ours or someone else's\).*`policy verify`.*`policy decide/);
+    expect(foldRelease([dryOk(), pubNo()], {}).nextAction).toMatch(/not published: fix the cause above/);
+    expect(foldRelease([pubOk(), finished('push', 'git push origin v0.2.0', 1)], {}).nextAction)
+      .toBe('the crate is released: fix the tag/push and record closeout; keep issue #7 open');
+    expect(foldRelease([pubOk(), tagOk()], {}).nextAction).toMatch(/^the crate is released: push the tag and the branch, then record closeout/);
+    expect(foldRelease([finished('notes', 'test -f RELEASE_v0.2.0.md', 1)], {}).nextAction)
+      .toBe('fix the release notes for v0.2.0 (keep them and the version), then rerun `policy run --phase notes -- test -f RELEASE_v0.2.0.md`');
+    expect(foldRelease([dryOk()], {}).nextAction).toBe('the dry-run passed on commit abc123: publish from the same commit with `policy run -- cargo publish`');
+    expect(foldRelease([dryOk(), started('publish', 'cargo publish')], {}).nextAction).toMatch(/has not finished/);
+  });
+
+  it('keeps the last successful dry-run', () => {
+    const state = foldRelease([dryOk()], {});
+    expect(state.lastDryRunOk).toMatchObject({ version: '0.2.0', commit: 'abc123' });
+  });
+
+  it('starts a new release for a new version after closed', () => {
+    const state = foldRelease([dryOk(), pubOk(), tagOk(), pushOk(), closeOk(), { ...dryFail(), version: '0.3.0', issue: 9 }], {});
+    expect(state).toMatchObject({ version: '0.3.0', issue: 9, status: 'blocked', published: 'no' });
+  });
+
+  it('moves to a deliberately decided version', () => {
+    const events = [dryOk(), pubUnknown('version-exists'), verify('yes'), decide('0.2.1', 'v0.2.0 is taken by an older upload')];
+    // verified yes: the registry holds it, released; a blocked release with a decision moves on
+    const blocked = [dryOk(), pubNo(), decide('0.2.1', 'skip the taken version')];
+    expect(foldRelease(blocked, {}).nextAction).toMatch(/^next version decided \(v0.2.1: skip the taken version\)/);
+    const moved = foldRelease([...blocked, dryOk('0.2.1')], {});
+    expect(moved).toMatchObject({ version: '0.2.1', status: 'in-progress', published: 'no' });
+    expect(moved.decisions).toEqual([{ version: '0.2.1', reason: 'skip the taken version', at: expect.any(String) }]);
+    expect(foldRelease(events, {}).status).toBe('released');
+  });
+
+  it('folds one package only', () => {
+    const other = { ...dryFail(), package: 'other' };
+    expect(foldRelease([dryOk(), other], { package: 'demo' }).status).toBe('in-progress');
+    expect(foldRelease([dryOk(), other], {}).package).toBe('other');
+  });
+
+  it('records the latest verification', () => {
+    expect(foldRelease([pubUnknown(), verify('no')], {}).lastVerification).toMatchObject({ published: 'no' });
+  });
+});
