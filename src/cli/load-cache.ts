@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync,
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RuleDefinition } from '../engine/model.js';
+import { findRepoRoot } from '../policy/locate.js';
 import type { Policy } from '../policy/model.js';
 
 export type Settings = Map<string, { severity: 'off' | 'warn' | 'error'; options: Record<string, unknown> }>;
@@ -28,21 +29,16 @@ interface CacheFile {
 
 /** Where the cache of a policy lives: beside the repository's git data, never committed. */
 export function cacheFileFor(policyFile: string): string | null {
-  for (let dir = dirname(resolve(policyFile)); ; dir = dirname(dir)) {
-    const dotGit = join(dir, '.git');
-    if (existsSync(dotGit)) {
-      let gitDir = dotGit;
-      if (statSync(dotGit).isFile()) {
-        // A worktree or submodule: `.git` is a file naming the real git directory.
-        const target = /^gitdir:\s*(.+)$/m.exec(readFileSync(dotGit, 'utf8'))?.[1]?.trim();
-        if (!target) return null;
-        gitDir = isAbsolute(target) ? target : resolve(dir, target);
-      }
-      const name = hashText(resolve(policyFile));
-      return join(gitDir, 'release-policy', `load-${name}.json`);
-    }
-    if (dirname(dir) === dir) return null;
+  const root = findRepoRoot(dirname(resolve(policyFile)));
+  if (root === null) return null;
+  let gitDir = join(root, '.git');
+  if (statSync(gitDir).isFile()) {
+    // A worktree or submodule: `.git` is a file naming the real git directory.
+    const target = /^gitdir:\s*(.+)$/m.exec(readFileSync(gitDir, 'utf8'))?.[1]?.trim();
+    if (!target) return null;
+    gitDir = isAbsolute(target) ? target : resolve(root, target);
   }
+  return join(gitDir, 'release-policy', `load-${hashText(resolve(policyFile))}.json`);
 }
 
 function fingerprint(policyFile: string, ruleDirs: string[], toolVersion: string): string {

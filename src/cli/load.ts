@@ -128,3 +128,26 @@ export function factsNeeded(prepared: PreparedGate): FactName[] {
   for (const fact of factsNamedBy(prepared.waivers.map((w) => w.config), FACT_NAMES)) needs.add(fact as FactName);
   return [...needs];
 }
+
+/**
+ * Every rule, with the policy when one is found (its rulesDir, effective severities); else
+ * the built-in rules alone. A broken policy is reported, never skipped.
+ */
+export async function loadCatalogue(
+  ctx: CliContext,
+  cwd: string,
+  policyFlag: unknown,
+): Promise<{ rules: RuleDefinition[]; loaded: LoadedPolicy | null }> {
+  const file = typeof policyFlag === 'string' ? resolve(cwd, policyFlag) : findPolicyFile(cwd);
+  if (file) {
+    const loaded = await loadPolicy(file, ctx.toolVersion);
+    return { rules: loaded.catalogue, loaded };
+  }
+  const [{ loadRuleDirs }, { formatDiagnostic }] = await Promise.all([
+    import('../policy/read-rules.js'),
+    import('../policy/diagnostics.js'),
+  ]);
+  const result = loadRuleDirs([], builtInRulesDir());
+  if (result.diagnostics.length > 0) throw new PolicyError(result.diagnostics.map(formatDiagnostic));
+  return { rules: result.rules, loaded: null };
+}

@@ -2,9 +2,9 @@
 // (one rev-parse, then status, config, for-each-ref, log and long-lived cat-file --batch
 // processes, the independent ones in parallel). Every fact it cannot read is `unavailable`
 // with a reason, never an empty value that would let a rule pass.
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve, sep } from 'node:path';
+import { resolve, sep } from 'node:path';
 import type { CollectedFacts, FactName, RepoFact } from './model.js';
+import { findRepoRoot } from '../policy/locate.js';
 import type { PackageConfig } from '../policy/model.js';
 import { CatFileBatch, parseStatusPaths, redactUrl, runGit } from './git.js';
 import { chooseHistoryWalk, collectHistory, type DefaultBranch } from './history.js';
@@ -109,14 +109,8 @@ function message(error: unknown): string {
  */
 function findWorkTreeOnDisk(cwd: string): string | null {
   if (process.env.GIT_DIR || process.env.GIT_WORK_TREE) return null;
-  let dir = resolve(cwd);
-  if (dir.split(sep).includes('.git')) return null;
-  for (;;) {
-    if (existsSync(join(dir, '.git'))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) return null;
-    dir = parent;
-  }
+  if (resolve(cwd).split(sep).includes('.git')) return null;
+  return findRepoRoot(cwd);
 }
 
 /** One rev-parse for root, shallowness and HEAD; `--verify -q HEAD` exits 1, silently, on an unborn branch. */

@@ -1,5 +1,5 @@
-// Finding the policy file and the built-in rules without loading the YAML parser, so a
-// cached load (src/cli/load-cache.ts) never pays for it.
+// Finding the repository root, the policy file and the built-in rules without loading the
+// YAML parser or starting git, so a cached load (src/cli/load-cache.ts) never pays for them.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,22 +8,26 @@ export const POLICY_FILE_NAMES = ['release-policy.yml', 'release-policy.yaml'] a
 
 let cachedRulesDir: string | null = null;
 
+/** The nearest folder at or above `dir` holding `.git` (a folder, or a file as in linked worktrees). */
+export function findRepoRoot(dir: string): string | null {
+  for (let current = resolve(dir); ; current = dirname(current)) {
+    if (existsSync(join(current, '.git'))) return current;
+    if (dirname(current) === current) return null;
+  }
+}
+
 /**
- * `release-policy.yml` (or `.yaml`) in `cwd` or a parent, up to the repository root (the
- * first folder holding `.git`) and not beyond. Outside a repository only `cwd` is searched,
- * so a stray file in a home folder never applies.
+ * `release-policy.yml` (or `.yaml`) in `cwd` or a parent, up to the repository root and not
+ * beyond. Outside a repository only `cwd` is searched, so a stray file in a home folder
+ * never applies.
  */
 export function findPolicyFile(cwd: string): string | null {
   const start = resolve(cwd);
+  const root = findRepoRoot(start);
   const folders = [start];
-  for (let dir = start; !existsSync(join(dir, '.git')); ) {
-    const parent = dirname(dir);
-    if (parent === dir) {
-      folders.length = 1;
-      break;
-    }
-    folders.push(parent);
-    dir = parent;
+  for (let dir = start; root !== null && dir !== root; ) {
+    dir = dirname(dir);
+    folders.push(dir);
   }
   for (const folder of folders) {
     for (const name of POLICY_FILE_NAMES) {

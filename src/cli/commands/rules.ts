@@ -1,13 +1,8 @@
-import { resolve } from 'node:path';
-import type { RuleDefinition } from '../../engine/model.js';
 import { WAIVER_EXPIRED, WAIVER_INVALID, WAIVER_UNUSED } from '../../engine/gate.js';
 import { didYouMean } from '../../policy/did-you-mean.js';
-import { findPolicyFile } from '../../policy/locate.js';
-import { builtInRulesDir, loadRuleDirs } from '../../policy/read-rules.js';
-import { formatDiagnostic } from '../../policy/diagnostics.js';
 import { oneOf, parseCommandArgs } from '../args.js';
-import { PolicyError, UsageError, type CliContext } from '../context.js';
-import { loadPolicy, resolveCwd, type LoadedPolicy } from '../load.js';
+import { UsageError, type CliContext } from '../context.js';
+import { loadCatalogue, resolveCwd } from '../load.js';
 
 export const RULES_HELP = `Usage: policy rules [--format text|json]
 
@@ -43,19 +38,6 @@ const ENGINE_FINDINGS: Record<string, { title: string; spec: string; why: string
   },
 };
 
-/** The policy when one is found (for effective severities), else just the rules. */
-async function loadCatalogue(ctx: CliContext, values: Record<string, unknown>): Promise<{ rules: RuleDefinition[]; loaded: LoadedPolicy | null }> {
-  const cwd = resolveCwd(ctx, values.cwd);
-  const file = typeof values.policy === 'string' ? resolve(cwd, values.policy) : findPolicyFile(cwd);
-  if (file) {
-    const loaded = await loadPolicy(file, ctx.toolVersion);
-    return { rules: loaded.catalogue, loaded };
-  }
-  const result = loadRuleDirs([], builtInRulesDir());
-  if (result.diagnostics.length > 0) throw new PolicyError(result.diagnostics.map(formatDiagnostic));
-  return { rules: result.rules, loaded: null };
-}
-
 export async function runRules(ctx: CliContext, argv: string[]): Promise<number> {
   const { values } = parseCommandArgs('rules', argv, { format: { type: 'string' } });
   if (values.help) {
@@ -63,7 +45,7 @@ export async function runRules(ctx: CliContext, argv: string[]): Promise<number>
     return 0;
   }
   const format = oneOf('format', String(values.format ?? 'text'), ['text', 'json'] as const);
-  const { rules, loaded } = await loadCatalogue(ctx, values);
+  const { rules, loaded } = await loadCatalogue(ctx, resolveCwd(ctx, values.cwd), values.policy);
   const rows = rules.map((rule) => ({
     id: rule.id,
     severity: loaded ? (loaded.settings.get(rule.id)?.severity ?? 'off') : rule.severity,
@@ -96,7 +78,7 @@ export async function runExplain(ctx: CliContext, argv: string[]): Promise<numbe
     ctx.stdout(`${id}: ${engine.title}\n\nspec: ${engine.spec}\n\nwhy: ${engine.why}\n\nfix: ${engine.fix}\n`);
     return 0;
   }
-  const { rules, loaded } = await loadCatalogue(ctx, values);
+  const { rules, loaded } = await loadCatalogue(ctx, resolveCwd(ctx, values.cwd), values.policy);
   const rule = rules.find((r) => r.id === id);
   if (!rule) {
     const suggestion = didYouMean(id, [...rules.map((r) => r.id), ...Object.keys(ENGINE_FINDINGS)]);

@@ -8,12 +8,12 @@ import { validateRuleTest } from '../../generated/validators.js';
 import { parseYamlSource } from '../../policy/yaml-source.js';
 import { diagnosticsFromAjv, formatDiagnostic } from '../../policy/diagnostics.js';
 import type { Diagnostic } from '../../policy/model.js';
-import { findPolicyFile, POLICY_FILE_NAMES } from '../../policy/locate.js';
+import { POLICY_FILE_NAMES } from '../../policy/locate.js';
 import { builtInRulesDir, loadRuleDirs } from '../../policy/read-rules.js';
 import { resolveOptions } from '../../policy/rule-options.js';
 import { parseCommandArgs } from '../args.js';
 import { PolicyError, UsageError, type CliContext } from '../context.js';
-import { loadPolicy, resolveCwd } from '../load.js';
+import { loadCatalogue, resolveCwd } from '../load.js';
 
 export const TEST_HELP = `Usage: policy test [PATHS...]
 
@@ -151,16 +151,7 @@ export async function runTest(ctx: CliContext, argv: string[]): Promise<number> 
   const cwd = resolveCwd(ctx, values.cwd);
   let rules: RuleDefinition[];
   if (positionals.length > 0) rules = rulesFromPaths(cwd, positionals);
-  else {
-    // With a policy, its rulesDir too (and a broken policy is reported, not skipped).
-    const policyFile = typeof values.policy === 'string' ? resolve(cwd, values.policy) : findPolicyFile(cwd);
-    if (policyFile) rules = (await loadPolicy(policyFile, ctx.toolVersion)).catalogue;
-    else {
-      const loaded = loadRuleDirs([], builtInRulesDir());
-      if (loaded.diagnostics.length > 0) throw new PolicyError(loaded.diagnostics.map(formatDiagnostic));
-      rules = loaded.rules;
-    }
-  }
+  else rules = (await loadCatalogue(ctx, cwd, values.policy)).rules;
   const { rules: underTest, diagnostics } = loadRulesUnderTest(rules);
   if (diagnostics.length > 0) throw new PolicyError(diagnostics.map(formatDiagnostic));
 
