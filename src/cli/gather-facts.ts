@@ -14,6 +14,8 @@ export interface GatherRequest {
   policy: Policy;
   needs: FactName[];
   gate: { name: string; arg: string };
+  /** The package whose release the `release` fact folds; default the journal's last. */
+  releasePackage?: string;
 }
 
 /** Facts from the repository, or from a saved file so any verdict can be reproduced. */
@@ -25,6 +27,9 @@ export async function gatherFacts(request: GatherRequest): Promise<CollectedFact
     defaultBranch: request.policy.defaultBranch,
     needs: request.needs,
     gate: request.gate,
+    issuePatterns: request.policy.issues.branch,
+    allowPaths: request.policy.blocked.allowPaths,
+    ...(request.releasePackage === undefined ? {} : { releasePackage: request.releasePackage }),
   });
 }
 

@@ -1,5 +1,6 @@
 import { Environment } from '@marcbachmann/cel-js';
 import factsSchema from '../../schema/facts.schema.json' with { type: 'json' };
+import { matchesAnyGlob } from '../release/references.js';
 import { compareVersions, isNextVersion, isValidVersion, mentionsVersion } from '../version/semver.js';
 import { CelTypeCollector, type JsonSchema } from './cel-types.js';
 
@@ -62,6 +63,11 @@ export function createCelRoot(): CelRoot {
       signature: 'mentionsVersion(string, string): bool',
       handler: (text: string, version: string) => mentionsVersion(text, version),
       description: 'Whether the text names the version as a whole token, with or without a leading v.',
+    })
+    .registerFunction({
+      signature: 'pathMatches(string, list<string>): bool',
+      handler: (path: string, globs: string[]) => matchesAnyGlob(path, globs),
+      description: 'Whether a repository-relative path matches any of the globs (`*` within a folder, `**` across folders, `{a,b}`).',
     })
     .registerFunction({
       signature: 'semverIsNext(string, string): bool',

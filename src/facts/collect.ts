@@ -10,6 +10,9 @@ import { CatFileBatch, parseStatusPaths, redactUrl, runGit } from './git.js';
 import { chooseHistoryWalk, collectHistory, type DefaultBranch } from './history.js';
 import { collectPackages, type ParseCache } from './sources.js';
 import { collectTags, readRefs, type Ref } from './tags.js';
+import { collectRelease } from './release.js';
+import { collectCommit, emptyPush, tagPush } from './push.js';
+import { branchIssue } from '../release/references.js';
 
 export { tagPattern } from './tags.js';
 
@@ -20,6 +23,12 @@ export interface CollectRequest {
   defaultBranch: string;
   needs: readonly FactName[];
   gate: { name: string; arg: string };
+  /** issues.branch patterns (repo.issue); none: repo.issue is 0. */
+  issuePatterns?: string[];
+  /** blocked.allowPaths (release.allowPaths); default none. */
+  allowPaths?: string[];
+  /** The package whose release to fold; default the journal's last. */
+  releasePackage?: string;
 }
 
 const SHALLOW = 'shallow clone: history is incomplete; run `git fetch --unshallow`';
@@ -34,8 +43,13 @@ export async function collectFacts(req: CollectRequest): Promise<CollectedFacts>
   const needs = new Set(req.needs);
   const out: CollectedFacts = { facts: {}, unavailable: {} };
   if (needs.has('gate')) out.facts.gate = { name: req.gate.name, arg: req.gate.arg };
+  if (needs.has('push')) out.facts.push = req.gate.name === 'tag' ? tagPush(req.gate.arg, req.packages) : emptyPush();
+  const local = localFacts(req, needs);
   const gitFacts = (['repo', 'packages', 'tags', 'history'] as const).filter((name) => needs.has(name));
-  if (gitFacts.length === 0) return out;
+  if (gitFacts.length === 0) {
+    await local(out);
+    return out;
+  }
   const batches: CatFileBatch[] = [];
   // `<rev>:<path>` names paths from the top of the work tree, so cat-file may start in cwd
   // while rev-parse finds the root: one process start less on the hook's path.
@@ -67,7 +81,7 @@ export async function collectFacts(req: CollectRequest): Promise<CollectedFacts>
     detectDefaultBranch(req.defaultBranch, all, cfg?.initDefault ?? '');
   const branch = wantBranch ? Promise.all([branches, config]).then(detect) : null;
   const tasks: Partial<Record<FactName, Promise<unknown>>> = {};
-  if (needs.has('repo')) tasks.repo = collectRepo(probe, branch, config);
+  if (needs.has('repo')) tasks.repo = collectRepo(probe, branch, config, req.issuePatterns ?? []);
   if (needs.has('packages')) tasks.packages = collectPackages(probe.root, req.packages, batch(), parsed);
   // Tags get a cat-file of their own so their lookups run beside history's on another CPU.
   if (wantTags) {
@@ -84,6 +98,7 @@ export async function collectFacts(req: CollectRequest): Promise<CollectedFacts>
     if (needs.has('tags')) out.unavailable.tags = SHALLOW;
     if (needs.has('history')) out.unavailable.history = SHALLOW;
   }
+  const localDone = local(out);
   try {
     const names = Object.keys(tasks) as FactName[];
     const settled = await Promise.allSettled(names.map((name) => tasks[name]));
@@ -93,9 +108,32 @@ export async function collectFacts(req: CollectRequest): Promise<CollectedFacts>
       else out.unavailable[name] = message(result?.reason);
     }
   } finally {
-    await Promise.all(batches.map((each) => each.close()));
+    await Promise.all([localDone, ...batches.map((each) => each.close())]);
   }
   return out;
+}
+
+/** The journal's release and the commit being made: read beside the git facts. */
+function localFacts(req: CollectRequest, needs: Set<FactName>): (out: CollectedFacts) => Promise<void> {
+  return async (out) => {
+    const tasks: Promise<void>[] = [];
+    if (needs.has('release')) {
+      const context = { defaultPackage: req.packages[0]?.name ?? '', allowPaths: req.allowPaths ?? [] };
+      if (req.releasePackage !== undefined) Object.assign(context, { package: req.releasePackage });
+      tasks.push(collectRelease(req.cwd, context).then(
+        (fact) => void (out.facts.release = fact),
+        (error: unknown) => void (out.unavailable.release = `cannot read the release journal: ${message(error)}`),
+      ));
+    }
+    if (needs.has('commit')) {
+      const root = findRepoRoot(req.cwd) ?? req.cwd;
+      tasks.push(collectCommit(root, req.gate).then(
+        (fact) => void (out.facts.commit = fact),
+        (error: unknown) => void (out.unavailable.commit = `cannot read the commit being made: ${message(error)}`),
+      ));
+    }
+    await Promise.all(tasks);
+  };
 }
 
 function message(error: unknown): string {
@@ -165,6 +203,7 @@ async function collectRepo(
   probe: Probe,
   branch: Promise<DefaultBranch> | null,
   config: Promise<Config> | null,
+  issuePatterns: string[],
 ): Promise<RepoFact> {
   const status = runGit(probe.root, ['status', '--porcelain=v2', '--branch', '-z']);
   const [{ stdout }, found, cfg] = await Promise.all([status, branch, config]);
@@ -177,5 +216,6 @@ async function collectRepo(
     shallow: probe.shallow,
     dirty: paths,
     remotes: cfg?.remotes ?? [],
+    issue: branchIssue(current, issuePatterns),
   };
 }

@@ -14,6 +14,8 @@ export interface RepoFact {
   shallow: boolean;
   dirty: string[];
   remotes: Remote[];
+  /** The issue the checked-out branch names (issues.branch); 0 when none. */
+  issue: number;
 }
 
 export interface ReleaseNotesFact {
@@ -72,17 +74,74 @@ export interface GateFact {
   arg: string;
 }
 
+/** The current release (a fold of the journal); see schema/facts.schema.json `Release`. */
+export interface ReleaseFact {
+  package: string;
+  version: string;
+  issue: number;
+  status: 'idle' | 'in-progress' | 'blocked' | 'unknown' | 'released' | 'closed';
+  published: 'yes' | 'no' | 'unknown';
+  failure: { phase: string; command: string; exitCode: number; error: string; at: string; reason: string };
+  decisions: { version: string; reason: string; at: string }[];
+  dryRun: { version: string; commit: string; at: string };
+  verification: { published: string; at: string };
+  verifiedSinceFailure: boolean;
+  completed: string[];
+  allowPaths: string[];
+  journal: { path: string; problems: { line: number; message: string }[] };
+}
+
+export interface PushRef {
+  ref: string;
+  name: string;
+  kind: 'tag' | 'branch' | 'other';
+  action: 'create' | 'update' | 'delete';
+  localCommit: string;
+  remoteCommit: string;
+  package: string;
+  version: string;
+  issue: number;
+}
+
+export interface PushCommit {
+  id: string;
+  subject: string;
+  message: string;
+  files: string[];
+  deleted: string[];
+  issues: number[];
+  closes: number[];
+}
+
+export interface PushFact {
+  remote: string;
+  refs: PushRef[];
+  tags: PushRef[];
+  commits: PushCommit[];
+}
+
+export interface CommitFact {
+  paths: string[];
+  deleted: string[];
+  message: string;
+  issues: number[];
+  closes: number[];
+}
+
 export interface Facts {
   repo: RepoFact;
   packages: PackageFact[];
   tags: TagFact[];
   history: HistoryFact;
   gate: GateFact;
+  release: ReleaseFact;
+  push: PushFact;
+  commit: CommitFact;
 }
 
 export type FactName = keyof Facts;
 
-export const FACT_NAMES: readonly FactName[] = ['repo', 'packages', 'tags', 'history', 'gate'];
+export const FACT_NAMES: readonly FactName[] = ['repo', 'packages', 'tags', 'history', 'gate', 'release', 'push', 'commit'];
 
 /** What collectors return: the facts they could read, and a reason for each they could not. */
 export interface CollectedFacts {

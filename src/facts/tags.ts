@@ -64,6 +64,12 @@ function matchRelease(name: string, patterns: Pattern[]) {
   return null;
 }
 
+/** The package and version a tag name carries by the policy's tag templates; null for other tags. */
+export function releaseTagOf(name: string, packages: PackageConfig[]): { package: string; version: string } | null {
+  const found = matchRelease(name, releasePatterns(packages));
+  return found === null ? null : { package: found.pkg.name, version: found.version };
+}
+
 export async function collectTags(
   refs: Ref[],
   packages: PackageConfig[],

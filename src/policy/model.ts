@@ -58,6 +58,8 @@ export interface Policy {
   waivers: WaiverConfig[];
   /** What a gate does when a fact a rule needs is unavailable. */
   onUnavailable: 'error' | 'warn';
+  /** While a release is blocked: globs of the paths that may change (preserve-no-unrelated-cleanup). */
+  blocked: { allowPaths: string[] };
 }
 
 /** A problem a user must fix, reported as `file:line:col key: message` with a hint. Exit code 2. */

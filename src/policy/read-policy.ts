@@ -35,6 +35,7 @@ export function createDefaultPolicy(): Policy {
     rules: {},
     waivers: [],
     onUnavailable: 'error',
+    blocked: { allowPaths: blockedAllowPaths(undefined, []) },
   };
 }
 
@@ -144,13 +145,14 @@ function normalizePolicy(raw: Record<string, unknown>, source: YamlSource): Poli
   const issues = isRecord(raw.issues) ? raw.issues : {};
   const branches = [issues.branch].flat().filter((p): p is string => typeof p === 'string');
   const rulesDirs = [raw.rulesDir].flat().filter((d): d is string => typeof d === 'string' && d !== '');
+  const packages = listOf(raw.packages).filter(isRecord).map(normalizePackage);
   return {
     file,
     version: 1,
     extends: Array.isArray(raw.extends)
       ? raw.extends.filter((s): s is string => (RULE_SETS as readonly unknown[]).includes(s))
       : defaults.extends,
-    packages: listOf(raw.packages).filter(isRecord).map(normalizePackage),
+    packages,
     issues: { branch: branches.length > 0 ? branches : [DEFAULT_BRANCH_PATTERN] },
     defaultBranch: textOr(raw.defaultBranch, ''),
     rulesDirs: rulesDirs.map((dir) => resolve(file ? dirname(file) : '.', dir)),
@@ -159,7 +161,24 @@ function normalizePolicy(raw: Record<string, unknown>, source: YamlSource): Poli
       isRecord(waiver) ? [normalizeWaiver(waiver, index, source)] : [],
     ),
     onUnavailable: raw.onUnavailable === 'warn' ? 'warn' : 'error',
+    blocked: { allowPaths: blockedAllowPaths(raw.blocked, packages) },
   };
+}
+
+/**
+ * `blocked.allowPaths`, or by default what fixing a failed release step touches: the
+ * packages' manifests, lock files, release notes (any version) and changelogs, sources and
+ * build scripts, READMEs (cargo packages them) and cargo's configuration.
+ */
+function blockedAllowPaths(raw: unknown, packages: PackageConfig[]): string[] {
+  const given = isRecord(raw) && Array.isArray(raw.allowPaths) ? raw.allowPaths.filter((p): p is string => typeof p === 'string') : null;
+  if (given !== null) return given;
+  const fromPackages = packages.flatMap((p) => [p.manifest, p.releaseNotes.replaceAll('{version}', '*')]);
+  return [...new Set([
+    ...fromPackages,
+    '**/Cargo.toml', '**/Cargo.lock', '**/package.json', '**/package-lock.json', '**/CHANGELOG.md',
+    '**/src/**', '**/build.rs', '**/README.md', '.cargo/config.toml',
+  ])];
 }
 
 function normalizePackage(raw: Record<string, unknown>): PackageConfig {

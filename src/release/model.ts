@@ -71,6 +71,10 @@ export interface ReleaseState {
   failure: ReleaseFailure | null;
   published: Published;
   decisions: ReleaseDecision[];
+  /** Phases that succeeded in this release, in the order they first did. */
+  completed: Phase[];
+  /** Whether a registry confirmation was recorded after the current failure. */
+  verifiedSinceFailure: boolean;
   nextAction: string;
   lastDryRunOk?: { version: string; commit: string | null; at: string };
   /** The last registry confirmation for this version (`policy verify`). */

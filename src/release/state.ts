@@ -18,12 +18,13 @@ interface Release extends Omit<ReleaseState, 'nextAction'> {
   lastOk: Phase | null;
 }
 
+
 const CLOSING: readonly Phase[] = ['tag', 'push', 'closeout'];
 
 function fresh(pkg: string | null, decisions: ReleaseDecision[] = []): Release {
   return {
     package: pkg, version: null, issue: null, status: 'idle', failure: null, published: 'no',
-    decisions, closing: new Set(), open: new Map(), lastOk: null,
+    decisions, completed: [], verifiedSinceFailure: false, closing: new Set(), open: new Map(), lastOk: null,
   };
 }
 
@@ -34,6 +35,7 @@ function settled(r: Release): boolean {
 
 function failWith(r: Release, phase: Phase, e: JournalEvent, reason: string, exitCode: number | null, error: string): void {
   r.failure = { phase, command: formatCommand(e.command ?? []), exitCode, error, at: e.at, reason };
+  r.verifiedSinceFailure = false;
   r.status = r.published === 'unknown' ? 'unknown' : 'blocked';
 }
 
@@ -45,6 +47,8 @@ function startRelease(r: Release, e: JournalEvent): void {
   r.closing = new Set();
   r.open = new Map();
   r.lastOk = null;
+  r.completed = [];
+  r.verifiedSinceFailure = false;
   delete r.lastVerification;
 }
 
@@ -73,6 +77,7 @@ function onStepFinished(r: Release, e: JournalEvent): void {
 
   if (outcome === 'ok' || outcome === 'published') {
     r.lastOk = phase;
+    if (!r.completed.includes(phase)) r.completed.push(phase);
     if (phase === 'dry-run') r.lastDryRunOk = { version: e.version, commit: e.commit ?? null, at: e.at };
     if (phase === 'publish' || outcome === 'published') {
       r.published = 'yes';
@@ -95,6 +100,7 @@ function onStepFinished(r: Release, e: JournalEvent): void {
   }
 
   // failed, not-published or unknown
+  if (phase === 'dry-run') delete r.lastDryRunOk; // a later failing dry-run voids an earlier pass
   if (phase === 'publish' && r.published === 'yes') {
     // A rerun after the version is known to be ours on the registry ("already exists"): the
     // crate stays released; nothing new is blocked by it.
@@ -110,6 +116,7 @@ function onVerification(r: Release, e: JournalEvent): void {
   const published = e.published;
   if (published === undefined) return;
   r.lastVerification = { published, at: e.at };
+  if (r.failure !== null) r.verifiedSinceFailure = true;
   if (published === 'yes') {
     r.published = 'yes';
     const postPublish = r.failure !== null && CLOSING.includes(r.failure.phase);
@@ -173,6 +180,8 @@ export function foldRelease(events: readonly JournalEvent[], options: FoldOption
     failure: r.failure,
     published: r.published,
     decisions: r.decisions,
+    completed: r.completed,
+    verifiedSinceFailure: r.verifiedSinceFailure,
     nextAction: nextAction(r),
   };
   if (r.lastDryRunOk !== undefined) state.lastDryRunOk = r.lastDryRunOk;

@@ -1,0 +1,68 @@
+// The `push` and `commit` facts for the gates that have no hook input: the tag gate's tag as
+// a push of that tag, the index for pre-commit, the message file for commit-msg. The
+// pre-push hook's stdin builds the push fact from git's own lines (src/cli, hooks).
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { PackageConfig } from '../policy/model.js';
+import { closingReferences, issueReferences } from '../release/references.js';
+import { runGit } from './git.js';
+import type { CommitFact, PushFact, PushRef } from './model.js';
+import { releaseTagOf } from './tags.js';
+
+export function emptyPush(): PushFact {
+  return { remote: '', refs: [], tags: [], commits: [] };
+}
+
+export function emptyCommit(): CommitFact {
+  return { paths: [], deleted: [], message: '', issues: [], closes: [] };
+}
+
+/** A push that creates tag `name` (what the tag gate asks about). */
+export function tagPush(name: string, packages: PackageConfig[], localCommit = ''): PushFact {
+  const short = name.replace(/^refs\/tags\//, '');
+  const release = releaseTagOf(short, packages);
+  const ref: PushRef = {
+    ref: `refs/tags/${short}`,
+    name: short,
+    kind: 'tag',
+    action: 'create',
+    localCommit,
+    remoteCommit: '',
+    package: release?.package ?? '',
+    version: release?.version ?? '',
+    issue: 0,
+  };
+  return { remote: '', refs: [ref], tags: release === null ? [] : [ref], commits: [] };
+}
+
+/** Message fields of the commit fact. */
+export function messageFacts(message: string): Pick<CommitFact, 'message' | 'issues' | 'closes'> {
+  // git strips comment lines from the message it records; so do we.
+  const text = message.split('\n').filter((line) => !line.startsWith('#')).join('\n').trim();
+  return { message: text, issues: issueReferences(text), closes: closingReferences(text) };
+}
+
+/**
+ * The commit being made: paths the index changes against HEAD (every path on a first
+ * commit), and for commit-msg the message in the file git passes (the gate's argument).
+ */
+export async function collectCommit(root: string, gate: { name: string; arg: string }): Promise<CommitFact> {
+  const fact = emptyCommit();
+  if (gate.name === 'commit-msg' && gate.arg !== '') {
+    Object.assign(fact, messageFacts(readFileSync(resolve(root, gate.arg), 'utf8')));
+  }
+  if (gate.name === 'pre-commit' || gate.name === 'commit-msg') {
+    // The empty tree when HEAD is unborn: every staged path is new.
+    const { stdout: head } = await runGit(root, ['rev-parse', '-q', '--verify', 'HEAD^{commit}'], [1]);
+    const base = head.trim() || '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+    const { stdout } = await runGit(root, ['diff-index', '--cached', '--no-renames', '--name-status', '-z', base]);
+    const fields = stdout.split('\0');
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      const status = fields[i] ?? '';
+      const path = fields[i + 1] ?? '';
+      fact.paths.push(path);
+      if (status === 'D') fact.deleted.push(path);
+    }
+  }
+  return fact;
+}

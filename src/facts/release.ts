@@ -1,0 +1,95 @@
+// The `release` fact: the release journal read from the git common directory and folded
+// (src/release/state.ts) into the current release's state.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { findRepoRoot } from '../policy/locate.js';
+import type { ReleaseState } from '../release/model.js';
+import { foldRelease } from '../release/state.js';
+import { journalPath, readJournal, type JournalContents } from './journal.js';
+import { runGit } from './git.js';
+import type { ReleaseFact } from './model.js';
+
+/**
+ * The git common directory (shared by all worktrees) of the repository holding `cwd`. Read
+ * from disk (`.git` folder, or a linked worktree's `.git` file and its `commondir`) to save a
+ * git process; asks `git rev-parse` when GIT_DIR or GIT_COMMON_DIR is set (hooks run so), or
+ * when the layout on disk is not one of those.
+ */
+export async function gitCommonDir(cwd: string): Promise<string> {
+  if (!process.env.GIT_DIR && !process.env.GIT_COMMON_DIR) {
+    const onDisk = commonDirOnDisk(cwd);
+    if (onDisk !== null) return onDisk;
+  }
+  const { stdout } = await runGit(cwd, ['rev-parse', '--path-format=absolute', '--git-common-dir']);
+  const dir = stdout.trim();
+  if (dir === '') throw new Error(`not a git repository: ${cwd}`);
+  return dir;
+}
+
+function commonDirOnDisk(cwd: string): string | null {
+  const root = findRepoRoot(cwd);
+  if (root === null) return null;
+  const dotGit = join(root, '.git');
+  try {
+    if (statSync(dotGit).isDirectory()) return dotGit;
+    const match = /^gitdir:\s*(.+?)\s*$/m.exec(readFileSync(dotGit, 'utf8'));
+    if (!match?.[1]) return null;
+    const gitDir = resolve(root, match[1]);
+    const commonFile = join(gitDir, 'commondir');
+    if (!existsSync(commonFile)) return gitDir;
+    const common = readFileSync(commonFile, 'utf8').trim();
+    return isAbsolute(common) ? common : resolve(gitDir, common);
+  } catch {
+    return null;
+  }
+}
+
+export interface ReleaseContext {
+  /** The package to fold for; default the package of the journal's last event. */
+  package?: string;
+  /** The package the fact names when the journal is empty (the policy's first). */
+  defaultPackage: string;
+  allowPaths: string[];
+}
+
+/** The journal of the repository holding `cwd`: where it is and what it holds. */
+export async function openJournal(cwd: string): Promise<{ path: string; contents: JournalContents }> {
+  const path = journalPath(await gitCommonDir(cwd));
+  return { path, contents: await readJournal(path) };
+}
+
+/** The release state folded from a journal's events. */
+export function releaseState(contents: JournalContents, context: Pick<ReleaseContext, 'package' | 'defaultPackage'>): ReleaseState {
+  const state = foldRelease(contents.events, context.package === undefined ? {} : { package: context.package });
+  if (state.package === null) state.package = context.defaultPackage;
+  return state;
+}
+
+/** The fact rules see: the state with every missing value filled (facts never hold null). */
+export function toReleaseFact(state: ReleaseState, journal: { path: string; contents: JournalContents }, allowPaths: string[]): ReleaseFact {
+  const f = state.failure;
+  return {
+    package: state.package ?? '',
+    version: state.version ?? '',
+    issue: state.issue ?? 0,
+    status: state.status,
+    published: state.published,
+    failure: f === null
+      ? { phase: '', command: '', exitCode: -1, error: '', at: '', reason: '' }
+      : { phase: f.phase, command: f.command, exitCode: f.exitCode ?? -1, error: f.error, at: f.at, reason: f.reason },
+    decisions: state.decisions.map((d) => ({ ...d })),
+    dryRun: state.lastDryRunOk === undefined
+      ? { version: '', commit: '', at: '' }
+      : { version: state.lastDryRunOk.version, commit: state.lastDryRunOk.commit ?? '', at: state.lastDryRunOk.at },
+    verification: state.lastVerification === undefined ? { published: '', at: '' } : { ...state.lastVerification },
+    verifiedSinceFailure: state.verifiedSinceFailure,
+    completed: [...state.completed],
+    allowPaths,
+    journal: { path: journal.path, problems: journal.contents.problems.map((p) => ({ ...p })) },
+  };
+}
+
+export async function collectRelease(cwd: string, context: ReleaseContext): Promise<ReleaseFact> {
+  const journal = await openJournal(cwd);
+  return toReleaseFact(releaseState(journal.contents, context), journal, context.allowPaths);
+}
