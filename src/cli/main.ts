@@ -20,6 +20,13 @@ Commands:
   explain ID           a rule's spec line, docs, gates, facts and options
   test [PATHS]         run the rules' test tables
 
+Release loop:
+  run -- CMD ARGS...   run one release step, journal it, stop the release when it fails
+  status               the current release state and the next action
+  comment              the spec's status comment for the current state
+  decide               record a deliberate next-version decision
+  gate ACTION [ARG]    may I start-issue N, close-issue N, bump V, tag NAME, publish now?
+
 Every command takes --policy FILE, --cwd DIR, --debug and --help.
 Exit codes: 0 allowed, 1 refused, 2 usage or policy error, 3 facts unavailable.
 `;
@@ -39,6 +46,11 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   rules: async () => (await import('./commands/rules.js')).runRules,
   explain: async () => (await import('./commands/rules.js')).runExplain,
   test: async () => (await import('./commands/test.js')).runTest,
+  run: async () => (await import('./commands/run.js')).runRun,
+  status: async () => (await import('./commands/release.js')).runStatus,
+  comment: async () => (await import('./commands/release.js')).runComment,
+  decide: async () => (await import('./commands/release.js')).runDecide,
+  gate: async () => (await import('./commands/gate.js')).runGate,
 };
 
 /**

@@ -63,6 +63,28 @@ function gitTagCreates(rest: readonly string[]): boolean {
   return positional > 0;
 }
 
+/** The tag name `git tag [options] NAME [COMMIT]` creates; null when the command creates no tag. */
+export function createdTagName(argv: readonly string[]): string | null {
+  if (programName(argv[0]) !== 'git') return null;
+  const sub = subcommand(argv.slice(1), GIT_GLOBAL_VALUED);
+  if (sub === null || sub.name !== 'tag' || !gitTagCreates(sub.rest)) return null;
+  const separator = sub.rest.indexOf('--');
+  if (separator !== -1 && separator + 1 < sub.rest.length) {
+    const afterOptions = options(sub.rest).filter((arg, i, all) => !arg.startsWith('-') && !GIT_TAG_VALUED.has(all[i - 1] ?? ''));
+    return afterOptions[0] ?? sub.rest[separator + 1] ?? null;
+  }
+  const args = options(sub.rest);
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg.startsWith('-')) {
+      if (GIT_TAG_VALUED.has(arg)) i++;
+      continue;
+    }
+    return arg;
+  }
+  return null;
+}
+
 /**
  * The release phase of a command, where it can be inferred: `cargo publish --dry-run` and
  * `cargo package`: dry-run; `cargo publish`: publish; `git tag NAME` (creating): tag;

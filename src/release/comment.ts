@@ -88,3 +88,21 @@ export function findStateInComment(body: string): ReleaseState | null {
     return null;
   }
 }
+
+/** The state for a terminal: what `policy status` prints. */
+export function renderStatusText(state: ReleaseState): string {
+  const v = state.version === null ? '' : ` v${state.version}`;
+  const issue = state.issue === null ? '' : ` (issue #${state.issue})`;
+  const lines = [`${state.package ?? 'release'}${v}${issue}: ${state.status}`];
+  const f = state.failure;
+  if (f !== null) {
+    const exit = f.exitCode === null ? 'no exit code' : `exit ${f.exitCode}`;
+    lines.push(`  failed step:  ${f.phase}: ${f.command} (${exit}, ${f.at})`);
+    if (f.error !== '') lines.push('  error:', ...f.error.split('\n').map((line) => `    ${line}`));
+  }
+  lines.push(`  published:    ${state.published}`);
+  if (state.completed.length > 0) lines.push(`  completed:    ${state.completed.join(', ')}`);
+  for (const d of state.decisions) lines.push(`  decision:     v${d.version}: ${d.reason} (${d.at})`);
+  lines.push(`  next action:  ${state.nextAction}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -42,7 +42,10 @@ describe('repo', () => {
     gitSync(clone.dir, ['remote', 'add', 'mirror', 'https://bot:ghp_secret@example.com/o/r.git?token=abc']);
     gitSync(clone.dir, ['config', '--add', 'remote.mirror.url', 'https://second.example.com/r.git']);
     const head = gitSync(clone.dir, ['rev-parse', 'HEAD']);
-    const { facts, unavailable } = await collectFacts({ ...request(join(clone.dir, 'src'), ['repo', 'gate']) });
+    const { facts, unavailable } = await collectFacts({
+      ...request(join(clone.dir, 'src'), ['repo', 'gate']),
+      issuePatterns: ['issue-{issue}', 'codex/issue-{issue}-*'],
+    });
     expect(unavailable).toEqual({});
     expect(facts.gate).toEqual({ name: 'tag', arg: 'v1.1.0' });
     expect(facts.repo).toEqual({
@@ -56,6 +59,7 @@ describe('repo', () => {
         { name: 'origin', url: `file://${origin.dir}` },
         { name: 'mirror', url: 'https://example.com/o/r.git' },
       ],
+      issue: 7,
     });
     expect(JSON.stringify(facts)).not.toContain('secret');
 

@@ -48,7 +48,7 @@ describe('diagnosticsFromAjv', () => {
     expect(diagnose(validateRuleTest, text)).toEqual([
       // The hint is the schema's description of the field (its wording is the facts schema's).
       expect.stringMatching(/^f\.yml:4:41 cases\[0\]\.facts\.tags\[0\]\.commit: expected a string, got 1234 \(a number\)\n  hint: Commit the tag points at/),
-      'f.yml:4:50 cases[0].facts.relase: unknown key "relase"\n  hint: allowed keys here: repo, packages, tags, history, gate',
+      'f.yml:4:50 cases[0].facts.relase: unknown key "relase"\n  hint: did you mean "release"?',
       'f.yml:5:16 cases[0].expect[0].subjct: unknown key "subjct"\n  hint: did you mean "subject"?',
     ]);
   });

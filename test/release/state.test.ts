@@ -58,7 +58,7 @@ describe('foldRelease', () => {
     expect(state).toEqual({
       package: 'demo', version: '0.2.0', issue: 7, status: 'blocked',
       failure: { phase: 'dry-run', command: 'cargo publish --registry local --dry-run', exitCode: 101, error: 'error: failed to verify package tarball', at: '2026-11-24T19:01:00Z', reason: 'exit-nonzero' },
-      published: 'no', decisions: [],
+      published: 'no', decisions: [], completed: [], verifiedSinceFailure: false,
       nextAction: 'fix packaging, manifest or validation problems, then rerun the dry-run with `policy run -- cargo publish --registry local --dry-run`; do not create or push a release tag',
     });
   });

@@ -1,15 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { prepareFacts } from '../../engine/evaluate.js';
-import { evaluateGate } from '../../engine/gate.js';
 import { GATES, type GateName } from '../../engine/model.js';
 import { FORMATS, renderVerdict, type Format } from '../../report/index.js';
 import { didYouMean } from '../../policy/did-you-mean.js';
 import { oneOf, parseCommandArgs } from '../args.js';
 import { UsageError, type CliContext } from '../context.js';
-import { gatherFacts } from '../gather-facts.js';
+import { evaluatePolicyGate } from '../evaluate.js';
 import { createTiming } from '../timing.js';
-import { factsNeeded, loadPolicy, locatePolicy, prepareGate, resolveCwd } from '../load.js';
+import { loadPolicy, locatePolicy, resolveCwd } from '../load.js';
 
 export const CHECK_HELP = `Usage: policy check [--gate G] [--format F] [--output FILE] [--offline] [--facts FILE]
 
@@ -59,29 +57,11 @@ export async function runCheck(ctx: CliContext, argv: string[], mode: 'check' | 
   const cwd = resolveCwd(ctx, values.cwd);
   const loaded = await loadPolicy(locatePolicy(cwd, values.policy), ctx.toolVersion);
   timing.mark('load policy');
-  const { runs, waivers } = prepareGate(loaded, gate);
-  timing.mark(`compile ${runs.length} rules`);
-
-  const needs = factsNeeded({ runs, waivers });
-
-  const collected = await gatherFacts({
-    cwd,
-    factsFile: typeof values.facts === 'string' ? values.facts : null,
-    policy: loaded.policy,
-    needs,
-    gate: { name: gate, arg: '' },
-  });
-  timing.mark(`collect ${[...needs].join(', ')}`);
-  const verdict = evaluateGate({
+  const verdict = await evaluatePolicyGate(ctx, cwd, loaded, {
     gate,
-    runs,
-    waivers,
-    facts: prepareFacts(collected.facts),
-    unavailable: collected.unavailable,
-    onUnavailable: loaded.policy.onUnavailable,
-    today: ctx.today,
-  });
-  timing.mark('evaluate');
+    arg: '',
+    factsFile: typeof values.facts === 'string' ? values.facts : null,
+  }, timing.mark);
   const report = renderVerdict(format, verdict, {
     color: ctx.color && typeof values.output !== 'string',
     rules: loaded.catalogue,

@@ -1,0 +1,285 @@
+// `policy run [--phase P] [--package NAME] [--issue N] -- CMD ARGS...`: runs one release
+// step, journals it (exact command, exit code, classified outcome, error excerpt, all with
+// secrets redacted), and on failure prints the spec's status comment. Before running, it
+// asks the gate of the step's phase; a refused step is not run (exit 1).
+import { spawn } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
+import { StringDecoder } from 'node:string_decoder';
+import type { GateName } from '../../engine/model.js';
+import { appendEvent, newEvent, readJournal } from '../../facts/journal.js';
+import { releaseState } from '../../facts/release.js';
+import { renderVerdict } from '../../report/index.js';
+import { BoundedOutput, RedactingLines } from '../../release/capture.js';
+import { classifyOutcome, createdTagName, inferPhase, type Classification } from '../../release/classify.js';
+import { renderStatusComment } from '../../release/comment.js';
+import { PHASES, formatCommand, type JournalEvent, type Phase } from '../../release/model.js';
+import { createRedactor, type Redactor } from '../../release/redact.js';
+import { oneOf, parseCommandArgs } from '../args.js';
+import { UsageError, type CliContext } from '../context.js';
+import { evaluatePolicyGate } from '../evaluate.js';
+import { parseIssue, readScene, readWorkTree, warnJournalProblems, type ReleaseScene } from '../release.js';
+
+export const RUN_HELP = `Usage: policy run [--phase P] [--package NAME] [--issue N] -- CMD ARGS...
+
+Runs one release step and records it in the release journal: the exact command, exit code,
+the phase, whether the version got published, and an excerpt of the error. Output streams
+to the terminal as it comes. On failure the release is blocked and the status comment is
+printed. Secrets (--token VALUE, token-like environment values, credentials in URLs) are
+redacted from everything recorded and printed.
+
+The phase is inferred from the command where it can be:
+  cargo publish --dry-run, cargo package, npm publish --dry-run   dry-run
+  cargo publish, npm publish                                       publish
+  git tag NAME                                                     tag
+  git push                                                         push
+and otherwise given with --phase: ${PHASES.join(', ')}.
+
+Before running, the step's gate is asked: a publish needs a passing dry-run of the same
+version on the same commit and no unconfirmed failed publish (\`policy verify\`); a tag
+needs the version published; closeout needs tag and push done; any step for a version
+other than the blocked one is refused. A refused step is not run.
+
+Options:
+  --phase P        the release phase of the command
+  --package NAME   the package (default: the policy's only package, or cargo's -p NAME)
+  --issue N        the release's issue (default: from the branch name by issues.branch,
+                   else the release in progress)
+  --policy FILE, --cwd DIR, --debug
+
+Exit codes: the command's own exit code when it ran (128+N when killed by signal N);
+1 when the policy refused to run it; 2 usage or policy error; 3 facts unavailable.
+`;
+
+/** A pause after which a partial output line (a prompt, a progress bar) is shown anyway. */
+const PARTIAL_LINE_MS = 100;
+
+const OPTIONS = {
+  phase: { type: 'string' },
+  package: { type: 'string' },
+  issue: { type: 'string' },
+} as const;
+
+export async function runRun(ctx: CliContext, argv: string[]): Promise<number> {
+  const separator = argv.indexOf('--');
+  const own = separator === -1 ? argv : argv.slice(0, separator);
+  const command = separator === -1 ? [] : argv.slice(separator + 1);
+  const { values } = parseCommandArgs('run', own, OPTIONS);
+  if (values.help) {
+    ctx.stdout(RUN_HELP);
+    return 0;
+  }
+  if (command.length === 0) {
+    throw new UsageError(
+      separator === -1 ? 'policy run needs `--` before the command to run' : 'policy run needs a command after `--`',
+      'For example: policy run -- cargo publish --dry-run',
+    );
+  }
+  const inferred = inferPhase(command);
+  const phase = typeof values.phase === 'string' ? oneOf('phase', values.phase, PHASES) : inferred;
+  if (phase === null) {
+    throw new UsageError(
+      `cannot tell the release phase of \`${formatCommand(createRedactor(command, ctx.env).argv)}\``,
+      `Give it with --phase: ${PHASES.join(', ')}.`,
+    );
+  }
+  const scene = await readScene(ctx, values, (packages) => {
+    const named = cargoPackageArg(command);
+    return named === null ? null : (packages.find((p) => p.name === named) ?? null);
+  });
+  warnJournalProblems(ctx, scene);
+  if (typeof values.package !== 'string' && scene.loaded.policy.packages.length > 1 && cargoPackageArg(command) === null) {
+    const names = scene.loaded.policy.packages.map((p) => p.name).join(', ');
+    ctx.stderr(`policy run: the policy names several packages (${names}); recording this step for ${scene.pkg.name}. Pass --package NAME to choose.\n`);
+  }
+  const tree = await readWorkTree(scene);
+  const version = tree.version !== '' ? tree.version : (scene.state.version ?? '');
+  if (version === '') {
+    throw new UsageError(`cannot read the version of ${scene.pkg.name}: ${tree.manifestError}`, 'Fix the manifest, or record the step once it parses.');
+  }
+  const issue = typeof values.issue === 'string'
+    ? parseIssue('--issue', values.issue)
+    : tree.branchIssue > 0 ? tree.branchIssue : scene.state.issue;
+  const redactor = createRedactor(command, ctx.env);
+
+  const refusal = await askGate(ctx, scene, phase, command, version, issue);
+  if (refusal !== 0) {
+    ctx.stderr(`policy run: refused; \`${formatCommand(redactor.argv)}\` was not run.\n`);
+    return refusal;
+  }
+
+  const base = { package: scene.pkg.name, version, issue, phase, command: redactor.argv, ...(tree.head ? { commit: tree.head } : {}) };
+  // A bump changes the version: it is recorded once, after it ran, under the version it made.
+  if (phase !== 'bump') await appendEvent(scene.journal.path, newEvent({ type: 'step-started', ...base }));
+  const result = await execute(ctx, command, scene.cwd, redactor);
+  const classification = classifyOutcome({ phase, exitCode: result.exitCode, output: result.output });
+  const finished = { ...base };
+  if (phase === 'bump') {
+    const after = await readWorkTree(scene).catch(() => null);
+    if (after !== null && after.version !== '') finished.version = after.version;
+  }
+  await appendEvent(scene.journal.path, newEvent(finishedEvent(finished, result, classification)));
+
+  const journal = await readJournal(scene.journal.path);
+  const state = releaseState(journal, { package: scene.pkg.name, defaultPackage: scene.pkg.name });
+  const succeeded = classification.outcome === 'ok' || classification.outcome === 'published';
+  if (succeeded) {
+    ctx.stderr(`\npolicy run: ${phase} of ${scene.pkg.name} v${finished.version} succeeded; release ${state.status}.\n  next action: ${state.nextAction}\n`);
+  } else {
+    const code = result.exitCode === null ? `killed by ${result.signal ?? 'a signal'}` : `exit ${result.exitCode}`;
+    ctx.stderr(
+      `\npolicy run: ${phase} of ${scene.pkg.name} v${finished.version} failed (${code}); the release is ${state.status}.\n` +
+        `Status comment (\`policy comment\` prints it again):\n\n${redactor.text(renderStatusComment(state, { ecosystem: scene.pkg.ecosystem }))}`,
+    );
+  }
+  if (result.spawnError !== null) return result.spawnError === 'ENOENT' ? 127 : 126;
+  if (result.exitCode !== null) return result.exitCode;
+  return 128 + (result.signal ? (osConstants.signals[result.signal as NodeJS.Signals] ?? 0) : 0);
+}
+
+/** cargo's `-p NAME` / `--package NAME` / `--package=NAME`, which names the package a step is for. */
+function cargoPackageArg(command: readonly string[]): string | null {
+  for (let i = 0; i < command.length; i++) {
+    const arg = command[i]!;
+    if ((arg === '-p' || arg === '--package') && command[i + 1] !== undefined) return command[i + 1]!;
+    if (arg.startsWith('--package=')) return arg.slice('--package='.length);
+  }
+  return null;
+}
+
+/**
+ * The gate a step must pass before it runs: publish → `publish`; tag → `tag` of the tag it
+ * creates; closeout → `close-issue`; any other step but a bump → `bump` of the version in the
+ * working tree (a step for a version other than the blocked one is refused).
+ */
+async function askGate(
+  ctx: CliContext,
+  scene: ReleaseScene,
+  phase: Phase,
+  command: readonly string[],
+  version: string,
+  issue: number | null,
+): Promise<number> {
+  let gate: GateName;
+  let arg: string;
+  switch (phase) {
+    case 'bump':
+      return 0;
+    case 'publish':
+      [gate, arg] = ['publish', version];
+      break;
+    case 'tag':
+      [gate, arg] = ['tag', createdTagName(command) ?? scene.pkg.tag.replaceAll('{version}', version)];
+      break;
+    case 'closeout':
+      if (issue === null) return 0;
+      [gate, arg] = ['close-issue', String(issue)];
+      break;
+    default:
+      [gate, arg] = ['bump', version];
+  }
+  const verdict = await evaluatePolicyGate(ctx, scene.cwd, scene.loaded, { gate, arg, releasePackage: scene.pkg.name });
+  if (verdict.exitCode === 0) return 0;
+  ctx.stderr(renderVerdict('text', verdict, {
+    color: ctx.color,
+    rules: scene.loaded.catalogue,
+    toolVersion: ctx.toolVersion,
+    title: `policy gate ${gate} ${arg}`,
+  }));
+  return verdict.exitCode;
+}
+
+interface StepResult {
+  exitCode: number | null;
+  signal: string | null;
+  /** Redacted output, bounded (head and tail). */
+  output: string;
+  /** ENOENT (not found) or another spawn error code; null when it started. */
+  spawnError: string | null;
+}
+
+function finishedEvent(
+  base: Omit<JournalEvent, 'v' | 'id' | 'at' | 'type'>,
+  result: StepResult,
+  classification: Classification,
+): Omit<JournalEvent, 'v' | 'id' | 'at'> {
+  const event: Omit<JournalEvent, 'v' | 'id' | 'at'> = {
+    type: 'step-finished',
+    ...base,
+    outcome: classification.outcome,
+    reason: classification.reason,
+  };
+  if (result.spawnError !== null) event.exitCode = result.spawnError === 'ENOENT' ? 127 : 126;
+  else if (result.exitCode !== null) event.exitCode = result.exitCode;
+  if (classification.published !== null) event.published = classification.published;
+  if (classification.excerpt !== '') event.excerpt = classification.excerpt;
+  return event;
+}
+
+/**
+ * Runs the command with the terminal's stdin, streaming its stdout and stderr (redacted) to
+ * ours as they come and keeping a bounded, redacted copy of both, interleaved as seen.
+ * Ctrl-C reaches the command (same process group); this process waits for it to end, as a
+ * shell does, so the step is still recorded.
+ */
+function execute(ctx: CliContext, command: string[], cwd: string, redactor: Redactor): Promise<StepResult> {
+  const kept = new BoundedOutput();
+  const env = { ...ctx.env };
+  // cargo colours only a terminal; the child writes to a pipe, ours may be a terminal.
+  if (ctx.color && env.CARGO_TERM_COLOR === undefined) env.CARGO_TERM_COLOR = 'always';
+  return new Promise((resolve) => {
+    const child = spawn(command[0]!, command.slice(1), { cwd, env, stdio: ['inherit', 'pipe', 'pipe'] });
+    const ignore = (): void => {};
+    const forward = (signal: NodeJS.Signals) => (): void => void child.kill(signal);
+    const onTerm = forward('SIGTERM');
+    const onHup = forward('SIGHUP');
+    process.on('SIGINT', ignore);
+    process.on('SIGTERM', onTerm);
+    process.on('SIGHUP', onHup);
+    const pipe = (stream: NodeJS.ReadableStream, write: (text: string) => void) => {
+      const decoder = new StringDecoder('utf8');
+      const lines = new RedactingLines(redactor.text);
+      let timer: NodeJS.Timeout | null = null;
+      const show = (text: string): void => {
+        if (text === '') return;
+        write(text);
+        kept.append(text);
+      };
+      const flushLater = (): void => {
+        if (timer !== null) clearTimeout(timer);
+        timer = lines.hasPending ? setTimeout(() => show(lines.flush()), PARTIAL_LINE_MS) : null;
+      };
+      stream.on('data', (chunk: Buffer) => {
+        show(lines.push(decoder.write(chunk)));
+        flushLater();
+      });
+      return new Promise<void>((done) => {
+        stream.on('end', () => {
+          if (timer !== null) clearTimeout(timer);
+          show(lines.push(decoder.end()));
+          show(lines.flush());
+          done();
+        });
+      });
+    };
+    const streams = Promise.all([pipe(child.stdout!, ctx.stdout), pipe(child.stderr!, ctx.stderr)]);
+    let settled = false;
+    const finish = (result: Omit<StepResult, 'output'>): void => {
+      if (settled) return;
+      settled = true;
+      process.off('SIGINT', ignore);
+      process.off('SIGTERM', onTerm);
+      process.off('SIGHUP', onHup);
+      resolve({ ...result, output: kept.text() });
+    };
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      const what = error.code === 'ENOENT' ? 'not found on PATH' : error.message;
+      const text = `policy run: cannot run "${redactor.argv[0]}": ${what}\n`;
+      ctx.stderr(text);
+      kept.append(`error: ${text}`);
+      finish({ exitCode: null, signal: null, spawnError: error.code ?? 'EACCES' });
+    });
+    child.on('close', (code, signal) => {
+      void streams.then(() => finish({ exitCode: code, signal, spawnError: null }));
+    });
+  });
+}

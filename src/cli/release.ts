@@ -1,0 +1,108 @@
+// What the release commands (`run`, `status`, `comment`, `decide`, `gate`) share: the
+// package under release, its version in the working tree, the branch's issue, and the
+// journal with the release state folded from it.
+import { collectFacts } from '../facts/collect.js';
+import type { JournalContents } from '../facts/journal.js';
+import { openJournal, releaseState } from '../facts/release.js';
+import { didYouMean } from '../policy/did-you-mean.js';
+import type { PackageConfig } from '../policy/model.js';
+import type { ReleaseState } from '../release/model.js';
+import { UsageError, type CliContext } from './context.js';
+import { loadPolicy, locatePolicy, resolveCwd, type LoadedPolicy } from './load.js';
+
+export interface ReleaseScene {
+  cwd: string;
+  loaded: LoadedPolicy;
+  pkg: PackageConfig;
+  journal: { path: string; contents: JournalContents };
+  state: ReleaseState;
+}
+
+export interface WorkTree {
+  /** The package's version in the working tree; "" when the manifest cannot be read. */
+  version: string;
+  manifestError: string;
+  branch: string;
+  /** The issue the branch names by issues.branch; 0 for none. */
+  branchIssue: number;
+  head: string;
+}
+
+/**
+ * The policy, the package (`--package`, else the journal's last package, else the only or
+ * first package of the policy), the journal and the release state of that package.
+ */
+export async function readScene(
+  ctx: CliContext,
+  values: Record<string, unknown>,
+  guess: (packages: PackageConfig[]) => PackageConfig | null = () => null,
+): Promise<ReleaseScene> {
+  const cwd = resolveCwd(ctx, values.cwd);
+  const loaded = await loadPolicy(locatePolicy(cwd, values.policy), ctx.toolVersion);
+  const packages = loaded.policy.packages;
+  let journal: ReleaseScene['journal'];
+  try {
+    journal = await openJournal(cwd);
+  } catch (error) {
+    throw new UsageError(`cannot open the release journal: ${(error as Error).message}`, 'Run the command inside the git repository the policy belongs to.');
+  }
+  let pkg: PackageConfig | null;
+  if (typeof values.package === 'string') pkg = namedPackage(packages, values.package);
+  else {
+    const last = journal.contents.events.at(-1)?.package;
+    pkg = guess(packages) ?? packages.find((p) => p.name === last) ?? packages[0] ?? null;
+  }
+  if (pkg === null) throw new UsageError('the policy names no package', 'List the package under `packages:` in release-policy.yml.');
+  const state = releaseState(journal.contents, { package: pkg.name, defaultPackage: pkg.name });
+  return { cwd, loaded, pkg, journal, state };
+}
+
+function namedPackage(packages: PackageConfig[], name: string): PackageConfig {
+  const found = packages.find((p) => p.name === name);
+  if (found) return found;
+  const suggestion = didYouMean(name, packages.map((p) => p.name));
+  throw new UsageError(
+    `--package ${name}: the policy names no such package${suggestion ? `; did you mean "${suggestion}"?` : ''}`,
+    `Packages: ${packages.map((p) => p.name).join(', ')}.`,
+  );
+}
+
+/** The package's version in the working tree, the branch, its issue and HEAD. */
+export async function readWorkTree(scene: ReleaseScene): Promise<WorkTree> {
+  const { facts, unavailable } = await collectFacts({
+    cwd: scene.cwd,
+    packages: [scene.pkg],
+    defaultBranch: scene.loaded.policy.defaultBranch,
+    needs: ['packages', 'repo'],
+    gate: { name: 'run', arg: '' },
+    issuePatterns: scene.loaded.policy.issues.branch,
+  });
+  if (facts.repo === undefined || facts.packages === undefined) {
+    const reason = unavailable.repo ?? unavailable.packages ?? 'unknown reason';
+    throw new UsageError(`cannot read the repository: ${reason}`);
+  }
+  const pkg = facts.packages[0];
+  return {
+    version: pkg?.manifestError ? '' : (pkg?.version ?? ''),
+    manifestError: pkg?.manifestError ?? '',
+    branch: facts.repo.branch,
+    branchIssue: facts.repo.issue,
+    head: facts.repo.head,
+  };
+}
+
+/** A positive issue number from a flag or argument. */
+export function parseIssue(what: string, value: string): number {
+  const number = /^#?\d+$/.test(value) ? Number(value.replace('#', '')) : NaN;
+  if (!Number.isSafeInteger(number) || number <= 0) {
+    throw new UsageError(`${what} must be an issue number such as 7, got "${value}"`);
+  }
+  return number;
+}
+
+/** Journal lines that did not count, as warnings on standard error (they are kept in the file). */
+export function warnJournalProblems(ctx: CliContext, scene: Pick<ReleaseScene, 'journal'>): void {
+  for (const problem of scene.journal.contents.problems) {
+    ctx.stderr(`policy: warning: ${scene.journal.path}:${problem.line}: ${problem.message} (the line is kept and skipped)\n`);
+  }
+}
