@@ -1,6 +1,7 @@
 /**
  * The release state: a pure fold of journal events. No IO, no clock.
  */
+import { inferPhase } from './classify.js';
 import { formatCommand, type JournalEvent, type Phase, type ReleaseDecision, type ReleaseState } from './model.js';
 
 export interface FoldOptions {
@@ -12,6 +13,8 @@ export interface FoldOptions {
 interface Release extends Omit<ReleaseState, 'nextAction'> {
   /** Post-publish steps that succeeded since the version was published. */
   closing: Set<Phase>;
+  /** The argv of the failed step (for the rerun the next action names). */
+  failedArgv: string[];
   /** Steps started and not finished yet (phase → event). */
   open: Map<Phase, JournalEvent>;
   /** The last phase that succeeded. */
@@ -24,7 +27,7 @@ const CLOSING: readonly Phase[] = ['tag', 'push', 'closeout'];
 function fresh(pkg: string | null, decisions: ReleaseDecision[] = []): Release {
   return {
     package: pkg, version: null, issue: null, status: 'idle', failure: null, published: 'no',
-    decisions, completed: [], verifiedSinceFailure: false, closing: new Set(), open: new Map(), lastOk: null,
+    decisions, completed: [], verifiedSinceFailure: false, closing: new Set(), failedArgv: [], open: new Map(), lastOk: null,
   };
 }
 
@@ -36,6 +39,7 @@ function settled(r: Release): boolean {
 function failWith(r: Release, phase: Phase, e: JournalEvent, reason: string, exitCode: number | null, error: string): void {
   r.failure = { phase, command: formatCommand(e.command ?? []), exitCode, error, at: e.at, reason };
   r.verifiedSinceFailure = false;
+  r.failedArgv = e.command ?? [];
   r.status = r.published === 'unknown' ? 'unknown' : 'blocked';
 }
 
@@ -193,9 +197,9 @@ function issueRef(r: Release): string {
   return r.issue === null ? 'the release issue' : `issue #${r.issue}`;
 }
 
-function rerun(phase: Phase, command: string): string {
-  const inferable = phase === 'dry-run' || phase === 'publish' || phase === 'tag' || phase === 'push';
-  return `\`policy run ${inferable ? '' : `--phase ${phase} `}-- ${command}\``;
+/** `policy run [--phase P] -- COMMAND`, with --phase only when the command does not tell it. */
+function rerun(phase: Phase, argv: readonly string[]): string {
+  return `\`policy run ${inferPhase(argv) === phase ? '' : `--phase ${phase} `}-- ${formatCommand(argv)}\``;
 }
 
 function nextAction(r: Release): string {
@@ -242,22 +246,22 @@ function nextAction(r: Release): string {
       }
       switch (f.phase) {
         case 'bump':
-          return `fix the version bump for${v} (keep the version and release notes), then rerun it with ${rerun('bump', f.command)}`;
+          return `fix the version bump for${v} (keep the version and release notes), then rerun it with ${rerun('bump', r.failedArgv)}`;
         case 'notes':
-          return `fix the release notes for${v} (keep them and the version), then rerun ${rerun('notes', f.command)}`;
+          return `fix the release notes for${v} (keep them and the version), then rerun ${rerun('notes', r.failedArgv)}`;
         case 'dry-run':
-          return `fix packaging, manifest or validation problems, then rerun the dry-run with ${rerun('dry-run', f.command)}; do not create or push a release tag`;
+          return `fix packaging, manifest or validation problems, then rerun the dry-run with ${rerun('dry-run', r.failedArgv)}; do not create or push a release tag`;
         case 'publish':
           if (r.lastVerification?.published === 'no') {
-            return `the registry confirmed${v} is not published: fix the cause above, rerun the dry-run, then publish with ${rerun('publish', f.command)}`;
+            return `the registry confirmed${v} is not published: fix the cause above, rerun the dry-run, then publish with ${rerun('publish', r.failedArgv)}`;
           }
-          return `the upload did not start, so${v} is not published: fix the cause above, rerun the dry-run, then publish with ${rerun('publish', f.command)}; do not bump the version`;
+          return `the upload did not start, so${v} is not published: fix the cause above, rerun the dry-run, then publish with ${rerun('publish', r.failedArgv)}; do not bump the version`;
         case 'tag':
         case 'push':
           if (r.published === 'yes') return `the crate is released: fix the tag/push and record closeout; keep ${issueRef(r)} open`;
-          return `fix the ${f.phase} (${f.command}) and rerun it with ${rerun(f.phase, f.command)}; the crate is not published, so do not push a release tag`;
+          return `fix the ${f.phase} (${f.command}) and rerun it with ${rerun(f.phase, r.failedArgv)}; the crate is not published, so do not push a release tag`;
         case 'closeout':
-          return `fix the closeout and rerun it with ${rerun('closeout', f.command)}; keep ${issueRef(r)} open until it succeeds`;
+          return `fix the closeout and rerun it with ${rerun('closeout', r.failedArgv)}; keep ${issueRef(r)} open until it succeeds`;
       }
     }
   }

@@ -63,6 +63,9 @@ export async function runRun(ctx: CliContext, argv: string[]): Promise<number> {
   const separator = argv.indexOf('--');
   const own = separator === -1 ? argv : argv.slice(0, separator);
   const command = separator === -1 ? [] : argv.slice(separator + 1);
+  if (separator === -1 && !own.includes('--help') && !own.includes('-h')) {
+    throw new UsageError('policy run needs `--` before the command to run', 'For example: policy run -- cargo publish --dry-run');
+  }
   const { values } = parseCommandArgs('run', own, OPTIONS);
   if (values.help) {
     ctx.stdout(RUN_HELP);
@@ -70,7 +73,7 @@ export async function runRun(ctx: CliContext, argv: string[]): Promise<number> {
   }
   if (command.length === 0) {
     throw new UsageError(
-      separator === -1 ? 'policy run needs `--` before the command to run' : 'policy run needs a command after `--`',
+      'policy run needs a command after `--`',
       'For example: policy run -- cargo publish --dry-run',
     );
   }
