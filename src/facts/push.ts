@@ -37,8 +37,10 @@ export function tagPush(name: string, packages: PackageConfig[], localCommit = '
 
 /** Message fields of the commit fact. */
 export function messageFacts(message: string): Pick<CommitFact, 'message' | 'issues' | 'closes'> {
-  // git strips comment lines from the message it records; so do we.
-  const text = message.split('\n').filter((line) => !line.startsWith('#')).join('\n').trim();
+  // git drops everything from the scissors line of `git commit -v` on, and comment lines.
+  const scissors = message.search(/^# -+ >8 -+$/m);
+  const kept = scissors === -1 ? message : message.slice(0, scissors);
+  const text = kept.split('\n').filter((line) => !line.startsWith('#')).join('\n').trim();
   return { message: text, issues: issueReferences(text), closes: closingReferences(text) };
 }
 

@@ -33,7 +33,7 @@ export class BoundedOutput {
     const cut = this.tail.length - this.tailLimit;
     if (cut <= 0) return;
     // Cut at a line start so no half line is classified.
-    const newline = this.tail.indexOf('\n', cut);
+    const newline = this.tail.indexOf('\n', cut - 1);
     const at = newline === -1 ? cut : newline + 1;
     this.dropped += at;
     this.tail = this.tail.slice(at);

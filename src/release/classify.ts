@@ -40,49 +40,64 @@ const NPM_GLOBAL_VALUED = new Set(['--prefix', '--userconfig', '--registry', '--
 
 /** `git tag` options that list, delete or verify rather than create. */
 const GIT_TAG_NOT_CREATING = new Set([
-  '-d', '--delete', '-l', '--list', '-v', '--verify', '--contains', '--no-contains',
-  '--points-at', '--merged', '--no-merged',
+  '--delete', '--list', '--verify', '--contains', '--no-contains', '--points-at', '--merged', '--no-merged',
 ]);
-const GIT_TAG_VALUED = new Set(['-m', '--message', '-F', '--file', '-u', '--local-user', '--cleanup', '--sort', '--format', '--color', '--trailer']);
+const GIT_TAG_VALUED = new Set(['--message', '--file', '--local-user', '--cleanup', '--sort', '--format', '--color', '--trailer']);
 
-function gitTagCreates(rest: readonly string[]): boolean {
-  const args = options(rest);
-  let positional = rest.includes('--') ? rest.length - rest.indexOf('--') - 1 : 0;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const flag = arg.split('=')[0]!;
-    if (GIT_TAG_NOT_CREATING.has(flag) || /^-n\d*$/.test(arg)) return false;
-    if (/^-[a-zA-Z]+$/.test(arg) && arg.length > 2 && /[dlv]/.test(arg.slice(1))) return false; // bundled -ld
-    if (arg.startsWith('-')) {
+/** Short `git tag` options that take a value (attached, `-mMSG`, or the next argument). */
+const GIT_TAG_SHORT_VALUED = new Set(['m', 'F', 'u']);
+/** Short `git tag` options that list, delete or verify. */
+const GIT_TAG_SHORT_NOT_CREATING = new Set(['d', 'l', 'v', 'n']);
+
+/**
+ * `git tag` arguments read as git reads them: whether the command creates a tag (no
+ * list, delete or verify option) and its positional arguments (the name first). Short
+ * options may be bundled (`-am MSG`, `-fa`), and a value may be attached (`-mrelease`).
+ */
+function parseGitTag(rest: readonly string[]): { creates: boolean; positionals: string[] } {
+  const positionals: string[] = [];
+  let creates = true;
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!;
+    if (arg === '--') {
+      positionals.push(...rest.slice(i + 1));
+      break;
+    }
+    if (arg.startsWith('--')) {
+      const flag = arg.split('=')[0]!;
+      if (GIT_TAG_NOT_CREATING.has(flag)) creates = false;
       if (GIT_TAG_VALUED.has(arg)) i++;
       continue;
     }
-    positional++;
+    if (arg.startsWith('-') && arg.length > 1) {
+      for (let j = 1; j < arg.length; j++) {
+        const letter = arg[j]!;
+        if (GIT_TAG_SHORT_NOT_CREATING.has(letter)) creates = false;
+        if (GIT_TAG_SHORT_VALUED.has(letter)) {
+          if (j === arg.length - 1) i++; // the value is the next argument
+          break; // the rest of the cluster is the value
+        }
+        if (letter === 'n') break; // -n<num>
+      }
+      continue;
+    }
+    positionals.push(arg);
   }
   // `git tag` alone lists tags; creating needs a name.
-  return positional > 0;
+  return { creates: creates && positionals.length > 0, positionals };
+}
+
+function gitTagCreates(rest: readonly string[]): boolean {
+  return parseGitTag(rest).creates;
 }
 
 /** The tag name `git tag [options] NAME [COMMIT]` creates; null when the command creates no tag. */
 export function createdTagName(argv: readonly string[]): string | null {
   if (programName(argv[0]) !== 'git') return null;
   const sub = subcommand(argv.slice(1), GIT_GLOBAL_VALUED);
-  if (sub === null || sub.name !== 'tag' || !gitTagCreates(sub.rest)) return null;
-  const separator = sub.rest.indexOf('--');
-  if (separator !== -1 && separator + 1 < sub.rest.length) {
-    const afterOptions = options(sub.rest).filter((arg, i, all) => !arg.startsWith('-') && !GIT_TAG_VALUED.has(all[i - 1] ?? ''));
-    return afterOptions[0] ?? sub.rest[separator + 1] ?? null;
-  }
-  const args = options(sub.rest);
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg.startsWith('-')) {
-      if (GIT_TAG_VALUED.has(arg)) i++;
-      continue;
-    }
-    return arg;
-  }
-  return null;
+  if (sub === null || sub.name !== 'tag') return null;
+  const parsed = parseGitTag(sub.rest);
+  return parsed.creates ? (parsed.positionals[0] ?? null) : null;
 }
 
 /**

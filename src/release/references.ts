@@ -51,7 +51,7 @@ const CLOSING = 'close|closes|closed|fix|fixes|fixed|resolve|resolves|resolved';
  */
 export function closingReferences(message: string): number[] {
   const found: number[] = [];
-  const ref = '(?:[\\w.-]+\\/[\\w.-]+)?#\\d+';
+  const ref = '(?:[\\w.-]+\\/[\\w.-]+)?#\\d+(?!\\w)';
   const re = new RegExp(`\\b(?:${CLOSING}):?\\s+(${ref}(?:\\s*(?:,|and)\\s*${ref})*)`, 'gi');
   for (const match of message.matchAll(re)) {
     for (const each of (match[1] ?? '').matchAll(/#(\d+)/g)) add(found, each[1]);
