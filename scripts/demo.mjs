@@ -4,6 +4,7 @@ import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSampleRepo, git } from './sample-repo.mjs';
+import { runReleaseDemo } from './demo-release.mjs';
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli.cjs');
 const probe = spawnSync('git', ['--version'], { encoding: 'utf8' });
@@ -26,4 +27,16 @@ try {
   process.exitCode = audit.status === 1 ? 0 : 1;
 } finally {
   rmSync(dir, { recursive: true, force: true });
+}
+
+if (spawnSync('cargo', ['--version'], { stdio: 'ignore' }).status !== 0) {
+  console.log('\nThe release-loop part of the demo needs cargo on PATH; cargo was not found, so it is skipped.');
+} else {
+  const problems = await runReleaseDemo(cli);
+  if (problems.length > 0) {
+    console.error(`\nThe demo did not go as the spec says:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    process.exitCode = 1;
+  } else {
+    console.log('\nThe release loop stopped at the failed dry-run, refused every hard stop, and went on once the dry-run passed.');
+  }
 }

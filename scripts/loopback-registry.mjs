@@ -2,6 +2,10 @@
 // downloads and the single-version web API, in memory, so that a real `cargo publish
 // --registry local` runs without any network. Protocol references: "Registry Index" and
 // "Registry Web API" in the Cargo book (doc/rust/html/cargo/reference/ in a toolchain).
+//
+// The server answers from the caller's event loop: run cargo (or anything that runs cargo)
+// with the asynchronous `spawn`. spawnSync or execFileSync block the loop, and cargo then
+// waits on its first index request, retrying "spurious network errors" for about 2 minutes.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -43,9 +47,14 @@ export async function startRegistry(options = {}) {
     });
   });
 
+  const url = await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, HOST, () => resolve(`http://${HOST}:${server.address().port}`));
+  });
+
   async function handle(req, res, path) {
     if (req.method === 'PUT' && path === '/api/v1/crates/new') return publish(req, res);
-    if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, errors(`method ${req.method} is not supported`));
+    if (req.method !== 'GET') return sendJson(res, 405, errors(`method ${req.method} is not supported`));
     if (path === '/index/config.json') {
       // Without a marker in `dl`, cargo downloads from `<dl>/{crate}/{version}/download`.
       return sendIndexFile(req, res, JSON.stringify({ dl: `${url}/api/v1/crates`, api: url, 'auth-required': false }));
@@ -56,7 +65,7 @@ export async function startRegistry(options = {}) {
       const [, name, vers, download] = api.map((part) => part && decodeURIComponent(part));
       const found = lookup(name, vers);
       if (typeof found === 'string') return sendJson(res, 404, errors(found));
-      if (download) return send(res, 200, { 'content-type': 'application/x-tar' }, found.file);
+      if (download) return send(res, 200, { 'content-type': 'application/gzip' }, found.file);
       return sendJson(res, 200, { version: { crate: found.name, num: found.vers, checksum: found.cksum, yanked: found.yanked } });
     }
     return sendJson(res, 404, errors(`no route for ${path}`));
@@ -104,11 +113,6 @@ export async function startRegistry(options = {}) {
     if (publishFault === 'store-then-reset') return res.destroy();
     return sendJson(res, 200, { warnings: { invalid_categories: [], invalid_badges: [], other: [] } });
   }
-
-  const url = await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, HOST, () => resolve(`http://${HOST}:${server.address().port}`));
-  });
 
   return {
     url,
@@ -210,13 +214,22 @@ export function cargoEnv(registry, cargoHome) {
   };
 }
 
-/** Writes `<dir>/.cargo/config.toml` naming `registry` as the `local` sparse registry. */
+/**
+ * Writes `<dir>/.cargo/config.toml` naming `registry` as the `local` sparse registry. Cargo
+ * reads it in the folder it runs in and in every folder above; put it above the crate:
+ * cargo would package it into the .crate (and, uncommitted, it makes the tree dirty).
+ */
 export function writeCargoConfig(dir, registry) {
   mkdirSync(join(dir, '.cargo'), { recursive: true });
   writeFileSync(join(dir, '.cargo', 'config.toml'), `[registries.local]\nindex = "sparse+${registry.indexUrl}"\n`);
 }
 
-/** Writes a minimal publishable library crate (no dependencies) into `dir`. */
+/**
+ * Writes a minimal publishable library crate (no dependencies) into `dir`: Cargo.toml and
+ * src/lib.rs only. There is no .gitignore, so keep cargo's build output out of the
+ * repository (CARGO_TARGET_DIR elsewhere) before a `git add -A`: a committed target/ is
+ * packaged, and cargo's own writes under it then make the tree dirty.
+ */
 export function writeCrate(dir, { name, version, lib = 'pub fn answer() -> u32 {\n    42\n}\n' }) {
   mkdirSync(join(dir, 'src'), { recursive: true });
   writeFileSync(
@@ -253,5 +266,5 @@ function sendJson(res, status, body) {
 
 function send(res, status, headers, body) {
   res.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(body) });
-  res.end(res.req.method === 'HEAD' ? undefined : body);
+  res.end(body);
 }

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HAS_GIT } from './helpers/tools.js';
+import { HAS_CARGO, HAS_GIT } from './helpers/tools.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -15,6 +15,11 @@ export default function setup(): void {
     // CI machines have git: there a missing git is a broken machine, not a reason to skip.
     if (process.env.CI) throw new Error('git is not on PATH; the tests need it in CI');
     process.stderr.write('\ngit was not found on PATH: the tests that need git (facts, CLI, demo) are skipped.\n\n');
+  }
+  if (!HAS_CARGO) {
+    // The same for cargo: in CI the registry tests must run against a real cargo.
+    if (process.env.CI) throw new Error('cargo is not on PATH; the tests need it in CI');
+    process.stderr.write('\ncargo was not found on PATH: the tests that run cargo publish against the loopback registry are skipped.\n\n');
   }
   // The CLI tests run the built command, so a stale build would test old code. `npm test`
   // builds first; this covers `npx vitest` after an edit. We build only when dist/ is

@@ -1,5 +1,7 @@
 // One gate evaluated against the repository's facts: shared by `check`, `gate` and `run`.
-import { prepareFacts } from '../engine/evaluate.js';
+import { prepareFacts, whenHolds, type RuleRun } from '../engine/evaluate.js';
+import type { CompiledWaiver } from '../engine/waivers.js';
+import type { FactName } from '../facts/model.js';
 import { evaluateGate } from '../engine/gate.js';
 import type { GateName, Verdict } from '../engine/model.js';
 import type { CliContext } from './context.js';
@@ -26,8 +28,7 @@ export async function evaluatePolicyGate(
 ): Promise<Verdict> {
   const { runs, waivers } = prepareGate(loaded, query.gate);
   mark(`compile ${runs.length} rules`);
-  const needs = factsNeeded({ runs, waivers });
-  const collected = await gatherFacts({
+  const gather = (needs: FactName[]) => gatherFacts({
     cwd,
     factsFile: query.factsFile ?? null,
     policy: loaded.policy,
@@ -35,7 +36,21 @@ export async function evaluatePolicyGate(
     gate: { name: query.gate, arg: query.arg },
     ...(query.releasePackage === undefined ? {} : { releasePackage: query.releasePackage }),
   });
-  mark(`collect ${needs.join(', ')}`);
+  // Two steps: first the facts the rules' `when` conditions read (for the release rules, the
+  // journal alone) with those of the rules that always apply, then the facts of the rules
+  // whose `when` holds. While no release is blocked, a
+  // hook pays for no git status or tag listing that only a blocked release's rules need.
+  const first = whenFacts(runs, waivers);
+  const collected = await gather(first);
+  const early = prepareFacts(collected.facts);
+  const applying = runs.filter((run) => run.rule.definition.facts.some((f) => f in collected.unavailable) || whenHolds(run, early));
+  const rest = factsNeeded({ runs: applying, waivers }).filter((name) => !first.includes(name));
+  if (rest.length > 0) {
+    const more = await gather(rest);
+    Object.assign(collected.facts, more.facts);
+    Object.assign(collected.unavailable, more.unavailable);
+  }
+  mark(`collect ${[...first, ...rest].join(', ')}`);
   const verdict = evaluateGate({
     gate: query.gate,
     runs,
@@ -47,4 +62,18 @@ export async function evaluatePolicyGate(
   });
   mark('evaluate');
   return verdict;
+}
+
+/**
+ * The facts read first: those the gate's `when` conditions and waivers name, and every fact
+ * of the rules without a `when` (they apply anyway, so their facts are read at once).
+ */
+function whenFacts(runs: RuleRun[], waivers: CompiledWaiver[]): FactName[] {
+  const named = new Set<FactName>(factsNeeded({ runs: runs.filter((run) => !run.rule.definition.when), waivers }));
+  for (const run of runs) {
+    const when = run.rule.definition.when?.text;
+    if (when === undefined) continue;
+    for (const fact of run.rule.definition.facts) if (new RegExp(`\\b${fact}\\b`).test(when)) named.add(fact);
+  }
+  return [...named];
 }

@@ -46,7 +46,8 @@ function fingerprint(policyFile: string, ruleDirs: string[], toolVersion: string
   for (const dir of ruleDirs) {
     let names: string[] = [];
     try {
-      names = readdirSync(dir).filter((n) => n.endsWith('.yml') || n.endsWith('.yaml')).sort();
+      // Test tables (`<id>.test.yml`) do not change what a policy loads.
+      names = readdirSync(dir).filter((n) => /(?<!\.test)\.ya?ml$/.test(n)).sort();
     } catch {
       parts.push(`${dir}:missing`);
     }

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createCelRoot } from '../engine/cel-env.js';
-import { compileRule, type CompiledRule } from '../engine/compile.js';
+import { compileRule, compileRuleLazily, type CompiledRule } from '../engine/compile.js';
 import type { RuleRun } from '../engine/evaluate.js';
 import type { RuleDefinition } from '../engine/model.js';
 import { compileWaivers, factsNamedBy, type CompiledWaiver } from '../engine/waivers.js';
@@ -88,12 +88,20 @@ export async function loadPolicy(file: string, toolVersion: string): Promise<Loa
   return { ...loaded, compiled };
 }
 
-function compileEnabled(loaded: LoadedPolicy, wanted: (rule: RuleDefinition) => boolean, everyWaiver: boolean) {
+/**
+ * Compiles the enabled rules `wanted` picks and the waivers. `checked`: the load was checked
+ * already (a cache hit), so rule bodies compile lazily, on first use (compileRuleLazily).
+ */
+function compileEnabled(loaded: LoadedPolicy, wanted: (rule: RuleDefinition) => boolean, everyWaiver: boolean, checked = false) {
   const root = createCelRoot();
   const diagnostics: Diagnostic[] = [];
   const compiled = new Map<string, CompiledRule>();
   for (const rule of loaded.catalogue) {
     if ((loaded.settings.get(rule.id)?.severity ?? 'off') === 'off' || !wanted(rule)) continue;
+    if (checked) {
+      compiled.set(rule.id, compileRuleLazily(root, rule));
+      continue;
+    }
     const result = compileRule(root, rule);
     diagnostics.push(...result.diagnostics);
     if (result.value) compiled.set(rule.id, result.value);
@@ -109,7 +117,7 @@ function compileEnabled(loaded: LoadedPolicy, wanted: (rule: RuleDefinition) => 
 /** Compiles the rules a gate evaluates (enabled, listing the gate) and their waivers. */
 export function prepareGate(loaded: LoadedPolicy, gate: string): PreparedGate {
   const inGate = (rule: RuleDefinition): boolean => (rule.gates as string[]).includes(gate);
-  const { compiled, waivers, diagnostics } = loaded.compiled ?? compileEnabled(loaded, inGate, false);
+  const { compiled, waivers, diagnostics } = loaded.compiled ?? compileEnabled(loaded, inGate, false, true);
   // Everything compiled cleanly when the load was checked; a problem now is a bug, not a user error.
   if (diagnostics.length > 0) throw new Error(`rules failed to compile after loading: ${diagnostics[0]?.message}`);
   const runs: RuleRun[] = [];

@@ -105,6 +105,17 @@ function celDiagnostic(source: SourceText, offset: number, key: string, message:
  */
 export function compileRule(root: CelRoot, rule: RuleDefinition): CompileResult<CompiledRule> {
   const diagnostics: Diagnostic[] = [];
+  const base = ruleEnv(root, rule, diagnostics);
+  if (base === null) return { value: null, diagnostics };
+  const when = rule.when ? compileExpression(base, rule.when, 'when', 'bool') : null;
+  if (when?.diagnostic) diagnostics.push(when.diagnostic);
+  const { variables, checks } = compileBody(rule, base, diagnostics);
+  if (diagnostics.length > 0) return { value: null, diagnostics };
+  return { value: { definition: rule, when: when?.compiled ?? null, variables, checks }, diagnostics };
+}
+
+/** The rule's environment: the facts it declares and its options' type; null on a problem (in `diagnostics`). */
+function ruleEnv(root: CelRoot, rule: RuleDefinition, diagnostics: Diagnostic[]): Environment | null {
   const base = root.env.clone();
   for (const fact of rule.facts) {
     const type = root.factTypes[fact];
@@ -126,14 +137,42 @@ export function compileRule(root: CelRoot, rule: RuleDefinition): CompileResult<
         message: `options schema cannot be typed for CEL: ${(error as Error).message}`,
         hint: 'Options schemas use type, properties, items and additionalProperties; $ref is not supported.',
       });
-      return { value: null, diagnostics };
+      return null;
     }
   }
   base.registerVariable('options', optionsType);
+  return base;
+}
 
-  const when = rule.when ? compileExpression(base, rule.when, 'when', 'bool') : null;
-  if (when?.diagnostic) diagnostics.push(when.diagnostic);
+/**
+ * A rule already checked at load time (a cached load), compiled in two steps: its `when`
+ * now, the variables and checks on first use. A gate whose release rules do not apply
+ * (no release blocked) never pays for compiling their checks.
+ */
+export function compileRuleLazily(root: CelRoot, rule: RuleDefinition): CompiledRule {
+  const diagnostics: Diagnostic[] = [];
+  const base = ruleEnv(root, rule, diagnostics);
+  const when = base !== null && rule.when ? compileExpression(base, rule.when, 'when', 'bool') : null;
+  let full: CompiledRule | null = null;
+  const body = (): CompiledRule => {
+    if (full !== null) return full;
+    const result = compileRule(root, rule);
+    if (result.value === null) throw new Error(`rule ${rule.id} failed to compile after loading: ${result.diagnostics[0]?.message}`);
+    return (full = result.value);
+  };
+  return {
+    definition: rule,
+    when: when?.compiled ?? (rule.when ? body().when : null),
+    get variables() {
+      return body().variables;
+    },
+    get checks() {
+      return body().checks;
+    },
+  };
+}
 
+function compileBody(rule: RuleDefinition, base: Environment, diagnostics: Diagnostic[]): Pick<CompiledRule, 'variables' | 'checks'> {
   let env = base;
   const variables: CompiledRule['variables'] = [];
   const variableTypes: Record<string, string> = {};
@@ -180,6 +219,5 @@ export function compileRule(root: CelRoot, rule: RuleDefinition): CompileResult<
     }
   });
 
-  if (diagnostics.length > 0) return { value: null, diagnostics };
-  return { value: { definition: rule, when: when?.compiled ?? null, variables, checks }, diagnostics };
+  return { variables, checks };
 }

@@ -44,6 +44,23 @@ function toPlain(value: unknown): unknown {
 }
 
 /**
+ * Whether a rule's `when` holds over prepared facts (true without a `when`, and when it
+ * cannot be evaluated: the rule then runs and reports why). Lets a gate read the facts of
+ * only the rules that apply.
+ */
+export function whenHolds(run: RuleRun, facts: CelContext): boolean {
+  const when = run.rule.when;
+  if (!when) return true;
+  const schema = run.rule.definition.options as JsonSchema;
+  const options = toCelValue(applyDefaults(run.options, schema), { type: 'object', ...schema }, FACT_DEFS);
+  try {
+    return when.run({ ...facts, options }) === true;
+  } catch {
+    return true;
+  }
+}
+
+/**
  * Evaluates one rule over prepared facts. A check's expression states what must hold;
  * each `false` is a finding. An evaluation error is a finding too: a rule that cannot
  * decide must not pass silently.

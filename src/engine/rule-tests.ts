@@ -11,6 +11,8 @@ export interface ExpectedFinding {
 export interface RuleTestCase {
   name: string;
   gate?: string;
+  /** The gate's argument: issue number, version or tag name (facts.gate.arg). */
+  arg?: string;
   options?: Record<string, unknown>;
   facts: Record<string, unknown>;
   expect: ExpectedFinding[];
@@ -36,7 +38,7 @@ export interface CaseResult {
 export function runRuleTestCase(rule: CompiledRule, testCase: RuleTestCase): CaseResult {
   const facts = prepareFacts({
     ...completeFacts(testCase.facts),
-    gate: { name: testCase.gate ?? 'audit', arg: '' },
+    gate: { name: testCase.gate ?? 'audit', arg: testCase.arg ?? '' },
   });
   const findings = evaluateRule(
     { rule, severity: rule.definition.severity, options: testCase.options ?? {} },

@@ -118,7 +118,7 @@ function localFacts(req: CollectRequest, needs: Set<FactName>): (out: CollectedF
   return async (out) => {
     const tasks: Promise<void>[] = [];
     if (needs.has('release')) {
-      const context = { defaultPackage: req.packages[0]?.name ?? '', allowPaths: req.allowPaths ?? [] };
+      const context = { defaultPackage: req.packages[0]?.name ?? '', allowPaths: req.allowPaths ?? [], packages: req.packages };
       if (req.releasePackage !== undefined) Object.assign(context, { package: req.releasePackage });
       tasks.push(collectRelease(req.cwd, context).then(
         (fact) => void (out.facts.release = fact),

@@ -88,6 +88,7 @@ export interface ReleaseFact {
   verifiedSinceFailure: boolean;
   completed: string[];
   allowPaths: string[];
+  tag: { name: string; exists: boolean; commit: string; manifestVersion: string };
   journal: { path: string; problems: { line: number; message: string }[] };
 }
 

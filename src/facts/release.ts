@@ -6,7 +6,9 @@ import { findRepoRoot } from '../policy/locate.js';
 import type { ReleaseState } from '../release/model.js';
 import { foldRelease } from '../release/state.js';
 import { journalPath, readJournal, type JournalContents } from './journal.js';
-import { runGit } from './git.js';
+import { CatFileBatch, runGit } from './git.js';
+import { readPackageVersion, revSource } from './sources.js';
+import type { PackageConfig } from '../policy/model.js';
 import type { ReleaseFact } from './model.js';
 
 /**
@@ -50,6 +52,8 @@ export interface ReleaseContext {
   /** The package the fact names when the journal is empty (the policy's first). */
   defaultPackage: string;
   allowPaths: string[];
+  /** The policy's packages: the release tag's template and manifest. */
+  packages: PackageConfig[];
 }
 
 /** The journal of the repository holding `cwd`: where it is and what it holds. */
@@ -66,7 +70,12 @@ export function releaseState(contents: JournalContents, context: Pick<ReleaseCon
 }
 
 /** The fact rules see: the state with every missing value filled (facts never hold null). */
-export function toReleaseFact(state: ReleaseState, journal: { path: string; contents: JournalContents }, allowPaths: string[]): ReleaseFact {
+export function toReleaseFact(
+  state: ReleaseState,
+  journal: { path: string; contents: JournalContents },
+  allowPaths: string[],
+  tag: ReleaseFact['tag'] = { name: '', exists: false, commit: '', manifestVersion: '' },
+): ReleaseFact {
   const f = state.failure;
   return {
     package: state.package ?? '',
@@ -85,11 +94,34 @@ export function toReleaseFact(state: ReleaseState, journal: { path: string; cont
     verifiedSinceFailure: state.verifiedSinceFailure,
     completed: [...state.completed],
     allowPaths,
+    tag,
     journal: { path: journal.path, problems: journal.contents.problems.map((p) => ({ ...p })) },
   };
 }
 
 export async function collectRelease(cwd: string, context: ReleaseContext): Promise<ReleaseFact> {
   const journal = await openJournal(cwd);
-  return toReleaseFact(releaseState(journal.contents, context), journal, context.allowPaths);
+  const state = releaseState(journal.contents, context);
+  const pkg = context.packages.find((p) => p.name === state.package);
+  // Only a release in the journal has a tag to look up: an idle repository pays nothing.
+  const tag = pkg !== undefined && state.version !== null ? await readReleaseTag(cwd, pkg, state.version) : undefined;
+  return toReleaseFact(state, journal, context.allowPaths, tag);
+}
+
+/**
+ * The version's release tag by name, peeled to its commit, and the manifest version there:
+ * one short-lived cat-file, instead of the whole `tags` fact (every tag) that gates on the
+ * hook path cannot afford.
+ */
+async function readReleaseTag(cwd: string, pkg: PackageConfig, version: string): Promise<ReleaseFact['tag']> {
+  const name = pkg.tag.replaceAll('{version}', version);
+  const batch = new CatFileBatch(cwd);
+  try {
+    const commit = await batch.read(`refs/tags/${name}^{commit}`);
+    if (commit === null || commit.type !== 'commit') return { name, exists: false, commit: '', manifestVersion: '' };
+    const found = await readPackageVersion(pkg, revSource(batch, commit.oid), new Map());
+    return { name, exists: true, commit: commit.oid, manifestVersion: found.kind === 'ok' ? found.version : '' };
+  } finally {
+    await batch.close();
+  }
 }

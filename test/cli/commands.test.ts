@@ -68,7 +68,16 @@ describe.skipIf(!HAS_GIT)('the policy command', () => {
     expect(result.code).toBe(0);
     const rules = JSON.parse(result.stdout) as { id: string; severity: string }[];
     expect(Object.fromEntries(rules.map((r) => [r.id, r.severity]))).toEqual({
+      'blocked-keep-issue-open': 'error',
+      'blocked-no-next-issue': 'error',
+      'blocked-no-version-change': 'error',
+      'dry-run-failure-no-tag': 'error',
       'manifest-valid': 'off',
+      'preserve-no-unrelated-cleanup': 'warn',
+      'preserve-release-notes': 'error',
+      'publish-no-blind-retry': 'error',
+      'publish-requires-dry-run': 'error',
+      'tag-requires-publish': 'error',
       'release-notes-present': 'error',
       'tag-matches-manifest': 'error',
       'version-not-lowered': 'error',
@@ -116,7 +125,7 @@ describe.skipIf(!HAS_GIT)('the policy command', () => {
     const result = runPolicy(['facts', '--gate', 'pre-push'], { cwd: dir });
     expect(result.code).toBe(0);
     const dump = JSON.parse(result.stdout) as { facts: Record<string, unknown> };
-    expect(Object.keys(dump.facts).sort()).toEqual(['gate', 'packages']);
+    expect(Object.keys(dump.facts).sort()).toEqual(['commit', 'gate', 'packages', 'push', 'release', 'repo']);
     expect(dump.facts.packages).toEqual([expect.objectContaining({ name: 'demo', version: '0.1.0', manifestError: '' })]);
   });
 
@@ -145,7 +154,7 @@ describe.skipIf(!HAS_GIT)('policy test and project rules', () => {
     const result = runPolicy(['test'], { cwd: dir });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('✔ no-zero-major (3 cases)');
-    expect(result.stdout).toMatch(/7 of 7 rules passed/);
+    expect(result.stdout).toMatch(/16 of 16 rules passed/);
   });
 
   it('enforces a project rule from rulesDir in check', () => {

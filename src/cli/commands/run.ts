@@ -126,7 +126,7 @@ export async function runRun(ctx: CliContext, argv: string[]): Promise<number> {
   const state = releaseState(journal, { package: scene.pkg.name, defaultPackage: scene.pkg.name });
   const succeeded = classification.outcome === 'ok' || classification.outcome === 'published';
   if (succeeded) {
-    ctx.stderr(`\npolicy run: ${phase} of ${scene.pkg.name} v${finished.version} succeeded; release ${state.status}.\n  next action: ${state.nextAction}\n`);
+    ctx.stderr(`\npolicy run: ${phase} of ${scene.pkg.name} v${finished.version} succeeded; the release is ${state.status}.\n  next action: ${state.nextAction}\n`);
   } else {
     const code = result.exitCode === null ? `killed by ${result.signal ?? 'a signal'}` : `exit ${result.exitCode}`;
     ctx.stderr(
