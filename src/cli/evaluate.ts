@@ -1,6 +1,6 @@
 // One gate evaluated against the repository's facts: shared by `check`, `gate` and `run`.
 import { prepareFacts, whenHolds, type RuleRun } from '../engine/evaluate.js';
-import type { CompiledWaiver } from '../engine/waivers.js';
+import { factsNamedIn, type CompiledWaiver } from '../engine/waivers.js';
 import type { FactName } from '../facts/model.js';
 import { evaluateGate } from '../engine/gate.js';
 import type { GateName, Verdict } from '../engine/model.js';
@@ -38,8 +38,8 @@ export async function evaluatePolicyGate(
   });
   // Two steps: first the facts the rules' `when` conditions read (for the release rules, the
   // journal alone) with those of the rules that always apply, then the facts of the rules
-  // whose `when` holds. While no release is blocked, a
-  // hook pays for no git status or tag listing that only a blocked release's rules need.
+  // whose `when` holds. While no release is blocked, a hook pays for no git status or tag
+  // lookup that only a blocked release's rules need.
   const first = whenFacts(runs, waivers);
   const collected = await gather(first);
   const early = prepareFacts(collected.facts);
@@ -70,10 +70,8 @@ export async function evaluatePolicyGate(
  */
 function whenFacts(runs: RuleRun[], waivers: CompiledWaiver[]): FactName[] {
   const named = new Set<FactName>(factsNeeded({ runs: runs.filter((run) => !run.rule.definition.when), waivers }));
-  for (const run of runs) {
-    const when = run.rule.definition.when?.text;
-    if (when === undefined) continue;
-    for (const fact of run.rule.definition.facts) if (new RegExp(`\\b${fact}\\b`).test(when)) named.add(fact);
+  for (const { rule } of runs) {
+    if (rule.definition.when) for (const fact of factsNamedIn([rule.definition.when.text], rule.definition.facts)) named.add(fact);
   }
   return [...named];
 }

@@ -6,10 +6,10 @@
 // whose mtime was restored (`cp -p`, `rsync -t`, `touch -r`, coarse file systems); ctime
 // cannot be set back by such tools, and a file replaced by rename gets a new inode.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RuleDefinition } from '../engine/model.js';
-import { findRepoRoot } from '../policy/locate.js';
+import { findRepoRoot, gitDirsOnDisk } from '../policy/locate.js';
 import type { Policy } from '../policy/model.js';
 
 export type Settings = Map<string, { severity: 'off' | 'warn' | 'error'; options: Record<string, unknown> }>;
@@ -30,15 +30,9 @@ interface CacheFile {
 /** Where the cache of a policy lives: beside the repository's git data, never committed. */
 export function cacheFileFor(policyFile: string): string | null {
   const root = findRepoRoot(dirname(resolve(policyFile)));
-  if (root === null) return null;
-  let gitDir = join(root, '.git');
-  if (statSync(gitDir).isFile()) {
-    // A worktree or submodule: `.git` is a file naming the real git directory.
-    const target = /^gitdir:\s*(.+)$/m.exec(readFileSync(gitDir, 'utf8'))?.[1]?.trim();
-    if (!target) return null;
-    gitDir = isAbsolute(target) ? target : resolve(root, target);
-  }
-  return join(gitDir, 'release-policy', `load-${hashText(resolve(policyFile))}.json`);
+  const dirs = root === null ? null : gitDirsOnDisk(root);
+  if (dirs === null) return null;
+  return join(dirs.gitDir, 'release-policy', `load-${hashText(resolve(policyFile))}.json`);
 }
 
 function fingerprint(policyFile: string, ruleDirs: string[], toolVersion: string): string {

@@ -133,7 +133,7 @@ export function prepareGate(loaded: LoadedPolicy, gate: string): PreparedGate {
 export function factsNeeded(prepared: PreparedGate): FactName[] {
   const needs = new Set<FactName>(['gate']);
   for (const run of prepared.runs) for (const fact of run.rule.definition.facts) needs.add(fact);
-  for (const fact of factsNamedBy(prepared.waivers.map((w) => w.config), FACT_NAMES)) needs.add(fact as FactName);
+  for (const fact of factsNamedBy(prepared.waivers.map((w) => w.config), FACT_NAMES)) needs.add(fact);
   return [...needs];
 }
 

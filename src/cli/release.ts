@@ -7,6 +7,7 @@ import { openJournal, releaseState } from '../facts/release.js';
 import { didYouMean } from '../policy/did-you-mean.js';
 import type { PackageConfig } from '../policy/model.js';
 import type { ReleaseState } from '../release/model.js';
+import { isValidVersion } from '../version/semver.js';
 import { UsageError, type CliContext } from './context.js';
 import { loadPolicy, locatePolicy, resolveCwd, type LoadedPolicy } from './load.js';
 
@@ -98,6 +99,13 @@ export function parseIssue(what: string, value: string): number {
     throw new UsageError(`${what} must be an issue number such as 7, got "${value}"`);
   }
   return number;
+}
+
+/** A SemVer version from a flag or argument; a leading `v` (`v0.2.1`) is dropped. */
+export function parseVersion(what: string, value: string): string {
+  const version = value.replace(/^v(?=\d)/, '');
+  if (!isValidVersion(version)) throw new UsageError(`${what}: not a SemVer version such as 0.2.1`);
+  return version;
 }
 
 /** Journal lines that did not count, as warnings on standard error (they are kept in the file). */

@@ -43,6 +43,12 @@ function toPlain(value: unknown): unknown {
   return value;
 }
 
+/** The rule's options as CEL sees them: the policy's, with the schema's defaults. */
+function optionsOf(run: RuleRun): unknown {
+  const schema = run.rule.definition.options as JsonSchema;
+  return toCelValue(applyDefaults(run.options, schema), { type: 'object', ...schema }, FACT_DEFS);
+}
+
 /**
  * Whether a rule's `when` holds over prepared facts (true without a `when`, and when it
  * cannot be evaluated: the rule then runs and reports why). Lets a gate read the facts of
@@ -51,10 +57,8 @@ function toPlain(value: unknown): unknown {
 export function whenHolds(run: RuleRun, facts: CelContext): boolean {
   const when = run.rule.when;
   if (!when) return true;
-  const schema = run.rule.definition.options as JsonSchema;
-  const options = toCelValue(applyDefaults(run.options, schema), { type: 'object', ...schema }, FACT_DEFS);
   try {
-    return when.run({ ...facts, options }) === true;
+    return when.run({ ...facts, options: optionsOf(run) }) === true;
   } catch {
     return true;
   }
@@ -68,9 +72,7 @@ export function whenHolds(run: RuleRun, facts: CelContext): boolean {
 export function evaluateRule(run: RuleRun, facts: CelContext): Finding[] {
   const { rule, severity } = run;
   const definition = rule.definition;
-  const schema = definition.options as JsonSchema;
-  const options = toCelValue(applyDefaults(run.options, schema), { type: 'object', ...schema }, FACT_DEFS);
-  const context: CelContext = { ...facts, options };
+  const context: CelContext = { ...facts, options: optionsOf(run) };
   const finding = (message: string, subject: Subject): Finding => ({
     rule: definition.id,
     severity,

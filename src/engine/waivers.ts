@@ -35,15 +35,14 @@ export function compileWaivers(
   return { waivers: compiled, diagnostics };
 }
 
+/** The fact names that CEL texts mention (as whole identifiers). */
+export function factsNamedIn<T extends string>(texts: readonly string[], factNames: readonly T[]): T[] {
+  return factNames.filter((fact) => texts.some((text) => new RegExp(`\\b${fact}\\b`).test(text)));
+}
+
 /** Facts a waiver may read: the fact names its `when` mentions. */
-export function factsNamedBy(waivers: WaiverConfig[], factNames: readonly string[]): string[] {
-  const named = new Set<string>();
-  for (const waiver of waivers) {
-    for (const fact of factNames) {
-      if (new RegExp(`\\b${fact}\\b`).test(waiver.when.text)) named.add(fact);
-    }
-  }
-  return [...named];
+export function factsNamedBy<T extends string>(waivers: WaiverConfig[], factNames: readonly T[]): T[] {
+  return factsNamedIn(waivers.map((waiver) => waiver.when.text), factNames);
 }
 
 /** A waiver holds through the end of its `expires` day, UTC (inclusive, as documented). */

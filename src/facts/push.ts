@@ -9,6 +9,9 @@ import { runGit } from './git.js';
 import type { CommitFact, PushFact, PushRef } from './model.js';
 import { releaseTagOf } from './tags.js';
 
+/** git's empty tree (SHA-1). */
+const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+
 export function emptyPush(): PushFact {
   return { remote: '', refs: [], tags: [], commits: [] };
 }
@@ -54,11 +57,13 @@ export async function collectCommit(root: string, gate: { name: string; arg: str
     Object.assign(fact, messageFacts(readFileSync(resolve(root, gate.arg), 'utf8')));
   }
   if (gate.name === 'pre-commit' || gate.name === 'commit-msg') {
-    // The empty tree when HEAD is unborn: every staged path is new.
-    const { stdout: head } = await runGit(root, ['rev-parse', '-q', '--verify', 'HEAD^{commit}'], [1]);
-    const base = head.trim() || '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
-    const { stdout } = await runGit(root, ['diff-index', '--cached', '--no-renames', '--name-status', '-z', base]);
-    const fields = stdout.split('\0');
+    // Against HEAD; on an unborn branch (exit 128) against the empty tree, so every staged
+    // path is new. One git process in the common case, on the pre-commit hook's path.
+    const diff = (base: string) => runGit(root, ['diff-index', '--cached', '--no-renames', '--name-status', '-z', base], [128]);
+    let result = await diff('HEAD');
+    if (result.exitCode === 128) result = await diff(EMPTY_TREE);
+    if (result.exitCode !== 0) throw new Error('git diff-index --cached failed against HEAD and the empty tree');
+    const fields = result.stdout.split('\0');
     for (let i = 0; i + 1 < fields.length; i += 2) {
       const status = fields[i] ?? '';
       const path = fields[i + 1] ?? '';

@@ -1,8 +1,6 @@
 // The `release` fact: the release journal read from the git common directory and folded
 // (src/release/state.ts) into the current release's state.
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
-import { findRepoRoot } from '../policy/locate.js';
+import { findRepoRoot, gitDirsOnDisk } from '../policy/locate.js';
 import type { ReleaseState } from '../release/model.js';
 import { foldRelease } from '../release/state.js';
 import { journalPath, readJournal, type JournalContents } from './journal.js';
@@ -30,20 +28,7 @@ export async function gitCommonDir(cwd: string): Promise<string> {
 
 function commonDirOnDisk(cwd: string): string | null {
   const root = findRepoRoot(cwd);
-  if (root === null) return null;
-  const dotGit = join(root, '.git');
-  try {
-    if (statSync(dotGit).isDirectory()) return dotGit;
-    const match = /^gitdir:\s*(.+?)\s*$/m.exec(readFileSync(dotGit, 'utf8'));
-    if (!match?.[1]) return null;
-    const gitDir = resolve(root, match[1]);
-    const commonFile = join(gitDir, 'commondir');
-    if (!existsSync(commonFile)) return gitDir;
-    const common = readFileSync(commonFile, 'utf8').trim();
-    return isAbsolute(common) ? common : resolve(gitDir, common);
-  } catch {
-    return null;
-  }
+  return root === null ? null : (gitDirsOnDisk(root)?.commonDir ?? null);
 }
 
 export interface ReleaseContext {

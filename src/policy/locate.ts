@@ -17,6 +17,27 @@ export function findRepoRoot(dir: string): string | null {
 }
 
 /**
+ * The git directories of the work tree at `root`, read from disk without starting git: its
+ * own (`.git`, or the folder a linked worktree's or submodule's `.git` file names) and the
+ * common one shared by all worktrees (named by the own directory's `commondir`). Null when
+ * `.git` is neither a folder nor such a file.
+ */
+export function gitDirsOnDisk(root: string): { gitDir: string; commonDir: string } | null {
+  const dotGit = join(root, '.git');
+  try {
+    if (statSync(dotGit).isDirectory()) return { gitDir: dotGit, commonDir: dotGit };
+    const target = /^gitdir:\s*(.+?)\s*$/m.exec(readFileSync(dotGit, 'utf8'))?.[1];
+    if (!target) return null;
+    const gitDir = resolve(root, target);
+    const commonFile = join(gitDir, 'commondir');
+    if (!existsSync(commonFile)) return { gitDir, commonDir: gitDir };
+    return { gitDir, commonDir: resolve(gitDir, readFileSync(commonFile, 'utf8').trim()) };
+  } catch {
+    return null;
+  }
+}
+
+/**
  * `release-policy.yml` (or `.yaml`) in `cwd` or a parent, up to the repository root and not
  * beyond. Outside a repository only `cwd` is searched, so a stray file in a home folder
  * never applies.

@@ -2,12 +2,11 @@
 // action is allowed now, for people, scripts and agents. 0 allowed, 1 refused.
 import type { GateName } from '../../engine/model.js';
 import { FORMATS, renderVerdict, type Format } from '../../report/index.js';
-import { isValidVersion } from '../../version/semver.js';
 import { didYouMean } from '../../policy/did-you-mean.js';
 import { oneOf, parseCommandArgs } from '../args.js';
 import { UsageError, type CliContext } from '../context.js';
 import { evaluatePolicyGate } from '../evaluate.js';
-import { parseIssue, readScene, readWorkTree } from '../release.js';
+import { parseIssue, parseVersion, readScene, readWorkTree } from '../release.js';
 
 export const GATE_HELP = `Usage: policy gate ACTION [ARG] [--format F] [--package NAME]
 
@@ -78,11 +77,8 @@ function parseArg(action: Exclude<Action, 'publish'>, raw: string): string {
     case 'start-issue':
     case 'close-issue':
       return String(parseIssue(`policy gate ${action}`, raw));
-    case 'bump': {
-      const version = raw.replace(/^v(?=\d)/, '');
-      if (!isValidVersion(version)) throw new UsageError(`policy gate bump ${raw}: not a SemVer version such as 0.2.1`);
-      return version;
-    }
+    case 'bump':
+      return parseVersion(`policy gate bump ${raw}`, raw);
     case 'tag':
       return raw.replace(/^refs\/tags\//, '');
   }

@@ -3,10 +3,9 @@
 import { appendEvent, newEvent } from '../../facts/journal.js';
 import { renderStatusComment, renderStatusText } from '../../release/comment.js';
 import { createRedactor } from '../../release/redact.js';
-import { isValidVersion } from '../../version/semver.js';
 import { oneOf, parseCommandArgs } from '../args.js';
 import { UsageError, type CliContext } from '../context.js';
-import { parseIssue, readScene, readWorkTree, warnJournalProblems, type ReleaseScene } from '../release.js';
+import { parseIssue, parseVersion, readScene, readWorkTree, warnJournalProblems, type ReleaseScene } from '../release.js';
 
 export const STATUS_HELP = `Usage: policy status [--format text|json] [--package NAME]
 
@@ -118,9 +117,10 @@ export async function runDecide(ctx: CliContext, argv: string[]): Promise<number
     ctx.stdout(DECIDE_HELP);
     return 0;
   }
-  const version = typeof values.version === 'string' ? values.version.replace(/^v(?=\d)/, '') : '';
-  if (version === '') throw new UsageError('policy decide needs --version V', 'For example: policy decide --version 0.2.1 --reason "0.2.0 is taken on crates.io"');
-  if (!isValidVersion(version)) throw new UsageError(`--version ${values.version}: not a SemVer version such as 0.2.1`);
+  if (typeof values.version !== 'string' || values.version === '') {
+    throw new UsageError('policy decide needs --version V', 'For example: policy decide --version 0.2.1 --reason "0.2.0 is taken on crates.io"');
+  }
+  const version = parseVersion(`--version ${values.version}`, values.version);
   const reason = typeof values.reason === 'string' ? values.reason.trim() : '';
   if (reason === '') throw new UsageError('policy decide needs --reason TEXT: say why this version', 'A decision without a reason is the silent bump the spec forbids.');
   const scene = await readScene(ctx, values);
