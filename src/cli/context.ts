@@ -11,6 +11,9 @@ export interface CliContext {
   today: string;
   toolVersion: string;
   readStdin: () => Promise<string>;
+  /** The running command's script (real path) and Node binary: what the hook shims run. */
+  cliPath: string;
+  nodePath: string;
 }
 
 /** A mistake in how the command was called: exit 2 with the message, no stack. */

@@ -2,6 +2,7 @@
 import { prepareFacts, whenHolds, type RuleRun } from '../engine/evaluate.js';
 import { factsNamedIn, type CompiledWaiver } from '../engine/waivers.js';
 import type { FactName } from '../facts/model.js';
+import type { HookInput } from '../facts/collect.js';
 import { evaluateGate } from '../engine/gate.js';
 import type { GateName, Verdict } from '../engine/model.js';
 import type { CliContext } from './context.js';
@@ -16,6 +17,8 @@ export interface GateQuery {
   factsFile?: string | null;
   /** The package whose release the `release` fact folds; default the journal's last. */
   releasePackage?: string;
+  /** What a hook was given (pre-push lines, the tag's commit). */
+  hook?: HookInput;
 }
 
 /** Compiles the gate's rules, reads the facts they need, and evaluates them. */
@@ -35,6 +38,7 @@ export async function evaluatePolicyGate(
     needs,
     gate: { name: query.gate, arg: query.arg },
     ...(query.releasePackage === undefined ? {} : { releasePackage: query.releasePackage }),
+    ...(query.hook === undefined ? {} : { hook: query.hook }),
   });
   // Two steps: first the facts the rules' `when` conditions read (for the release rules, the
   // journal alone) with those of the rules that always apply, then the facts of the rules

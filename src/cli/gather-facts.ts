@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { collectFacts } from '../facts/collect.js';
+import { collectFacts, type HookInput } from '../facts/collect.js';
 import { FACT_NAMES, type CollectedFacts, type FactName, type Facts } from '../facts/model.js';
 import { completeFacts } from '../engine/evaluate.js';
 import type { Policy } from '../policy/model.js';
@@ -16,6 +16,8 @@ export interface GatherRequest {
   gate: { name: string; arg: string };
   /** The package whose release the `release` fact folds; default the journal's last. */
   releasePackage?: string;
+  /** What a hook was given (pre-push lines, the tag's commit). */
+  hook?: HookInput;
 }
 
 /** Facts from the repository, or from a saved file so any verdict can be reproduced. */
@@ -30,6 +32,7 @@ export async function gatherFacts(request: GatherRequest): Promise<CollectedFact
     issuePatterns: request.policy.issues.branch,
     allowPaths: request.policy.blocked.allowPaths,
     ...(request.releasePackage === undefined ? {} : { releasePackage: request.releasePackage }),
+    ...(request.hook === undefined ? {} : { hook: request.hook }),
   });
 }
 

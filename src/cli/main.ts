@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `policy` command. Only this folder touches `process`. Commands are imported lazily
 // so that a hook's fast path does not pay for modules it does not use.
+import { realpathSync } from 'node:fs';
 import { formatDiagnosticsHeader } from './messages.js';
 import { PolicyError, UsageError, useColor, type CliContext } from './context.js';
 
@@ -27,6 +28,12 @@ Release loop:
   decide               record a deliberate next-version decision
   gate ACTION [ARG]    may I start-issue N, close-issue N, bump V, tag NAME, publish now?
 
+Git hooks:
+  init                 detect packages, write release-policy.yml and a CI workflow, install hooks
+  hooks install        install the hook shims (--manager git|husky)
+  hooks doctor         check that the hooks run in this worktree, and say how to fix them
+  hook NAME [ARGS]     a hook's entry point (pre-push, pre-commit, commit-msg, reference-transaction)
+
 Every command takes --policy FILE, --cwd DIR, --debug and --help.
 Exit codes: 0 allowed, 1 refused, 2 usage or policy error, 3 facts unavailable.
 `;
@@ -51,6 +58,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   comment: async () => (await import('./commands/release.js')).runComment,
   decide: async () => (await import('./commands/release.js')).runDecide,
   gate: async () => (await import('./commands/gate.js')).runGate,
+  hook: async () => (await import('./commands/hook.js')).runHook,
+  hooks: async () => (await import('./commands/hooks.js')).runHooks,
+  init: async () => (await import('./commands/init.js')).runInit,
 };
 
 /**
@@ -92,12 +102,24 @@ function createContext(argv: string[]): CliContext {
     debug: argv.includes('--debug') || env.POLICY_DEBUG === '1',
     today: new Date().toISOString().slice(0, 10),
     toolVersion: TOOL_VERSION,
+    cliPath: scriptPath(),
+    nodePath: process.execPath,
     readStdin: async () => {
       const chunks: Buffer[] = [];
       for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
       return Buffer.concat(chunks).toString('utf8');
     },
   };
+}
+
+/** The script node runs (dist/cli.cjs), symlinks resolved (node_modules/.bin/policy is one). */
+function scriptPath(): string {
+  const script = process.argv[1] ?? '';
+  try {
+    return script === '' ? '' : realpathSync(script);
+  } catch {
+    return script;
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {

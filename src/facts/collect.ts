@@ -3,7 +3,7 @@
 // processes, the independent ones in parallel). Every fact it cannot read is `unavailable`
 // with a reason, never an empty value that would let a rule pass.
 import { resolve, sep } from 'node:path';
-import type { CollectedFacts, FactName, RepoFact } from './model.js';
+import type { CollectedFacts, FactName, PushFact, RepoFact } from './model.js';
 import { findRepoRoot } from '../policy/locate.js';
 import type { PackageConfig } from '../policy/model.js';
 import { CatFileBatch, parseStatusPaths, redactUrl, runGit } from './git.js';
@@ -11,7 +11,8 @@ import { chooseHistoryWalk, collectHistory, type DefaultBranch } from './history
 import { collectPackages, type ParseCache } from './sources.js';
 import { collectTags, readRefs, type Ref } from './tags.js';
 import { collectRelease } from './release.js';
-import { collectCommit, emptyPush, tagPush } from './push.js';
+import { collectCommit, collectTagPush, emptyPush } from './push.js';
+import { collectPush, type PushLine } from './pre-push.js';
 import { branchIssue } from '../release/references.js';
 
 export { tagPattern } from './tags.js';
@@ -29,6 +30,16 @@ export interface CollectRequest {
   allowPaths?: string[];
   /** The package whose release to fold; default the journal's last. */
   releasePackage?: string;
+  /** What the hook was given: pre-push's remote, URL and stdin lines; the tag gate's commit. */
+  hook?: HookInput;
+}
+
+export interface HookInput {
+  remote?: string;
+  url?: string;
+  lines?: PushLine[];
+  /** The commit a tag is being created at (reference-transaction); default HEAD. */
+  tagCommit?: string;
 }
 
 const SHALLOW = 'shallow clone: history is incomplete; run `git fetch --unshallow`';
@@ -43,7 +54,6 @@ export async function collectFacts(req: CollectRequest): Promise<CollectedFacts>
   const needs = new Set(req.needs);
   const out: CollectedFacts = { facts: {}, unavailable: {} };
   if (needs.has('gate')) out.facts.gate = { name: req.gate.name, arg: req.gate.arg };
-  if (needs.has('push')) out.facts.push = req.gate.name === 'tag' ? tagPush(req.gate.arg, req.packages) : emptyPush();
   const local = localFacts(req, needs);
   const gitFacts = (['repo', 'packages', 'tags', 'history'] as const).filter((name) => needs.has(name));
   if (gitFacts.length === 0) {
@@ -125,6 +135,10 @@ function localFacts(req: CollectRequest, needs: Set<FactName>): (out: CollectedF
         (error: unknown) => void (out.unavailable.release = `cannot read the release journal: ${message(error)}`),
       ));
     }
+    if (needs.has('push')) tasks.push(collectPushFact(req).then(
+      (fact) => void (out.facts.push = fact),
+      (error: unknown) => void (out.unavailable.push = `cannot read what is being pushed: ${message(error)}`),
+    ));
     if (needs.has('commit')) {
       const root = findRepoRoot(req.cwd) ?? req.cwd;
       tasks.push(collectCommit(root, req.gate).then(
@@ -134,6 +148,23 @@ function localFacts(req: CollectRequest, needs: Set<FactName>): (out: CollectedF
     }
     await Promise.all(tasks);
   };
+}
+
+/** The push: git's pre-push lines, the tag gate's tag, or nothing for every other gate. */
+async function collectPushFact(req: CollectRequest): Promise<PushFact> {
+  const root = findRepoRoot(req.cwd) ?? req.cwd;
+  if (req.gate.name === 'tag') return collectTagPush(req.cwd, req.gate.arg, req.packages, req.hook?.tagCommit);
+  if (req.gate.name === 'pre-push' && req.hook?.lines !== undefined) {
+    return collectPush({
+      root,
+      remote: req.hook.remote ?? '',
+      url: req.hook.url ?? '',
+      lines: req.hook.lines,
+      packages: req.packages,
+      issuePatterns: req.issuePatterns ?? [],
+    });
+  }
+  return emptyPush();
 }
 
 function message(error: unknown): string {

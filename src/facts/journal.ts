@@ -153,6 +153,8 @@ export interface AppendOptions {
   staleMs?: number;
   /** Give up taking the lock after this long (ms, default 10 s). */
   timeoutMs?: number;
+  /** Runs after the line is written, while the lock is still held (the hooks' state file). */
+  afterAppend?: () => Promise<void>;
 }
 
 /** The journal lock could not be taken in time. */
@@ -199,6 +201,7 @@ export async function appendEvent(file: string, event: JournalEvent, options: Ap
       await handle.close();
     }
     if (created) await syncDirectory(dirname(file));
+    await options.afterAppend?.();
   } finally {
     await releaseLock(lock);
   }

@@ -97,11 +97,21 @@ export interface PushRef {
   name: string;
   kind: 'tag' | 'branch' | 'other';
   action: 'create' | 'update' | 'delete';
+  /** The local side as git gave it: a ref, `HEAD`, a raw object name, `(delete)`; "" for the tag gate. */
+  localRef: string;
   localCommit: string;
   remoteCommit: string;
   package: string;
   version: string;
+  /** For a release tag: its package's manifest version at localCommit. */
+  manifestVersion: string;
   issue: number;
+}
+
+export interface VersionStep {
+  package: string;
+  from: string;
+  to: string;
 }
 
 export interface PushCommit {
@@ -112,6 +122,7 @@ export interface PushCommit {
   deleted: string[];
   issues: number[];
   closes: number[];
+  versions: VersionStep[];
 }
 
 export interface PushFact {

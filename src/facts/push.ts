@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { PackageConfig } from '../policy/model.js';
 import { closingReferences, issueReferences } from '../release/references.js';
-import { runGit } from './git.js';
+import { CatFileBatch, runGit } from './git.js';
+import { readPackageVersion, revSource } from './sources.js';
 import type { CommitFact, PushFact, PushRef } from './model.js';
 import { releaseTagOf } from './tags.js';
 
@@ -29,13 +30,36 @@ export function tagPush(name: string, packages: PackageConfig[], localCommit = '
     name: short,
     kind: 'tag',
     action: 'create',
+    localRef: '',
     localCommit,
     remoteCommit: '',
     package: release?.package ?? '',
     version: release?.version ?? '',
+    manifestVersion: '',
     issue: 0,
   };
   return { remote: '', refs: [ref], tags: release === null ? [] : [ref], commits: [] };
+}
+
+/**
+ * The tag gate's push: tag `name` created at `commit` (default HEAD), peeled, with its
+ * package's manifest version there (tag-matches-manifest). One short-lived cat-file.
+ */
+export async function collectTagPush(root: string, name: string, packages: PackageConfig[], commit = 'HEAD'): Promise<PushFact> {
+  const batch = new CatFileBatch(root);
+  try {
+    const peeled = await batch.read(`${commit}^{commit}`);
+    const fact = tagPush(name, packages, peeled?.type === 'commit' ? peeled.oid : '');
+    const ref = fact.refs[0];
+    const pkg = packages.find((p) => p.name === ref?.package);
+    if (ref && pkg && ref.localCommit !== '') {
+      const found = await readPackageVersion(pkg, revSource(batch, ref.localCommit), new Map());
+      ref.manifestVersion = found.kind === 'ok' ? found.version : '';
+    }
+    return fact;
+  } finally {
+    await batch.close();
+  }
 }
 
 /** Message fields of the commit fact. */

@@ -3,7 +3,9 @@
 import { findRepoRoot, gitDirsOnDisk } from '../policy/locate.js';
 import type { ReleaseState } from '../release/model.js';
 import { foldRelease } from '../release/state.js';
-import { journalPath, readJournal, type JournalContents } from './journal.js';
+import { rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { appendEvent, journalPath, readJournal, type JournalContents, type JournalEvent } from './journal.js';
 import { CatFileBatch, runGit } from './git.js';
 import { readPackageVersion, revSource } from './sources.js';
 import type { PackageConfig } from '../policy/model.js';
@@ -109,4 +111,41 @@ async function readReleaseTag(cwd: string, pkg: PackageConfig, version: string):
   } finally {
     await batch.close();
   }
+}
+
+/** Status words from the least to the most restrictive, as the hook shims read them. */
+const RESTRICTIVE: readonly ReleaseState['status'][] = ['idle', 'closed', 'in-progress', 'released', 'unknown', 'blocked'];
+
+/**
+ * The one word the hook shims read (hooks/release-policy.sh): the most restrictive status of
+ * any package's release in the journal, so a blocked release of one package keeps every
+ * hook on the engine's path.
+ */
+export function hookStateWord(contents: JournalContents): ReleaseState['status'] {
+  const packages = new Set(contents.events.map((event) => event.package));
+  let word: ReleaseState['status'] = 'idle';
+  for (const pkg of packages) {
+    const { status } = foldRelease(contents.events, { package: pkg });
+    if (RESTRICTIVE.indexOf(status) > RESTRICTIVE.indexOf(word)) word = status;
+  }
+  return word;
+}
+
+/** `<journal folder>/state`: written after every append, under the journal's lock. */
+export function stateFilePath(journalFile: string): string {
+  return join(dirname(journalFile), 'state');
+}
+
+/** Rewrites the state file from the journal, atomically (a shim never reads half a word). */
+export async function writeStateFile(journalFile: string): Promise<void> {
+  const word = hookStateWord(await readJournal(journalFile));
+  const target = stateFilePath(journalFile);
+  const temporary = `${target}.${process.pid}.tmp`;
+  await writeFile(temporary, `${word}\n`, 'utf8');
+  await rename(temporary, target);
+}
+
+/** Appends an event to the journal and refreshes the hooks' state file under the same lock. */
+export async function appendReleaseEvent(journalFile: string, event: JournalEvent): Promise<void> {
+  await appendEvent(journalFile, event, { afterAppend: () => writeStateFile(journalFile) });
 }

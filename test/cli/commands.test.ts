@@ -73,6 +73,7 @@ describe.skipIf(!HAS_GIT)('the policy command', () => {
       'blocked-no-version-change': 'error',
       'dry-run-failure-no-tag': 'error',
       'manifest-valid': 'off',
+      'new-tag-matches-manifest': 'error',
       'preserve-no-unrelated-cleanup': 'warn',
       'preserve-release-notes': 'error',
       'publish-no-blind-retry': 'error',
@@ -80,6 +81,7 @@ describe.skipIf(!HAS_GIT)('the policy command', () => {
       'tag-requires-publish': 'error',
       'release-notes-present': 'error',
       'tag-matches-manifest': 'error',
+      'tag-no-move': 'error',
       'version-not-lowered': 'error',
       'version-not-skipped': 'warn',
       'version-valid': 'error',
@@ -154,7 +156,7 @@ describe.skipIf(!HAS_GIT)('policy test and project rules', () => {
     const result = runPolicy(['test'], { cwd: dir });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('✔ no-zero-major (3 cases)');
-    expect(result.stdout).toMatch(/16 of 16 rules passed/);
+    expect(result.stdout).toMatch(/17 of 17 rules passed/);
   });
 
   it('enforces a project rule from rulesDir in check', () => {

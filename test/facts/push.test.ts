@@ -35,10 +35,12 @@ describe('tagPush', () => {
       name: 'v0.2.0',
       kind: 'tag',
       action: 'create',
+      localRef: '',
       localCommit: '',
       remoteCommit: '',
       package: 'demo',
       version: '0.2.0',
+      manifestVersion: '',
       issue: 0,
     };
     expect(push).toEqual({ remote: '', refs: [ref], tags: [ref], commits: [] });

@@ -1,6 +1,7 @@
 // `policy status`, `policy comment` and `policy decide`: the release state read from the
 // journal, the spec's status comment, and a deliberate next-version decision.
-import { appendEvent, newEvent } from '../../facts/journal.js';
+import { newEvent } from '../../facts/journal.js';
+import { appendReleaseEvent } from '../../facts/release.js';
 import { renderStatusComment, renderStatusText } from '../../release/comment.js';
 import { createRedactor } from '../../release/redact.js';
 import { oneOf, parseCommandArgs } from '../args.js';
@@ -131,7 +132,7 @@ export async function runDecide(ctx: CliContext, argv: string[]): Promise<number
   }
   const redactor = createRedactor([], ctx.env);
   const event = newEvent({ type: 'decision', package: pkg.name, version, issue: state.issue, reason: redactor.text(reason) });
-  await appendEvent(scene.journal.path, event);
+  await appendReleaseEvent(scene.journal.path, event);
   const from = state.version === null ? '' : ` (instead of v${state.version}, ${state.status})`;
   ctx.stdout(`Recorded: the next version of ${pkg.name} is v${version}${from}.\nReason: ${event.reason}\n`);
   return 0;

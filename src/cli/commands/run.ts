@@ -6,8 +6,8 @@ import { spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
 import type { GateName } from '../../engine/model.js';
-import { appendEvent, newEvent, readJournal } from '../../facts/journal.js';
-import { releaseState } from '../../facts/release.js';
+import { newEvent, readJournal } from '../../facts/journal.js';
+import { appendReleaseEvent, releaseState } from '../../facts/release.js';
 import { renderVerdict } from '../../report/index.js';
 import { BoundedOutput, RedactingLines } from '../../release/capture.js';
 import { classifyOutcome, createdTagName, inferPhase, type Classification } from '../../release/classify.js';
@@ -112,7 +112,7 @@ export async function runRun(ctx: CliContext, argv: string[]): Promise<number> {
 
   const base = { package: scene.pkg.name, version, issue, phase, command: redactor.argv, ...(tree.head ? { commit: tree.head } : {}) };
   // A bump changes the version: it is recorded once, after it ran, under the version it made.
-  if (phase !== 'bump') await appendEvent(scene.journal.path, newEvent({ type: 'step-started', ...base }));
+  if (phase !== 'bump') await appendReleaseEvent(scene.journal.path, newEvent({ type: 'step-started', ...base }));
   const result = await execute(ctx, command, scene.cwd, redactor);
   const classification = classifyOutcome({ phase, exitCode: result.exitCode, output: result.output });
   const finished = { ...base };
@@ -120,7 +120,7 @@ export async function runRun(ctx: CliContext, argv: string[]): Promise<number> {
     const after = await readWorkTree(scene).catch(() => null);
     if (after !== null && after.version !== '') finished.version = after.version;
   }
-  await appendEvent(scene.journal.path, newEvent(finishedEvent(finished, result, classification)));
+  await appendReleaseEvent(scene.journal.path, newEvent(finishedEvent(finished, result, classification)));
 
   const journal = await readJournal(scene.journal.path);
   const state = releaseState(journal, { package: scene.pkg.name, defaultPackage: scene.pkg.name });
