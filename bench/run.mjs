@@ -67,3 +67,5 @@ console.log(`policy audit (2,500 tags)                   median ${fmt(median(qua
 console.log(
   `  work beyond node start-up, 10,000 against 2,500 tags: ${((median(audits) - startup) / (median(quarterAudits) - startup)).toFixed(2)}x   (linear: 4x)`,
 );
+// Git hook latency (fast path and Node path, hooks against no hooks): bench/hooks.mjs; BENCH_HOOKS=0 skips it.
+if (process.env.BENCH_HOOKS !== '0') spawnSync(process.execPath, [join(root, 'bench', 'hooks.mjs'), repo], { stdio: 'inherit' });

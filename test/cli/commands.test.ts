@@ -156,7 +156,7 @@ describe.skipIf(!HAS_GIT)('policy test and project rules', () => {
     const result = runPolicy(['test'], { cwd: dir });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('✔ no-zero-major (3 cases)');
-    expect(result.stdout).toMatch(/17 of 17 rules passed/);
+    expect(result.stdout).toMatch(/18 of 18 rules passed/);
   });
 
   it('enforces a project rule from rulesDir in check', () => {

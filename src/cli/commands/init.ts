@@ -108,19 +108,19 @@ export async function runInit(ctx: CliContext, argv: string[]): Promise<number> 
   }
   const lines = ['', 'Wrote:', ...planned.filter((p) => !p.kept).map((p) => `  ${show(root, p.path)}`)];
   for (const file of planned.filter((p) => p.kept)) lines.push(`Kept ${show(root, file.path)} (it exists; --force replaces it)`);
-  let code = 0;
+  let hookError = '';
   if (manager !== null) {
     const installed = await installOrExplain(root, manager);
-    if (typeof installed === 'string') {
-      ctx.stderr(`policy: the hooks were not installed: ${installed}\n  hint: fix that, then run \`policy hooks install${manager === 'git' ? '' : ` --manager ${manager}`}\`.\n`);
-      code = 1;
-    } else {
-      lines.push(...describeHooks(root, installed));
-    }
+    if (typeof installed === 'string') hookError = installed;
+    else lines.push(...describeHooks(root, installed));
+    // The hooks find their policy by name, from the work tree up (policy/locate.ts).
+    if (!isDefaultPolicy(root, policyFile)) lines.push(`  note: the hooks look for release-policy.yml, not ${show(root, policyFile)}`);
   }
-  lines.push(...nextSteps(root, planned, cwd, policyFile, manager !== null && code === 0));
+  lines.push(...nextSteps(root, planned, cwd, policyFile, manager === null ? 'skipped' : hookError === '' ? 'installed' : 'failed'));
   ctx.stdout(`${lines.join('\n')}\n`);
-  return code;
+  if (hookError === '') return 0;
+  ctx.stderr(`policy: the hooks were not installed: ${hookError}\n  hint: fix that, then run \`policy hooks install${manager === 'git' ? '' : ` --manager ${manager}`}\`.\n`);
+  return 1;
 }
 
 /** --policy FILE, else the policy file at the root: the existing one (.yml or .yaml) or release-policy.yml. */
@@ -233,13 +233,15 @@ function describeHooks(root: string, report: InstallReport): string[] {
   return lines;
 }
 
-function nextSteps(root: string, planned: Planned[], cwd: string, policyFile: string, hooksInstalled: boolean): string[] {
+function nextSteps(root: string, planned: Planned[], cwd: string, policyFile: string, hooks: 'installed' | 'failed' | 'skipped'): string[] {
   const written = planned.filter((p) => !p.kept).map((p) => relative(cwd, p.path).split(sep).join('/') || '.');
   const policyFlag = isDefaultPolicy(root, policyFile) ? '' : ` --policy ${relative(cwd, policyFile).split(sep).join('/')}`;
   const steps = [
     [`git add ${written.join(' ')}`, `commit them, once the packages in ${show(root, policyFile)} are right`],
     [`policy check${policyFlag}`, 'the ci gate, as the workflow runs it'],
-    hooksInstalled ? ['policy hooks doctor', 'whether the hooks run in this worktree'] : ['policy hooks install', 'when you want the git hooks'],
+    hooks === 'installed'
+      ? ['policy hooks doctor', 'whether the hooks run in this worktree']
+      : ['policy hooks install', hooks === 'failed' ? 'once the problem with the hooks is fixed' : 'when you want the git hooks'],
   ] as const;
   const width = Math.max(...steps.map(([command]) => command.length)) + 3;
   return ['', 'Next steps:', ...steps.map(([command, why], index) => `  ${index + 1}. ${command.padEnd(width)}${why}`)];

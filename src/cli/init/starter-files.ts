@@ -83,7 +83,8 @@ export function renderWorkflow(input: {
   packageSpec: string;
 }): string {
   const filters = [...new Set(input.tags.map(tagFilter))];
-  const policy = input.policyArg === '' ? '' : ` --policy ${input.policyArg}`;
+  const policyPath = /^[\w./@+-]+$/.test(input.policyArg) ? input.policyArg : `'${input.policyArg.replace(/'/g, `'\\''`)}'`;
+  const policy = input.policyArg === '' ? '' : ` --policy ${policyPath}`;
   const command = `npx --yes ${input.packageSpec} check${policy}`;
   return `# Written by \`policy init\`: runs the release policy's checks in CI (README: "policy init").
 name: release-policy
