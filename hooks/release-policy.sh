@@ -69,23 +69,67 @@ rp_load() {
 
 rp_settings() { [ "$rp_fresh" = 1 ]; }
 
-# rp_match TEXT PATTERNS: true when TEXT matches one of the newline-separated glob PATTERNS.
+# rp_match TEXT PATTERNS: true when TEXT matches one of the newline-separated glob PATTERNS
+# (rp_main turns pathname expansion off, so the patterns reach `case` as written).
 rp_match() {
   rp_text=$1
   rp_found=1
-  rp_ifs=$IFS
+  rp_mifs=$IFS
   IFS='
 '
-  set -f
   for rp_glob in $2; do
     case $rp_text in
       $rp_glob) rp_found=0; break ;;
     esac
   done
-  set +f
-  IFS=$rp_ifs
+  IFS=$rp_mifs
   return $rp_found
 }
+
+# rp_any CHECK LINES: true when CHECK holds for one of the newline-separated LINES, called
+# with the line's space-separated fields as its arguments.
+rp_any() {
+  rp_check=$1
+  rp_aifs=$IFS
+  IFS='
+'
+  for rp_each in $2; do
+    IFS=' '
+    # shellcheck disable=SC2086 # split into fields on purpose
+    set -- $rp_each
+    if "$rp_check" "$@"; then
+      IFS=$rp_aifs
+      return 0
+    fi
+    IFS='
+'
+  done
+  IFS=$rp_aifs
+  return 1
+}
+
+# A pre-push line `<local ref> <local sha> <remote ref> <remote sha>` that touches a release
+# tag, or moves any tag the remote has (a re-tag always goes to the engine).
+rp_push_line() {
+  case $3 in
+    refs/tags/*)
+      if ! rp_zero "$4" && ! rp_zero "$2"; then return 0; fi
+      rp_match "${3#refs/tags/}" "$rp_tags"
+      ;;
+    *) return 1 ;;
+  esac
+}
+
+# A reference-transaction line `<old> <new> <ref>` that creates or moves a release tag.
+rp_transaction_line() {
+  case $3 in
+    refs/tags/*) ! rp_zero "$2" && rp_match "${3#refs/tags/}" "$rp_tags" ;;
+    *) return 1 ;;
+  esac
+}
+
+# A staged path that is a manifest or release notes (rp_any splits a line at spaces: rejoin).
+rp_staged_path() { rp_match "$*" "$rp_paths"; }
 
 # Reads the hook's stdin into rp_input, line by line, with no process started.
 rp_read_input() {
@@ -103,58 +147,19 @@ rp_needed() {
       [ -n "$rp_input" ] || return 1
       rp_blocked && return 0
       rp_settings || return 0
-      rp_ifs=$IFS
-      IFS='
-'
-      for rp_line in $rp_input; do
-        IFS=' '
-        set -- $rp_line
-        IFS='
-'
-        case $3 in
-          refs/tags/*)
-            # A re-tag (an existing remote tag moved) always goes to the engine.
-            if ! rp_zero "$4" && ! rp_zero "$2"; then IFS=$rp_ifs; return 0; fi
-            if rp_match "${3#refs/tags/}" "$rp_tags"; then IFS=$rp_ifs; return 0; fi
-            ;;
-        esac
-      done
-      IFS=$rp_ifs
-      return 1
+      rp_any rp_push_line "$rp_input"; return
       ;;
     reference-transaction)
       [ "$1" = prepared ] || return 1
       rp_settings || rp_tags='*'
-      rp_ifs=$IFS
-      IFS='
-'
-      for rp_line in $rp_input; do
-        IFS=' '
-        set -- $rp_line
-        IFS='
-'
-        case $3 in
-          refs/tags/*)
-            if ! rp_zero "$2" && rp_match "${3#refs/tags/}" "$rp_tags"; then IFS=$rp_ifs; return 0; fi
-            ;;
-        esac
-      done
-      IFS=$rp_ifs
-      return 1
+      rp_any rp_transaction_line "$rp_input"; return
       ;;
     pre-commit | commit-msg)
       rp_blocked && return 0
       rp_settings || return 0
       [ -n "$rp_paths" ] || return 1
       rp_staged=$(git diff-index --cached --name-only HEAD 2>/dev/null) || return 0
-      rp_ifs=$IFS
-      IFS='
-'
-      for rp_path in $rp_staged; do
-        if rp_match "$rp_path" "$rp_paths"; then IFS=$rp_ifs; return 0; fi
-      done
-      IFS=$rp_ifs
-      return 1
+      rp_any rp_staged_path "$rp_staged"; return
       ;;
   esac
   return 0
@@ -192,8 +197,10 @@ rp_chained() {
   esac
 }
 
-# The whole hook: rp_hook names it; "$@" are git's arguments.
+# The whole hook: rp_hook names it; "$@" are git's arguments. Globbing stays off: patterns
+# are matched with `case`, and no word the shim splits may expand to file names.
 rp_main() {
+  set -f
   rp_input=
   case $rp_hook in
     pre-push) rp_read_input ;;

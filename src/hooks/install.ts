@@ -8,7 +8,7 @@
 // so every clone and worktree needs `policy hooks install --manager husky`, or `prepare`).
 import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { runGit } from '../facts/git.js';
 import { builtInRulesDir, gitDirsOnDisk } from '../policy/locate.js';
 
@@ -231,10 +231,4 @@ function addHuskyLine(file: string, name: string, report: InstallReport): void {
   writeFileSync(file, lines.join('\n'));
   report.written.push(file);
   report.notes.push(`${file} already had commands: the release-policy line now runs first and reads git's stdin${name === 'pre-push' ? '; later commands that read stdin get none' : ''}.`);
-}
-
-/** True when `path` is inside `dir`. */
-export function isInside(dir: string, path: string): boolean {
-  const rel = relative(dir, path);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }

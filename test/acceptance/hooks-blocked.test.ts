@@ -6,10 +6,9 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cargoEnv, startRegistry, writeCargoConfig, writeCrate } from '../../scripts/loopback-registry.mjs';
-import { PROJECT_ROOT, runPolicyAsync, type CliResult } from '../helpers/cli.js';
+import { PROJECT_ROOT, runAsync, runPolicyAsync, type CliResult } from '../helpers/cli.js';
 import { hermeticGitEnv, makeRepo, type TempRepo } from '../helpers/git-repo.js';
 import { HAS_CARGO, HAS_GIT } from '../helpers/tools.js';
 
@@ -29,17 +28,8 @@ interface Setup {
   policy: (args: string[], cwd?: string) => Promise<CliResult>;
 }
 
-function run(command: string, args: string[], cwd: string, env: Record<string, string>): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const run = (command: string, args: string[], cwd: string, env: Record<string, string>): Promise<CliResult> =>
+  runAsync(command, args, { cwd, env });
 
 /** The crate at 0.2.0 with a compile error, pushed to a bare remote as main and as its branch; the dry-run has failed. */
 async function blockedRelease(extraFiles: Record<string, string> = {}): Promise<Setup> {

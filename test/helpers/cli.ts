@@ -28,12 +28,13 @@ export function runPolicy(args: string[], options: { cwd: string; env?: Record<s
  * so a spawnSync'd cargo would wait on it forever).
  */
 export function runPolicyAsync(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<CliResult> {
+  return runAsync(process.execPath, [CLI, ...args], { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1', ...options.env } });
+}
+
+/** Runs any command without blocking this process (see runPolicyAsync); stdin is empty. */
+export function runAsync(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: options.cwd,
-      env: { ...process.env, NO_COLOR: '1', ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
