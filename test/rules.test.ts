@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { loadRulesUnderTest } from '../src/cli/commands/test.js';
 import { ruleCompleteness, runRuleTestCase } from '../src/engine/rule-tests.js';
 import { builtInRulesDir, loadRuleDirs } from '../src/policy/read-rules.js';
+import { createCelRoot } from '../src/engine/cel-env.js';
+import { compileRuleLazily } from '../src/engine/compile.js';
 
 // Every built-in rule's test table, one test per case, plus what each rule must carry.
 const loaded = loadRuleDirs([], builtInRulesDir());
@@ -29,6 +31,13 @@ describe('built-in rules', () => {
       for (const testCase of table?.cases ?? []) {
         it(testCase.name, () => {
           const result = runRuleTestCase(rule, testCase);
+          expect(result.problems).toEqual([]);
+        });
+        // A cache hit compiles each part on first use with variables and `it` as dyn: it
+        // must find exactly what the fully type-checked rule finds.
+        it(`${testCase.name} (compiled lazily)`, () => {
+          const lazy = compileRuleLazily(createCelRoot(), rule.definition);
+          const result = runRuleTestCase(lazy, testCase);
           expect(result.problems).toEqual([]);
         });
       }

@@ -3,6 +3,7 @@ import { prepareFacts, whenHolds, type RuleRun } from '../engine/evaluate.js';
 import { factsNamedIn, type CompiledWaiver } from '../engine/waivers.js';
 import type { FactName } from '../facts/model.js';
 import type { HookInput } from '../facts/collect.js';
+import { readStateWord } from '../facts/release.js';
 import { evaluateGate } from '../engine/gate.js';
 import type { GateName, Verdict } from '../engine/model.js';
 import type { CliContext } from './context.js';
@@ -44,7 +45,10 @@ export async function evaluatePolicyGate(
   // journal alone) with those of the rules that always apply, then the facts of the rules
   // whose `when` holds. While no release is blocked, a hook pays for no git status or tag
   // lookup that only a blocked release's rules need.
-  const first = whenFacts(runs, waivers);
+  // While the release is open (the hooks' state file says so), the release rules' `when`s
+  // will hold: read every fact at once instead of waiting for the journal first.
+  const open = !query.factsFile && ['blocked', 'unknown', 'released'].includes(readStateWord(cwd) ?? '');
+  const first = open ? factsNeeded({ runs, waivers }) : whenFacts(runs, waivers);
   const collected = await gather(first);
   const early = prepareFacts(collected.facts);
   const applying = runs.filter((run) => run.rule.definition.facts.some((f) => f in collected.unavailable) || whenHolds(run, early));

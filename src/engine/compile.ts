@@ -103,13 +103,13 @@ function celDiagnostic(source: SourceText, offset: number, key: string, message:
  * Builds a rule's environment (its declared facts, typed options, then each variable in
  * order) and compiles every expression in it. All problems of the rule are returned.
  */
-export function compileRule(root: CelRoot, rule: RuleDefinition): CompileResult<CompiledRule> {
+export function compileRule(root: CelRoot, rule: RuleDefinition, options: { lazy?: boolean } = {}): CompileResult<CompiledRule> {
   const diagnostics: Diagnostic[] = [];
   const base = ruleEnv(root, rule, diagnostics);
   if (base === null) return { value: null, diagnostics };
   const when = rule.when ? compileExpression(base, rule.when, 'when', 'bool') : null;
   if (when?.diagnostic) diagnostics.push(when.diagnostic);
-  const { variables, checks } = compileBody(rule, base, diagnostics);
+  const { variables, checks } = options.lazy === true ? lazyBody(rule, base) : compileBody(rule, base, diagnostics);
   if (diagnostics.length > 0) return { value: null, diagnostics };
   return { value: { definition: rule, when: when?.compiled ?? null, variables, checks }, diagnostics };
 }
@@ -156,7 +156,10 @@ export function compileRuleLazily(root: CelRoot, rule: RuleDefinition): Compiled
   let full: CompiledRule | null = null;
   const body = (): CompiledRule => {
     if (full !== null) return full;
-    const result = compileRule(root, rule);
+    // The load that filled the cache type-checked every part: here a check's expression and
+    // templates compile on first use, so a check whose `for` is empty (the common case on a
+    // hook's path) costs one expression, and a message is compiled only for a finding.
+    const result = compileRule(root, rule, { lazy: true });
     if (result.value === null) throw new Error(`rule ${rule.id} failed to compile after loading: ${result.diagnostics[0]?.message}`);
     return (full = result.value);
   };
@@ -220,4 +223,62 @@ function compileBody(rule: RuleDefinition, base: Environment, diagnostics: Diagn
   });
 
   return { variables, checks };
+}
+
+/**
+ * The body of a rule known to compile (a cache hit: the load that filled the cache
+ * type-checked every part with exact types). Each variable, `for`, expression and template
+ * compiles on first use, with variables and `it` as `dyn`: a hook pays only for what its
+ * facts make it evaluate (most `for` lists are empty; most variables feed messages).
+ */
+function lazyBody(rule: RuleDefinition, base: Environment): Pick<CompiledRule, 'variables' | 'checks'> {
+  const env = base.clone();
+  if (rule.variables.length > 0) {
+    env.registerType('Variables', { fields: Object.fromEntries(rule.variables.map((v) => [v.name, 'dyn'])) });
+    env.registerVariable('variables', 'Variables');
+  }
+  const checkEnv = env.clone();
+  checkEnv.registerVariable('it', 'dyn');
+  const fail = (key: string, message = 'no result'): never => {
+    throw new Error(`rule ${rule.id} ${key} failed to compile after loading: ${message}`);
+  };
+  const expression = (scope: Environment, source: SourceText, key: string, expected: string | null): CompiledExpression => {
+    let compiled: CompiledExpression | null = null;
+    return {
+      source,
+      run: (context) => {
+        if (compiled === null) {
+          const result = compileExpression(scope, source, key, expected);
+          compiled = result.compiled ?? fail(key, result.diagnostic?.message);
+        }
+        return compiled.run(context);
+      },
+    };
+  };
+  const template = (source: RuleDefinition['checks'][number]['message'], key: string): CompiledTemplate => {
+    let compiled: CompiledTemplate | null = null;
+    return {
+      source,
+      render: (context) => {
+        if (compiled === null) {
+          const result = compileTemplate(checkEnv, source, key);
+          compiled = result.value ?? fail(key, result.diagnostics[0]?.message);
+        }
+        return compiled.render(context);
+      },
+    };
+  };
+  return {
+    variables: rule.variables.map((variable, index) => ({
+      name: variable.name,
+      expression: expression(env, variable.expression, `variables[${index}].expression`, null),
+    })),
+    checks: rule.checks.map((check, index) => ({
+      for: check.for ? expression(env, check.for, `checks[${index}].for`, null) : null,
+      expression: expression(checkEnv, check.expression, `checks[${index}].expression`, 'bool'),
+      message: template(check.message, `checks[${index}].message`),
+      subjectKind: check.subject.kind,
+      subjectName: template(check.subject.name, `checks[${index}].subject.name`),
+    })),
+  };
 }

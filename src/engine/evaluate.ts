@@ -65,6 +65,42 @@ export function whenHolds(run: RuleRun, facts: CelContext): boolean {
 }
 
 /**
+ * The rule's variables as an object whose fields evaluate on first read, in the declared
+ * order's scope (a variable sees the ones before it; reading a later one is an error). A
+ * variable no check or message reads is never evaluated, nor, for a rule compiled lazily,
+ * compiled. A variable that fails to evaluate fails every read of it.
+ */
+function lazyVariables(list: CompiledRule['variables'], context: CelContext): Record<string, unknown> {
+  const values = new Map<string, { value: unknown } | { error: unknown } | 'evaluating'>();
+  const scopes = new Map<string, Record<string, unknown>>();
+  const all: Record<string, unknown> = {};
+  list.forEach((variable, index) => {
+    const earlier: Record<string, unknown> = {};
+    for (const before of list.slice(0, index)) Object.defineProperty(earlier, before.name, { enumerable: true, get: () => read(before.name) });
+    scopes.set(variable.name, earlier);
+    Object.defineProperty(all, variable.name, { enumerable: true, get: () => read(variable.name) });
+  });
+  const byName = new Map(list.map((variable) => [variable.name, variable]));
+  function read(name: string): unknown {
+    const known = values.get(name);
+    if (known === 'evaluating') throw new Error(`variable ${name} refers to itself`);
+    if (known === undefined) {
+      values.set(name, 'evaluating');
+      try {
+        const variable = byName.get(name) as CompiledRule['variables'][number];
+        values.set(name, { value: variable.expression.run({ ...context, variables: scopes.get(name) }) });
+      } catch (error) {
+        values.set(name, { error });
+      }
+    }
+    const settled = values.get(name) as { value: unknown } | { error: unknown };
+    if ('error' in settled) throw settled.error;
+    return settled.value;
+  }
+  return all;
+}
+
+/**
  * Evaluates one rule over prepared facts. A check's expression states what must hold;
  * each `false` is a finding. An evaluation error is a finding too: a rule that cannot
  * decide must not pass silently.
@@ -83,14 +119,7 @@ export function evaluateRule(run: RuleRun, facts: CelContext): Finding[] {
   });
   try {
     if (rule.when && rule.when.run(context) !== true) return [];
-    if (rule.variables.length > 0) {
-      const variables: Record<string, unknown> = {};
-      context.variables = variables;
-      for (const variable of rule.variables) {
-        variables[variable.name] = variable.expression.run({ ...context, variables: { ...variables } });
-      }
-      context.variables = { ...variables };
-    }
+    if (rule.variables.length > 0) context.variables = lazyVariables(rule.variables, context);
   } catch (error) {
     return [finding(`rule could not be evaluated: ${errorSummary(error)}`, { kind: 'rule', name: definition.id })];
   }

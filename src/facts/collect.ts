@@ -2,9 +2,10 @@
 // (one rev-parse, then status, config, for-each-ref, log and long-lived cat-file --batch
 // processes, the independent ones in parallel). Every fact it cannot read is `unavailable`
 // with a reason, never an empty value that would let a rule pass.
-import { resolve, sep } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
 import type { CollectedFacts, FactName, PushFact, RepoFact } from './model.js';
-import { findRepoRoot } from '../policy/locate.js';
+import { findRepoRoot, gitDirsOnDisk } from '../policy/locate.js';
 import type { PackageConfig } from '../policy/model.js';
 import { CatFileBatch, parseStatusPaths, redactUrl, runGit } from './git.js';
 import { chooseHistoryWalk, collectHistory, type DefaultBranch } from './history.js';
@@ -54,12 +55,6 @@ export async function collectFacts(req: CollectRequest): Promise<CollectedFacts>
   const needs = new Set(req.needs);
   const out: CollectedFacts = { facts: {}, unavailable: {} };
   if (needs.has('gate')) out.facts.gate = { name: req.gate.name, arg: req.gate.arg };
-  const local = localFacts(req, needs);
-  const gitFacts = (['repo', 'packages', 'tags', 'history'] as const).filter((name) => needs.has(name));
-  if (gitFacts.length === 0) {
-    await local(out);
-    return out;
-  }
   const batches: CatFileBatch[] = [];
   // `<rev>:<path>` names paths from the top of the work tree, so cat-file may start in cwd
   // while rev-parse finds the root: one process start less on the hook's path.
@@ -67,13 +62,31 @@ export async function collectFacts(req: CollectRequest): Promise<CollectedFacts>
     batches.push(new CatFileBatch(dir));
     return batches[batches.length - 1] as CatFileBatch;
   };
-  let shared: CatFileBatch | null = needs.has('packages') ? open() : null;
+  // One cat-file serves packages, the release tag and the push (a hook starts fewer processes).
+  let shared: CatFileBatch | null = needs.has('packages') || needs.has('push') || needs.has('release') ? open() : null;
+  const batch = (): CatFileBatch => (shared ??= open());
+  const local = localFacts(req, needs, batch);
+  const gitFacts = (['repo', 'packages', 'tags', 'history'] as const).filter((name) => needs.has(name));
+  if (gitFacts.length === 0) {
+    try {
+      await local(out);
+    } finally {
+      await Promise.all(batches.map((each) => each.close()));
+    }
+    return out;
+  }
   let probe: Probe;
   try {
     // Packages alone need only the work tree's root: found on disk, it saves the hook a
     // git process. Everything else needs rev-parse's answers (HEAD, shallowness).
-    const onDisk = gitFacts.every((name) => name === 'packages') ? findWorkTreeOnDisk(req.cwd) : null;
-    probe = onDisk ? { root: onDisk, shallow: false, head: '' } : await probeRepo(req.cwd);
+    // Packages and repo need no rev-parse when the layout on disk answers: the root holds
+    // `.git`, a shallow clone has `<common dir>/shallow`, and `git status` names HEAD's commit.
+    // Tags and history need rev-parse's HEAD before they start.
+    const onDisk = gitFacts.every((name) => name === 'packages' || name === 'repo') ? findWorkTreeOnDisk(req.cwd) : null;
+    const dirs = onDisk === null ? null : gitDirsOnDisk(onDisk);
+    probe = onDisk !== null && dirs !== null
+      ? { root: onDisk, shallow: existsSync(join(dirs.commonDir, 'shallow')), head: '' }
+      : await probeRepo(req.cwd);
   } catch (error) {
     await Promise.all(batches.map((each) => each.close()));
     for (const name of gitFacts) out.unavailable[name] = `not a git work tree (${req.cwd}): ${message(error)}`;
@@ -82,7 +95,6 @@ export async function collectFacts(req: CollectRequest): Promise<CollectedFacts>
   const parsed: ParseCache = new Map();
   const wantTags = needs.has('tags') && !probe.shallow;
   const wantHistory = needs.has('history') && !probe.shallow;
-  const batch = (): CatFileBatch => (shared ??= open());
   const wantBranch = needs.has('repo') || wantHistory;
   // Branches and tags are listed apart, so the history walk need not wait for 10,000 tags.
   const branches = wantBranch ? readRefs(probe.root, ['refs/heads', 'refs/remotes/origin']) : Promise.resolve([]);
@@ -118,24 +130,29 @@ export async function collectFacts(req: CollectRequest): Promise<CollectedFacts>
       else out.unavailable[name] = message(result?.reason);
     }
   } finally {
-    await Promise.all([localDone, ...batches.map((each) => each.close())]);
+    // The local facts read through the shared cat-file too: close it only after them.
+    try {
+      await localDone;
+    } finally {
+      await Promise.all(batches.map((each) => each.close()));
+    }
   }
   return out;
 }
 
 /** The journal's release and the commit being made: read beside the git facts. */
-function localFacts(req: CollectRequest, needs: Set<FactName>): (out: CollectedFacts) => Promise<void> {
+function localFacts(req: CollectRequest, needs: Set<FactName>, batch: () => CatFileBatch): (out: CollectedFacts) => Promise<void> {
   return async (out) => {
     const tasks: Promise<void>[] = [];
     if (needs.has('release')) {
       const context = { defaultPackage: req.packages[0]?.name ?? '', allowPaths: req.allowPaths ?? [], packages: req.packages };
       if (req.releasePackage !== undefined) Object.assign(context, { package: req.releasePackage });
-      tasks.push(collectRelease(req.cwd, context).then(
+      tasks.push(collectRelease(req.cwd, context, batch()).then(
         (fact) => void (out.facts.release = fact),
         (error: unknown) => void (out.unavailable.release = `cannot read the release journal: ${message(error)}`),
       ));
     }
-    if (needs.has('push')) tasks.push(collectPushFact(req).then(
+    if (needs.has('push')) tasks.push(collectPushFact(req, batch()).then(
       (fact) => void (out.facts.push = fact),
       (error: unknown) => void (out.unavailable.push = `cannot read what is being pushed: ${message(error)}`),
     ));
@@ -151,9 +168,9 @@ function localFacts(req: CollectRequest, needs: Set<FactName>): (out: CollectedF
 }
 
 /** The push: git's pre-push lines, the tag gate's tag, or nothing for every other gate. */
-async function collectPushFact(req: CollectRequest): Promise<PushFact> {
+async function collectPushFact(req: CollectRequest, batch: CatFileBatch): Promise<PushFact> {
   const root = findRepoRoot(req.cwd) ?? req.cwd;
-  if (req.gate.name === 'tag') return collectTagPush(req.cwd, req.gate.arg, req.packages, req.hook?.tagCommit);
+  if (req.gate.name === 'tag') return collectTagPush(batch, req.gate.arg, req.packages, req.hook?.tagCommit);
   if (req.gate.name === 'pre-push' && req.hook?.lines !== undefined) {
     return collectPush({
       root,
@@ -162,7 +179,7 @@ async function collectPushFact(req: CollectRequest): Promise<PushFact> {
       lines: req.hook.lines,
       packages: req.packages,
       issuePatterns: req.issuePatterns ?? [],
-    });
+    }, batch);
   }
   return emptyPush();
 }
@@ -238,11 +255,11 @@ async function collectRepo(
 ): Promise<RepoFact> {
   const status = runGit(probe.root, ['status', '--porcelain=v2', '--branch', '-z']);
   const [{ stdout }, found, cfg] = await Promise.all([status, branch, config]);
-  const { branch: current, paths } = parseStatusPaths(stdout.split('\0'));
+  const { branch: current, head, paths } = parseStatusPaths(stdout.split('\0'));
   return {
     root: probe.root,
     branch: current,
-    head: probe.head,
+    head: probe.head || head,
     defaultBranch: found?.name ?? '',
     shallow: probe.shallow,
     dirty: paths,

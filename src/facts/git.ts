@@ -250,11 +250,17 @@ export function redactUrl(url: string): string {
  * Branch and repository-relative paths from `git status --porcelain=v2 --branch -z`
  * (git-status(1), "Porcelain Format Version 2"; porcelain paths ignore the cwd).
  */
-export function parseStatusPaths(entries: readonly string[]): { branch: string; paths: string[] } {
+export function parseStatusPaths(entries: readonly string[]): { branch: string; head: string; paths: string[] } {
   const paths = new Set<string>();
   let branch = '';
+  let head = '';
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i] ?? '';
+    if (entry.startsWith('# branch.oid ')) {
+      const oid = entry.slice('# branch.oid '.length);
+      head = oid === '(initial)' ? '' : oid;
+      continue;
+    }
     if (entry.startsWith('# branch.head ')) {
       const name = entry.slice('# branch.head '.length);
       branch = name === '(detached)' ? '' : name;
@@ -267,7 +273,7 @@ export function parseStatusPaths(entries: readonly string[]): { branch: string; 
     if (entry[0] === '2') paths.add(entries[++i] ?? '');
   }
   paths.delete('');
-  return { branch, paths: [...paths].sort() };
+  return { branch, head, paths: [...paths].sort() };
 }
 
 export interface LogCommit {

@@ -63,8 +63,8 @@ export interface PushRequest {
 }
 
 /** The push fact for git's lines: refs, the commits they bring, versions they change. */
-export async function collectPush(req: PushRequest): Promise<PushFact> {
-  const batch = new CatFileBatch(req.root);
+export async function collectPush(req: PushRequest, shared?: CatFileBatch): Promise<PushFact> {
+  const batch = shared ?? new CatFileBatch(req.root);
   try {
     const parsed: ParseCache = new Map();
     const refs = await Promise.all(req.lines.map((line) => describeRef(line, req, batch, parsed)));
@@ -88,7 +88,7 @@ export async function collectPush(req: PushRequest): Promise<PushFact> {
       commits,
     };
   } finally {
-    await batch.close();
+    if (shared === undefined) await batch.close();
   }
 }
 

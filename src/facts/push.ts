@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { PackageConfig } from '../policy/model.js';
 import { closingReferences, issueReferences } from '../release/references.js';
-import { CatFileBatch, runGit } from './git.js';
+import { runGit, type CatFileBatch } from './git.js';
 import { readPackageVersion, revSource } from './sources.js';
 import type { CommitFact, PushFact, PushRef } from './model.js';
 import { releaseTagOf } from './tags.js';
@@ -43,23 +43,18 @@ export function tagPush(name: string, packages: PackageConfig[], localCommit = '
 
 /**
  * The tag gate's push: tag `name` created at `commit` (default HEAD), peeled, with its
- * package's manifest version there (tag-matches-manifest). One short-lived cat-file.
+ * package's manifest version there (new-tag-matches-manifest), read through `batch`.
  */
-export async function collectTagPush(root: string, name: string, packages: PackageConfig[], commit = 'HEAD'): Promise<PushFact> {
-  const batch = new CatFileBatch(root);
-  try {
-    const peeled = await batch.read(`${commit}^{commit}`);
-    const fact = tagPush(name, packages, peeled?.type === 'commit' ? peeled.oid : '');
-    const ref = fact.refs[0];
-    const pkg = packages.find((p) => p.name === ref?.package);
-    if (ref && pkg && ref.localCommit !== '') {
-      const found = await readPackageVersion(pkg, revSource(batch, ref.localCommit), new Map());
-      ref.manifestVersion = found.kind === 'ok' ? found.version : '';
-    }
-    return fact;
-  } finally {
-    await batch.close();
+export async function collectTagPush(batch: CatFileBatch, name: string, packages: PackageConfig[], commit = 'HEAD'): Promise<PushFact> {
+  const peeled = await batch.read(`${commit}^{commit}`);
+  const fact = tagPush(name, packages, peeled?.type === 'commit' ? peeled.oid : '');
+  const ref = fact.refs[0];
+  const pkg = packages.find((p) => p.name === ref?.package);
+  if (ref && pkg && ref.localCommit !== '') {
+    const found = await readPackageVersion(pkg, revSource(batch, ref.localCommit), new Map());
+    ref.manifestVersion = found.kind === 'ok' ? found.version : '';
   }
+  return fact;
 }
 
 /** Message fields of the commit fact. */

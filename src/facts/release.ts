@@ -3,6 +3,7 @@
 import { findRepoRoot, gitDirsOnDisk } from '../policy/locate.js';
 import type { ReleaseState } from '../release/model.js';
 import { foldRelease } from '../release/state.js';
+import { readFileSync, statSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { appendEvent, journalPath, readJournal, type JournalContents, type JournalEvent } from './journal.js';
@@ -86,12 +87,12 @@ export function toReleaseFact(
   };
 }
 
-export async function collectRelease(cwd: string, context: ReleaseContext): Promise<ReleaseFact> {
+export async function collectRelease(cwd: string, context: ReleaseContext, shared?: CatFileBatch): Promise<ReleaseFact> {
   const journal = await openJournal(cwd);
   const state = releaseState(journal.contents, context);
   const pkg = context.packages.find((p) => p.name === state.package);
   // Only a release in the journal has a tag to look up: an idle repository pays nothing.
-  const tag = pkg !== undefined && state.version !== null ? await readReleaseTag(cwd, pkg, state.version) : undefined;
+  const tag = pkg !== undefined && state.version !== null ? await readReleaseTag(cwd, pkg, state.version, shared) : undefined;
   return toReleaseFact(state, journal, context.allowPaths, tag);
 }
 
@@ -100,16 +101,16 @@ export async function collectRelease(cwd: string, context: ReleaseContext): Prom
  * one short-lived cat-file, instead of the whole `tags` fact (every tag) that gates on the
  * hook path cannot afford.
  */
-async function readReleaseTag(cwd: string, pkg: PackageConfig, version: string): Promise<ReleaseFact['tag']> {
+async function readReleaseTag(cwd: string, pkg: PackageConfig, version: string, shared?: CatFileBatch): Promise<ReleaseFact['tag']> {
   const name = pkg.tag.replaceAll('{version}', version);
-  const batch = new CatFileBatch(cwd);
+  const batch = shared ?? new CatFileBatch(cwd);
   try {
     const commit = await batch.read(`refs/tags/${name}^{commit}`);
     if (commit === null || commit.type !== 'commit') return { name, exists: false, commit: '', manifestVersion: '' };
     const found = await readPackageVersion(pkg, revSource(batch, commit.oid), new Map());
     return { name, exists: true, commit: commit.oid, manifestVersion: found.kind === 'ok' ? found.version : '' };
   } finally {
-    await batch.close();
+    if (shared === undefined) await batch.close();
   }
 }
 
@@ -148,4 +149,23 @@ export async function writeStateFile(journalFile: string): Promise<void> {
 /** Appends an event to the journal and refreshes the hooks' state file under the same lock. */
 export async function appendReleaseEvent(journalFile: string, event: JournalEvent): Promise<void> {
   await appendEvent(journalFile, event, { afterAppend: () => writeStateFile(journalFile) });
+}
+
+/**
+ * The hooks' state word for the repository holding `cwd` (see hookStateWord), read from disk
+ * without starting git; null when there is none or it may be stale (older than the journal).
+ */
+export function readStateWord(cwd: string): ReleaseState['status'] | null {
+  const root = findRepoRoot(cwd);
+  const dirs = root === null ? null : gitDirsOnDisk(root);
+  if (dirs === null) return null;
+  const journal = journalPath(dirs.commonDir);
+  try {
+    const state = statSync(stateFilePath(journal));
+    if (statSync(journal).mtimeMs > state.mtimeMs) return null;
+    const word = readFileSync(stateFilePath(journal), 'utf8').trim();
+    return (RESTRICTIVE as readonly string[]).includes(word) ? (word as ReleaseState['status']) : null;
+  } catch {
+    return null;
+  }
 }

@@ -87,13 +87,14 @@ describe('redactUrl', () => {
 });
 
 describe('parseStatusPaths', () => {
-  it('reads the branch and repository-relative paths from real porcelain v2 output', () => {
+  it('reads the branch, HEAD\'s commit and repository-relative paths from real porcelain v2 output', () => {
     const repo = makeRepo({ files: { 'a b.txt': '1', 'old.txt': 'same content here\n', 'sub/c.txt': '3' } });
     repo.write({ 'a b.txt': '2', 'new file.txt': 'n' });
     repo.git('mv', 'old.txt', 'sub/renamed.txt');
     const out = gitSync(join(repo.dir, 'sub'), ['status', '--porcelain=v2', '--branch', '-z']);
     expect(parseStatusPaths(out.split('\0'))).toEqual({
       branch: 'main',
+      head: repo.git('rev-parse', 'HEAD'),
       paths: ['a b.txt', 'new file.txt', 'old.txt', 'sub/renamed.txt'],
     });
     repo.git('checkout', '-q', '--detach');
