@@ -201,13 +201,15 @@ rp_chained() {
 # are matched with `case`, and no word the shim splits may expand to file names.
 rp_main() {
   set -f
-  rp_input=
-  case $rp_hook in
-    pre-push) rp_read_input ;;
-    reference-transaction)
-      if [ "$1" = prepared ] || [ -f "${rp_self:-$0}.before-release-policy" ]; then rp_read_input; fi
-      ;;
-  esac
+  if [ -z "${rp_read-}" ]; then
+    rp_input=
+    case $rp_hook in
+      pre-push) rp_read_input ;;
+      reference-transaction)
+        if [ "$1" = prepared ] || [ -f "${rp_self:-$0}.before-release-policy" ]; then rp_read_input; fi
+        ;;
+    esac
+  fi
   rp_dirs
   rp_load
   if rp_needed "$@"; then
