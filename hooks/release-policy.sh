@@ -201,15 +201,10 @@ rp_chained() {
 # are matched with `case`, and no word the shim splits may expand to file names.
 rp_main() {
   set -f
-  if [ -z "${rp_read-}" ]; then
-    rp_input=
-    case $rp_hook in
-      pre-push) rp_read_input ;;
-      reference-transaction)
-        if [ "$1" = prepared ] || [ -f "${rp_self:-$0}.before-release-policy" ]; then rp_read_input; fi
-        ;;
-    esac
-  fi
+  # pre-push reads its stdin here; the reference-transaction shim has read its own, and the
+  # commit hooks get none.
+  rp_input=${rp_input-}
+  [ "$rp_hook" = pre-push ] && rp_read_input
   rp_dirs
   rp_load
   if rp_needed "$@"; then

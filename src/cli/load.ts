@@ -33,10 +33,14 @@ export function resolveCwd(ctx: CliContext, cwdFlag: unknown): string {
   return dir;
 }
 
+/** The policy file named by --policy (relative to cwd), else the one found from cwd up; null when none. */
+export function findPolicy(cwd: string, policyFlag: unknown): string | null {
+  return typeof policyFlag === 'string' ? resolve(cwd, policyFlag) : findPolicyFile(cwd);
+}
+
 /** The policy file to use: --policy, else release-policy.yml from cwd up to the repository root. */
 export function locatePolicy(cwd: string, policyFlag: unknown): string {
-  if (typeof policyFlag === 'string') return resolve(cwd, policyFlag);
-  const found = findPolicyFile(cwd);
+  const found = findPolicy(cwd, policyFlag);
   if (!found) {
     throw new UsageError(
       `no release-policy.yml found from ${cwd} up to the repository root`,

@@ -103,13 +103,13 @@ function celDiagnostic(source: SourceText, offset: number, key: string, message:
  * Builds a rule's environment (its declared facts, typed options, then each variable in
  * order) and compiles every expression in it. All problems of the rule are returned.
  */
-export function compileRule(root: CelRoot, rule: RuleDefinition, options: { lazy?: boolean } = {}): CompileResult<CompiledRule> {
+export function compileRule(root: CelRoot, rule: RuleDefinition): CompileResult<CompiledRule> {
   const diagnostics: Diagnostic[] = [];
   const base = ruleEnv(root, rule, diagnostics);
   if (base === null) return { value: null, diagnostics };
   const when = rule.when ? compileExpression(base, rule.when, 'when', 'bool') : null;
   if (when?.diagnostic) diagnostics.push(when.diagnostic);
-  const { variables, checks } = options.lazy === true ? lazyBody(rule, base) : compileBody(rule, base, diagnostics);
+  const { variables, checks } = compileBody(rule, base, diagnostics);
   if (diagnostics.length > 0) return { value: null, diagnostics };
   return { value: { definition: rule, when: when?.compiled ?? null, variables, checks }, diagnostics };
 }
@@ -145,32 +145,25 @@ function ruleEnv(root: CelRoot, rule: RuleDefinition, diagnostics: Diagnostic[])
 }
 
 /**
- * A rule already checked at load time (a cached load), compiled in two steps: its `when`
- * now, the variables and checks on first use. A gate whose release rules do not apply
- * (no release blocked) never pays for compiling their checks.
+ * A rule already checked at load time (a cached load): its `when` compiled now, and each
+ * variable, `for`, expression and template on first use (lazyBody). A gate whose release
+ * rules do not apply (no release blocked) never pays for compiling their checks.
  */
 export function compileRuleLazily(root: CelRoot, rule: RuleDefinition): CompiledRule {
   const diagnostics: Diagnostic[] = [];
   const base = ruleEnv(root, rule, diagnostics);
-  const when = base !== null && rule.when ? compileExpression(base, rule.when, 'when', 'bool') : null;
-  let full: CompiledRule | null = null;
-  const body = (): CompiledRule => {
-    if (full !== null) return full;
-    // The load that filled the cache type-checked every part: here a check's expression and
-    // templates compile on first use, so a check whose `for` is empty (the common case on a
-    // hook's path) costs one expression, and a message is compiled only for a finding.
-    const result = compileRule(root, rule, { lazy: true });
-    if (result.value === null) throw new Error(`rule ${rule.id} failed to compile after loading: ${result.diagnostics[0]?.message}`);
-    return (full = result.value);
-  };
+  if (base === null) throw new Error(`rule ${rule.id} failed to compile after loading: ${diagnostics[0]?.message}`);
+  const when = rule.when ? compileExpression(base, rule.when, 'when', 'bool') : null;
+  if (when !== null && when.compiled === null) throw new Error(`rule ${rule.id} when failed to compile after loading: ${when.diagnostic?.message}`);
+  let body: Pick<CompiledRule, 'variables' | 'checks'> | null = null;
   return {
     definition: rule,
-    when: when?.compiled ?? (rule.when ? body().when : null),
+    when: when?.compiled ?? null,
     get variables() {
-      return body().variables;
+      return (body ??= lazyBody(rule, base)).variables;
     },
     get checks() {
-      return body().checks;
+      return (body ??= lazyBody(rule, base)).checks;
     },
   };
 }

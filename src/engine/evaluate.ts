@@ -65,37 +65,31 @@ export function whenHolds(run: RuleRun, facts: CelContext): boolean {
 }
 
 /**
- * The rule's variables as an object whose fields evaluate on first read, in the declared
- * order's scope (a variable sees the ones before it; reading a later one is an error). A
- * variable no check or message reads is never evaluated, nor, for a rule compiled lazily,
- * compiled. A variable that fails to evaluate fails every read of it.
+ * The rule's variables as an object whose fields evaluate on first read. Loading type-checked
+ * each variable against the ones before it, so one object serves every scope. A variable no
+ * check or message reads is never evaluated (nor, for a rule compiled lazily, compiled); one
+ * that fails to evaluate fails every read of it.
  */
 function lazyVariables(list: CompiledRule['variables'], context: CelContext): Record<string, unknown> {
   const values = new Map<string, { value: unknown } | { error: unknown } | 'evaluating'>();
-  const scopes = new Map<string, Record<string, unknown>>();
   const all: Record<string, unknown> = {};
-  list.forEach((variable, index) => {
-    const earlier: Record<string, unknown> = {};
-    for (const before of list.slice(0, index)) Object.defineProperty(earlier, before.name, { enumerable: true, get: () => read(before.name) });
-    scopes.set(variable.name, earlier);
-    Object.defineProperty(all, variable.name, { enumerable: true, get: () => read(variable.name) });
-  });
-  const byName = new Map(list.map((variable) => [variable.name, variable]));
-  function read(name: string): unknown {
-    const known = values.get(name);
-    if (known === 'evaluating') throw new Error(`variable ${name} refers to itself`);
-    if (known === undefined) {
-      values.set(name, 'evaluating');
-      try {
-        const variable = byName.get(name) as CompiledRule['variables'][number];
-        values.set(name, { value: variable.expression.run({ ...context, variables: scopes.get(name) }) });
-      } catch (error) {
-        values.set(name, { error });
+  for (const variable of list) {
+    const read = (): unknown => {
+      const known = values.get(variable.name);
+      if (known === 'evaluating') throw new Error(`variable ${variable.name} refers to itself`);
+      if (known === undefined) {
+        values.set(variable.name, 'evaluating');
+        try {
+          values.set(variable.name, { value: variable.expression.run({ ...context, variables: all }) });
+        } catch (error) {
+          values.set(variable.name, { error });
+        }
       }
-    }
-    const settled = values.get(name) as { value: unknown } | { error: unknown };
-    if ('error' in settled) throw settled.error;
-    return settled.value;
+      const settled = values.get(variable.name) as { value: unknown } | { error: unknown };
+      if ('error' in settled) throw settled.error;
+      return settled.value;
+    };
+    Object.defineProperty(all, variable.name, { enumerable: true, get: read });
   }
   return all;
 }

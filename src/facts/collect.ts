@@ -1,6 +1,6 @@
 // The git and manifest collector: reads only the facts a gate needs, with few git processes
-// (one rev-parse, then status, config, for-each-ref, log and long-lived cat-file --batch
-// processes, the independent ones in parallel). Every fact it cannot read is `unavailable`
+// (at most one rev-parse, then status, config, for-each-ref, log and long-lived cat-file
+// --batch processes, the independent ones in parallel). Every fact it cannot read is `unavailable`
 // with a reason, never an empty value that would let a rule pass.
 import { existsSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
@@ -62,23 +62,25 @@ export async function collectFacts(req: CollectRequest): Promise<CollectedFacts>
     batches.push(new CatFileBatch(dir));
     return batches[batches.length - 1] as CatFileBatch;
   };
-  // One cat-file serves packages, the release tag and the push (a hook starts fewer processes).
-  let shared: CatFileBatch | null = needs.has('packages') || needs.has('push') || needs.has('release') ? open() : null;
+  // One cat-file serves packages, the release tag and the push (a hook starts fewer
+  // processes), started by the first that needs it: an idle journal and an empty push start none.
+  let shared: CatFileBatch | null = needs.has('packages') ? open() : null;
   const batch = (): CatFileBatch => (shared ??= open());
-  const local = localFacts(req, needs, batch);
-  const gitFacts = (['repo', 'packages', 'tags', 'history'] as const).filter((name) => needs.has(name));
-  if (gitFacts.length === 0) {
+  // The journal, the push and the commit being made start at once, beside the git facts; the
+  // cat-files close after both (the local facts read through the shared one too).
+  const localDone = localFacts(req, needs, batch)(out);
+  const finish = async (): Promise<CollectedFacts> => {
     try {
-      await local(out);
+      await localDone;
     } finally {
       await Promise.all(batches.map((each) => each.close()));
     }
     return out;
-  }
+  };
+  const gitFacts = (['repo', 'packages', 'tags', 'history'] as const).filter((name) => needs.has(name));
+  if (gitFacts.length === 0) return finish();
   let probe: Probe;
   try {
-    // Packages alone need only the work tree's root: found on disk, it saves the hook a
-    // git process. Everything else needs rev-parse's answers (HEAD, shallowness).
     // Packages and repo need no rev-parse when the layout on disk answers: the root holds
     // `.git`, a shallow clone has `<common dir>/shallow`, and `git status` names HEAD's commit.
     // Tags and history need rev-parse's HEAD before they start.
@@ -88,9 +90,8 @@ export async function collectFacts(req: CollectRequest): Promise<CollectedFacts>
       ? { root: onDisk, shallow: existsSync(join(dirs.commonDir, 'shallow')), head: '' }
       : await probeRepo(req.cwd);
   } catch (error) {
-    await Promise.all(batches.map((each) => each.close()));
     for (const name of gitFacts) out.unavailable[name] = `not a git work tree (${req.cwd}): ${message(error)}`;
-    return out;
+    return finish();
   }
   const parsed: ParseCache = new Map();
   const wantTags = needs.has('tags') && !probe.shallow;
@@ -120,7 +121,6 @@ export async function collectFacts(req: CollectRequest): Promise<CollectedFacts>
     if (needs.has('tags')) out.unavailable.tags = SHALLOW;
     if (needs.has('history')) out.unavailable.history = SHALLOW;
   }
-  const localDone = local(out);
   try {
     const names = Object.keys(tasks) as FactName[];
     const settled = await Promise.allSettled(names.map((name) => tasks[name]));
@@ -130,12 +130,7 @@ export async function collectFacts(req: CollectRequest): Promise<CollectedFacts>
       else out.unavailable[name] = message(result?.reason);
     }
   } finally {
-    // The local facts read through the shared cat-file too: close it only after them.
-    try {
-      await localDone;
-    } finally {
-      await Promise.all(batches.map((each) => each.close()));
-    }
+    await finish();
   }
   return out;
 }
@@ -147,12 +142,12 @@ function localFacts(req: CollectRequest, needs: Set<FactName>, batch: () => CatF
     if (needs.has('release')) {
       const context = { defaultPackage: req.packages[0]?.name ?? '', allowPaths: req.allowPaths ?? [], packages: req.packages };
       if (req.releasePackage !== undefined) Object.assign(context, { package: req.releasePackage });
-      tasks.push(collectRelease(req.cwd, context, batch()).then(
+      tasks.push(collectRelease(req.cwd, context, batch).then(
         (fact) => void (out.facts.release = fact),
         (error: unknown) => void (out.unavailable.release = `cannot read the release journal: ${message(error)}`),
       ));
     }
-    if (needs.has('push')) tasks.push(collectPushFact(req, batch()).then(
+    if (needs.has('push')) tasks.push(collectPushFact(req, batch).then(
       (fact) => void (out.facts.push = fact),
       (error: unknown) => void (out.unavailable.push = `cannot read what is being pushed: ${message(error)}`),
     ));
@@ -168,18 +163,17 @@ function localFacts(req: CollectRequest, needs: Set<FactName>, batch: () => CatF
 }
 
 /** The push: git's pre-push lines, the tag gate's tag, or nothing for every other gate. */
-async function collectPushFact(req: CollectRequest, batch: CatFileBatch): Promise<PushFact> {
-  const root = findRepoRoot(req.cwd) ?? req.cwd;
-  if (req.gate.name === 'tag') return collectTagPush(batch, req.gate.arg, req.packages, req.hook?.tagCommit);
+async function collectPushFact(req: CollectRequest, batch: () => CatFileBatch): Promise<PushFact> {
+  if (req.gate.name === 'tag') return collectTagPush(batch(), req.gate.arg, req.packages, req.hook?.tagCommit);
   if (req.gate.name === 'pre-push' && req.hook?.lines !== undefined) {
     return collectPush({
-      root,
+      root: findRepoRoot(req.cwd) ?? req.cwd,
       remote: req.hook.remote ?? '',
       url: req.hook.url ?? '',
       lines: req.hook.lines,
       packages: req.packages,
       issuePatterns: req.issuePatterns ?? [],
-    }, batch);
+    }, batch());
   }
   return emptyPush();
 }

@@ -22,6 +22,8 @@ export interface CargoManifest {
   publishSet: boolean;
   /** `publish.workspace = true`: publish comes from the workspace root. */
   publishWorkspace: boolean;
+  /** The registries `publish = [...]` names; null when `publish` is not a list of strings. */
+  publishRegistries: string[] | null;
   hasPackage: boolean;
   /** The file has a [workspace] table, so members below it inherit from it. */
   workspace: boolean;
@@ -29,6 +31,11 @@ export interface CargoManifest {
   workspaceVersion: string;
   /** `[workspace.package].publish`, true when unset. */
   workspacePublish: boolean;
+  /** The registries `[workspace.package].publish = [...]` names; null when it is not a list. */
+  workspacePublishRegistries: string[] | null;
+  /** `[workspace].members` and `exclude` as written. */
+  workspaceMembers: string[];
+  workspaceExclude: string[];
   /** The parsed text, to locate errors found later (positions are computed only on error). */
   text: string;
 }
@@ -97,6 +104,11 @@ function readPublish(value: unknown): boolean | string {
   return '`publish` must be a boolean or a list of registry names';
 }
 
+const stringList = (value: unknown): string[] => (Array.isArray(value) ? value.filter((each): each is string => typeof each === 'string') : []);
+/** A list of registry names; null for anything else (a boolean, unset, or a list holding a non-string). */
+const registries = (value: unknown): string[] | null =>
+  Array.isArray(value) && value.every((each) => typeof each === 'string') ? (value as string[]) : null;
+
 /** Parses a Cargo.toml; returns the fields release-policy needs or `file:line:col: message`. */
 export function readCargoManifest(text: string, file: string): CargoManifest | string {
   let doc: Table;
@@ -136,10 +148,14 @@ export function readCargoManifest(text: string, file: string): CargoManifest | s
     publish,
     publishSet: publishValue !== undefined,
     publishWorkspace,
+    publishRegistries: registries(publishValue),
     hasPackage: isTable(pkg),
     workspace: isTable(ws),
     workspaceVersion: typeof wsVersion === 'string' ? wsVersion : '',
     workspacePublish: wsPublish,
+    workspacePublishRegistries: registries(wsPackage['publish']),
+    workspaceMembers: stringList(isTable(ws) ? ws['members'] : undefined),
+    workspaceExclude: stringList(isTable(ws) ? ws['exclude'] : undefined),
     text,
   };
 }

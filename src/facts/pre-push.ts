@@ -32,7 +32,7 @@ export class PushInputError extends Error {
 
 const OBJECT = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 
-export const isZeroObject = (oid: string): boolean => /^0+$/.test(oid);
+export const isZeroObject = (oid: string): boolean => /^0*$/.test(oid);
 
 /** Parses git's pre-push stdin exactly; empty lines (none from git) are skipped. */
 export function parsePushInput(text: string): PushLine[] {
@@ -50,6 +50,20 @@ export function parsePushInput(text: string): PushLine[] {
     lines.push({ localRef, localObject, remoteRef, remoteObject });
   });
   return lines;
+}
+
+/**
+ * Tags a reference-transaction creates or moves (githooks(5): `<old> SP <new> SP <ref>` lines):
+ * refs/tags/* with a non-zero new value, and the object it will point at.
+ */
+export function transactionTags(input: string): { name: string; commit: string }[] {
+  const out: { name: string; commit: string }[] = [];
+  for (const line of input.split('\n')) {
+    const [, next = '', ref = ''] = line.trim().split(' ');
+    if (!ref.startsWith('refs/tags/') || isZeroObject(next)) continue;
+    out.push({ name: ref.slice('refs/tags/'.length), commit: next });
+  }
+  return out;
 }
 
 export interface PushRequest {

@@ -87,12 +87,13 @@ export function toReleaseFact(
   };
 }
 
-export async function collectRelease(cwd: string, context: ReleaseContext, shared?: CatFileBatch): Promise<ReleaseFact> {
+/** `batch` gives the caller's cat-file, started only when a release's tag must be looked up. */
+export async function collectRelease(cwd: string, context: ReleaseContext, batch?: () => CatFileBatch): Promise<ReleaseFact> {
   const journal = await openJournal(cwd);
   const state = releaseState(journal.contents, context);
   const pkg = context.packages.find((p) => p.name === state.package);
   // Only a release in the journal has a tag to look up: an idle repository pays nothing.
-  const tag = pkg !== undefined && state.version !== null ? await readReleaseTag(cwd, pkg, state.version, shared) : undefined;
+  const tag = pkg !== undefined && state.version !== null ? await readReleaseTag(cwd, pkg, state.version, batch?.()) : undefined;
   return toReleaseFact(state, journal, context.allowPaths, tag);
 }
 
@@ -156,10 +157,9 @@ export async function appendReleaseEvent(journalFile: string, event: JournalEven
  * without starting git; null when there is none or it may be stale (older than the journal).
  */
 export function readStateWord(cwd: string): ReleaseState['status'] | null {
-  const root = findRepoRoot(cwd);
-  const dirs = root === null ? null : gitDirsOnDisk(root);
-  if (dirs === null) return null;
-  const journal = journalPath(dirs.commonDir);
+  const commonDir = commonDirOnDisk(cwd);
+  if (commonDir === null) return null;
+  const journal = journalPath(commonDir);
   try {
     const state = statSync(stateFilePath(journal));
     if (statSync(journal).mtimeMs > state.mtimeMs) return null;

@@ -21,7 +21,7 @@ export type HookName = (typeof HOOK_NAMES)[number];
 export const SHIM_LIBRARY = 'release-policy.sh';
 /** Suffix of a hook that was there before ours and now runs after it. */
 export const CHAINED_SUFFIX = '.before-release-policy';
-/** Marks a file as ours (shim or husky line). */
+/** Marks a husky hook file's line as ours. */
 export const MARKER = 'release-policy';
 
 /** Hooks husky's own `.husky/_` shims run; reference-transaction is not among them. */
@@ -71,9 +71,11 @@ export interface HooksLocation {
 }
 
 export async function locateHooks(root: string): Promise<HooksLocation> {
-  const parse = await runGit(root, ['rev-parse', '--path-format=absolute', '--git-dir', '--git-common-dir', '--git-path', 'hooks']);
+  const [parse, config] = await Promise.all([
+    runGit(root, ['rev-parse', '--path-format=absolute', '--git-dir', '--git-common-dir', '--git-path', 'hooks']),
+    runGit(root, ['config', '--show-scope', '--get', 'core.hooksPath'], [1]),
+  ]);
   const [gitDir = '', commonDir = '', gitPathHooks = ''] = parse.stdout.split('\n');
-  const config = await runGit(root, ['config', '--show-scope', '--get', 'core.hooksPath'], [1]);
   const [scope = '', ...rest] = config.stdout.trim().split('\t');
   const hooksPath = rest.join('\t');
   // git resolves a relative core.hooksPath against the worktree it runs in (githooks(5)).
@@ -85,7 +87,8 @@ function expandHome(path: string): string {
   return path.startsWith('~/') ? join(process.env.HOME ?? '~', path.slice(2)) : path;
 }
 
-const isHuskyPath = (hooksPath: string): boolean => /(^|\/)\.husky\/_\/?$/.test(hooksPath);
+/** core.hooksPath as husky sets it (`.husky/_`, or `sub/.husky/_` in a monorepo). */
+export const isHuskyPath = (hooksPath: string): boolean => /(^|\/)\.husky\/_\/?$/.test(hooksPath);
 
 export async function installHooks(request: InstallRequest): Promise<InstallReport> {
   return request.manager === 'git' ? installForGit(request.root) : installForHusky(request.root);
@@ -113,7 +116,7 @@ async function installForGit(root: string): Promise<InstallReport> {
   copyShim(join(source, SHIM_LIBRARY), join(where.dir, SHIM_LIBRARY), report);
   for (const name of HOOK_NAMES) {
     const target = join(where.dir, name);
-    if (existsSync(target) && !isOurs(target)) {
+    if (existsSync(target) && !isShim(target)) {
       const kept = target + CHAINED_SUFFIX;
       if (existsSync(kept)) {
         throw new InstallError(
@@ -156,6 +159,7 @@ async function installForHusky(root: string): Promise<InstallReport> {
     '#!/bin/sh',
     '# release-policy: husky does not create this hook; `policy hooks install --manager husky` does.',
     '[ "${HUSKY-}" = "0" ] && exit 0',
+    'rp_hook=reference-transaction',
     'rp_here=${0%/*}/../release-policy',
     '. "$rp_here/reference-transaction"',
     '',
@@ -188,9 +192,10 @@ function runHusky(root: string): void {
   }
 }
 
-function isOurs(file: string): boolean {
+/** A hook file we wrote: every shim (and the husky reference-transaction wrapper) sets rp_hook. */
+export function isShim(file: string): boolean {
   try {
-    return readFileSync(file, 'utf8').includes(`rp_hook=`);
+    return readFileSync(file, 'utf8').includes('rp_hook=');
   } catch {
     return false;
   }

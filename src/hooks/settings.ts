@@ -3,7 +3,7 @@
 // where the `policy` command is without starting Node. Written by `policy hooks install`
 // and refreshed by `policy hook` whenever it is missing or older than the policy file or the
 // installed command (the shims compare modification times and ask the engine when stale).
-import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ancestorManifests } from '../facts/sources.js';
 import { gitDirsOnDisk } from '../policy/locate.js';
@@ -60,6 +60,22 @@ export function renderSettings(settings: HookSettings): string {
     `rp_paths=${quote(settings.paths.join('\n'))}`,
     '',
   ].join('\n');
+}
+
+/** The settings as renderSettings wrote them; null when the file is missing. */
+export function readSettings(file: string): HookSettings | null {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+  const value = (name: string): string => {
+    const quoted = new RegExp(`^rp_${name}='((?:[^']|'\\\\'')*)'$`, 'm').exec(text)?.[1] ?? '';
+    return quoted.replaceAll("'\\''", "'");
+  };
+  const list = (name: string): string[] => value(name).split('\n').filter((each) => each !== '');
+  return { policy: value('policy'), cli: value('cli'), node: value('node'), tags: list('tags'), paths: list('paths') };
 }
 
 /** Writes the settings atomically: a shim never sources half a file. */

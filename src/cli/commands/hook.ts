@@ -3,14 +3,13 @@
 // input exactly as git gives it, evaluates its gate, and on a refusal prints what was refused,
 // the rule, the spec line behind it and how to get unblocked. Exit 0 allows, 1 refuses (git
 // aborts the commit, push or ref update), 2 for a broken policy (the hook fails closed).
-import { resolve } from 'node:path';
 import type { GateName, Verdict } from '../../engine/model.js';
-import { findPolicyFile, findRepoRoot } from '../../policy/locate.js';
+import { findRepoRoot } from '../../policy/locate.js';
 import { renderVerdict } from '../../report/index.js';
 import { parseCommandArgs } from '../args.js';
 import { UsageError, type CliContext } from '../context.js';
 import { evaluatePolicyGate } from '../evaluate.js';
-import { loadPolicy, resolveCwd, type LoadedPolicy } from '../load.js';
+import { findPolicy, loadPolicy, resolveCwd, type LoadedPolicy } from '../load.js';
 import { refreshSettings } from '../../hooks/settings.js';
 import type { HookInput } from '../../facts/collect.js';
 
@@ -52,7 +51,7 @@ export async function runHook(ctx: CliContext, argv: string[]): Promise<number> 
   const [name, ...args] = positionals;
   const hook = parseHook(name);
   const cwd = resolveCwd(ctx, values.cwd);
-  const policyFile = typeof values.policy === 'string' ? resolve(cwd, values.policy) : findPolicyFile(cwd);
+  const policyFile = findPolicy(cwd, values.policy);
   const root = findRepoRoot(cwd) ?? cwd;
   if (policyFile === null) {
     keepSettings(ctx, root, null, '');
@@ -116,7 +115,8 @@ async function hookQueries(ctx: CliContext, hook: Hook, args: string[]): Promise
       if (state === undefined) throw new UsageError('policy hook reference-transaction needs the state, as git passes it');
       // Only `prepared` can still abort the update; git ignores the exit code afterwards.
       if (state !== 'prepared') return [];
-      return tagCreations(await ctx.readStdin()).map(({ name, commit }) => ({
+      const { transactionTags } = await import('../../facts/pre-push.js');
+      return transactionTags(await ctx.readStdin()).map(({ name, commit }) => ({
         gate: 'tag',
         arg: name,
         hook: { tagCommit: commit },
@@ -124,17 +124,6 @@ async function hookQueries(ctx: CliContext, hook: Hook, args: string[]): Promise
       }));
     }
   }
-}
-
-/** Tags a reference transaction creates or moves: `<old> <new> refs/tags/NAME` with a non-zero new value. */
-export function tagCreations(input: string): { name: string; commit: string }[] {
-  const out: { name: string; commit: string }[] = [];
-  for (const line of input.split('\n')) {
-    const [, next = '', ref = ''] = line.trim().split(' ');
-    if (!ref.startsWith('refs/tags/') || /^0*$/.test(next)) continue;
-    out.push({ name: ref.slice('refs/tags/'.length), commit: next });
-  }
-  return out;
 }
 
 function report(ctx: CliContext, hook: Hook, query: HookQuery, verdict: Verdict, loaded: LoadedPolicy): void {

@@ -2,14 +2,14 @@
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import {
-  CHAINED_SUFFIX, HOOK_NAMES, HUSKY_HOOKS, InstallError, MARKER, SHIM_LIBRARY, installHooks, locateHooks,
+  CHAINED_SUFFIX, HOOK_NAMES, HUSKY_HOOKS, InstallError, MARKER, SHIM_LIBRARY, installHooks, isHuskyPath, isShim, locateHooks,
   type HookManager, type HooksLocation,
 } from '../../hooks/install.js';
-import { refreshSettings, settingsPath, settingsStale } from '../../hooks/settings.js';
-import { findPolicyFile, findRepoRoot } from '../../policy/locate.js';
+import { readSettings, refreshSettings, settingsPath, settingsStale } from '../../hooks/settings.js';
+import { findRepoRoot } from '../../policy/locate.js';
 import { oneOf, parseCommandArgs } from '../args.js';
 import { UsageError, type CliContext } from '../context.js';
-import { loadPolicy, resolveCwd } from '../load.js';
+import { findPolicy, loadPolicy, resolveCwd } from '../load.js';
 
 export const HOOKS_HELP = `Usage: policy hooks install [--manager git|husky]
        policy hooks doctor
@@ -44,19 +44,18 @@ export async function runHooks(ctx: CliContext, argv: string[]): Promise<number>
   if (root === null) throw new UsageError(`${cwd} is not inside a git work tree`, 'Run it in the repository whose hooks to install or check.');
   if (action === 'install') {
     const manager = typeof values.manager === 'string' ? oneOf('manager', values.manager, ['git', 'husky'] as const) : await defaultManager(root);
-    return install(ctx, root, manager, values.policy);
+    return install(ctx, root, manager, findPolicy(cwd, values.policy));
   }
   if (values.manager !== undefined) throw new UsageError('--manager is an option of `policy hooks install`');
-  if (action === 'doctor') return doctor(ctx, root, values.policy);
+  if (action === 'doctor') return doctor(ctx, root, findPolicy(cwd, values.policy));
   throw new UsageError(`unknown action "${action}" of policy hooks`, 'Actions: install, doctor.');
 }
 
 async function defaultManager(root: string): Promise<HookManager> {
-  const where = await locateHooks(root);
-  return /(^|\/)\.husky\/_\/?$/.test(where.hooksPath) ? 'husky' : 'git';
+  return isHuskyPath((await locateHooks(root)).hooksPath) ? 'husky' : 'git';
 }
 
-async function install(ctx: CliContext, root: string, manager: HookManager, policyFlag: unknown): Promise<number> {
+async function install(ctx: CliContext, root: string, manager: HookManager, policyFile: string | null): Promise<number> {
   let report;
   try {
     report = await installHooks({ root, manager });
@@ -64,7 +63,7 @@ async function install(ctx: CliContext, root: string, manager: HookManager, poli
     if (error instanceof InstallError) throw new UsageError(error.message, error.hint);
     throw error;
   }
-  const settings = await writeSettingsFor(ctx, root, policyFlag);
+  const settings = await writeSettingsFor(ctx, root, policyFile);
   const lines = [`Installed the release-policy hooks (${manager}) in ${report.hooksDir}`];
   for (const file of [...report.written, ...(settings === null ? [] : [settings])]) lines.push(`  wrote ${relative(root, file) || file}`);
   for (const file of report.chained) lines.push(`  kept  ${relative(root, file) || file} (runs after the release-policy check)`);
@@ -74,8 +73,7 @@ async function install(ctx: CliContext, root: string, manager: HookManager, poli
   return 0;
 }
 
-async function writeSettingsFor(ctx: CliContext, root: string, policyFlag: unknown): Promise<string | null> {
-  const policyFile = typeof policyFlag === 'string' ? join(ctx.cwd, policyFlag) : findPolicyFile(root);
+async function writeSettingsFor(ctx: CliContext, root: string, policyFile: string | null): Promise<string | null> {
   const loaded = policyFile === null ? null : await loadPolicy(policyFile, ctx.toolVersion);
   return refreshSettings({ root, policyFile: policyFile ?? '', policy: loaded?.policy ?? null, cli: ctx.cliPath, node: ctx.nodePath, force: true });
 }
@@ -86,16 +84,15 @@ interface Check {
   fix?: string;
 }
 
-async function doctor(ctx: CliContext, root: string, policyFlag: unknown): Promise<number> {
+async function doctor(ctx: CliContext, root: string, policyFile: string | null): Promise<number> {
   const where = await locateHooks(root);
   const checks: Check[] = [];
-  const husky = /(^|\/)\.husky\/_\/?$/.test(where.hooksPath);
+  const husky = isHuskyPath(where.hooksPath);
   checks.push({
     ok: true,
     text: where.hooksPath === '' ? `git runs hooks from ${where.dir}` : `core.hooksPath is ${where.hooksPath} (${where.scope}): git runs hooks from ${where.dir} in this worktree`,
   });
   for (const name of HOOK_NAMES) checks.push(husky && (HUSKY_HOOKS as readonly string[]).includes(name) ? huskyHook(root, where, name) : plainHook(where, name, husky));
-  const policyFile = typeof policyFlag === 'string' ? join(ctx.cwd, policyFlag) : findPolicyFile(root);
   checks.push(policyFile === null
     ? { ok: false, text: 'no release-policy.yml in this worktree: the hooks have nothing to enforce', fix: 'write one (`policy init`)' }
     : { ok: true, text: `policy: ${relative(root, policyFile)}` });
@@ -129,7 +126,7 @@ function plainHook(where: HooksLocation, name: string, husky: boolean): Check {
       : `${file} is missing`;
     return { ok: false, text: `${name}: ${why}`, fix: husky ? `npx husky && ${reinstall('husky')} (in this worktree)` : reinstall(manager) };
   }
-  if (!readFileSync(file, 'utf8').includes(MARKER)) return { ok: false, text: `${name}: ${file} is not the release-policy shim`, fix: reinstall(manager) };
+  if (!isShim(file)) return { ok: false, text: `${name}: ${file} is not the release-policy shim`, fix: reinstall(manager) };
   if (!runnable(file)) return { ok: false, text: `${name}: ${file} is not executable, so git skips it`, fix: `chmod +x ${file}` };
   if (!husky && !existsSync(join(where.dir, SHIM_LIBRARY))) return { ok: false, text: `${name}: ${join(where.dir, SHIM_LIBRARY)} is missing`, fix: reinstall('git') };
   return { ok: true, text: `${name}: ${file}` };
@@ -155,13 +152,10 @@ function huskyHook(root: string, where: HooksLocation, name: string): Check {
 /** Whether the shims can find `policy`: the recorded command, node_modules/.bin, or PATH. */
 function commandCheck(root: string, where: HooksLocation, path: string): Check {
   const file = settingsPath(where.gitDir);
-  if (existsSync(file)) {
-    const cli = /^rp_cli='(.*)'$/m.exec(readFileSync(file, 'utf8'))?.[1] ?? '';
-    const policy = /^rp_policy='(.*)'$/m.exec(readFileSync(file, 'utf8'))?.[1] ?? '';
-    if (cli !== '' && existsSync(cli)) {
-      const stale = settingsStale(file, { policy, cli });
-      return { ok: true, text: `the shims run ${cli}${stale ? ' (settings older than the policy: the next hook call refreshes them)' : ''}` };
-    }
+  const settings = readSettings(file);
+  if (settings !== null && settings.cli !== '' && existsSync(settings.cli)) {
+    const stale = settingsStale(file, settings);
+    return { ok: true, text: `the shims run ${settings.cli}${stale ? ' (settings older than the policy: the next hook call refreshes them)' : ''}` };
   }
   if (existsSync(join(root, 'node_modules', '.bin', 'policy'))) return { ok: true, text: 'the shims run node_modules/.bin/policy' };
   const onPath = path.split(':').some((dir) => dir !== '' && runnable(join(dir, 'policy')));

@@ -4,7 +4,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import picomatch from 'picomatch';
-import { parse } from 'smol-toml';
 import { readCargoManifest, readNpmManifest, resolveCargoPackage, type CargoManifest } from '../../facts/manifest.js';
 
 export interface DetectedPackage {
@@ -78,20 +77,18 @@ function detectCargo(root: string, detection: Detection): void {
     detection.problems.push(manifest);
     return;
   }
-  const doc = parse(text.replace(/^\uFEFF/, '')) as Table;
   const workspaceRoot = manifest.workspace ? { manifest, file: rootFile } : null;
   const seen = new Set<string>();
   if (manifest.hasPackage) {
-    considerCrate({ detection, file: rootFile, manifest, doc, root: workspaceRoot });
+    considerCrate({ detection, file: rootFile, manifest, root: workspaceRoot });
     seen.add('');
   }
-  const workspace = isTable(doc['workspace']) ? doc['workspace'] : null;
-  if (!workspace) {
+  if (!manifest.workspace) {
     detection.searched.push(manifest.hasPackage ? 'Cargo.toml ([package], no [workspace])' : 'Cargo.toml (no [package])');
     return;
   }
-  const members = strings(workspace['members']).map(normalizePattern);
-  const exclude = strings(workspace['exclude']).map(normalizePattern);
+  const members = manifest.workspaceMembers.map(normalizePattern);
+  const exclude = manifest.workspaceExclude.map(normalizePattern);
   const under = (dir: string, prefix: string): boolean => prefix === '' || dir === prefix || dir.startsWith(`${prefix}/`);
   const excluded = (dir: string): boolean =>
     exclude.some((ex) => under(dir, ex)) && !members.some((member) => under(dir, member));
@@ -116,7 +113,7 @@ function detectCargo(root: string, detection: Detection): void {
         detection.problems.push(member);
         continue;
       }
-      considerCrate({ detection, file, manifest: member, doc: parse(memberText.replace(/^\uFEFF/, '')) as Table, root: workspaceRoot });
+      considerCrate({ detection, file, manifest: member, root: workspaceRoot });
     }
   }
   const listed = members.length > 0 ? members.join(', ') : 'none listed';
@@ -127,10 +124,9 @@ function considerCrate(input: {
   detection: Detection;
   file: string;
   manifest: CargoManifest;
-  doc: Table;
   root: { manifest: CargoManifest; file: string } | null;
 }): void {
-  const { detection, file, manifest, doc, root } = input;
+  const { detection, file, manifest, root } = input;
   if (!manifest.hasPackage) {
     detection.skipped.push({ manifest: file, reason: 'no [package]' });
     return;
@@ -149,30 +145,23 @@ function considerCrate(input: {
     publish = resolved.publish;
   }
   if (!publish) {
-    detection.skipped.push({ manifest: file, reason: unpublishableReason(manifest, doc) });
+    detection.skipped.push({ manifest: file, reason: unpublishableReason(manifest) });
     return;
   }
-  const registry = knownRegistry(manifest, doc, root);
+  const registry = knownRegistry(manifest, root);
   addPackage(detection, { name: manifest.name, ecosystem: 'cargo', manifest: file, ...(registry ? { registry } : {}) });
 }
 
-function unpublishableReason(manifest: CargoManifest, doc: Table): string {
+function unpublishableReason(manifest: CargoManifest): string {
   if (manifest.versionMissing) return 'no package.version (cargo publishes no such package)';
   if (manifest.publishWorkspace) return 'publish.workspace = true, and [workspace.package] does not publish';
-  const value = isTable(doc['package']) ? doc['package']['publish'] : undefined;
-  return Array.isArray(value) ? 'publish = []' : 'publish = false';
+  return manifest.publishRegistries !== null ? 'publish = []' : 'publish = false';
 }
 
 /** `publish = ["one-registry"]` (or inherited from [workspace.package]) names the registry. */
-function knownRegistry(manifest: CargoManifest, doc: Table, root: { manifest: CargoManifest } | null): string | undefined {
-  let value = isTable(doc['package']) ? doc['package']['publish'] : undefined;
-  if (manifest.publishWorkspace && root) {
-    const rootDoc = parse(root.manifest.text.replace(/^\uFEFF/, '')) as Table;
-    const ws = isTable(rootDoc['workspace']) && isTable(rootDoc['workspace']['package']) ? rootDoc['workspace']['package'] : {};
-    value = ws['publish'];
-  }
-  const names = strings(value);
-  return Array.isArray(value) && names.length === 1 && value.length === 1 ? names[0] : undefined;
+function knownRegistry(manifest: CargoManifest, root: { manifest: CargoManifest } | null): string | undefined {
+  const named = manifest.publishWorkspace && root ? root.manifest.workspacePublishRegistries : manifest.publishRegistries;
+  return named?.length === 1 ? named[0] : undefined;
 }
 
 /**
