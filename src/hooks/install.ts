@@ -11,6 +11,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSyn
 import { dirname, join, relative, resolve } from 'node:path';
 import { runGit } from '../facts/git.js';
 import { builtInRulesDir, gitDirsOnDisk } from '../policy/locate.js';
+import { refreshSettings, type SettingsRequest } from './settings.js';
 
 export type HookManager = 'git' | 'husky';
 
@@ -31,6 +32,8 @@ export interface InstallRequest {
   /** The work tree's top folder. */
   root: string;
   manager: HookManager;
+  /** What the shims' settings record for this worktree (hooks.conf): the policy and the command. */
+  settings: Omit<SettingsRequest, 'root' | 'force'>;
 }
 
 export interface InstallReport {
@@ -90,8 +93,12 @@ function expandHome(path: string): string {
 /** core.hooksPath as husky sets it (`.husky/_`, or `sub/.husky/_` in a monorepo). */
 export const isHuskyPath = (hooksPath: string): boolean => /(^|\/)\.husky\/_\/?$/.test(hooksPath);
 
+/** Installs the shims, then this worktree's settings, without which they cannot find the command. */
 export async function installHooks(request: InstallRequest): Promise<InstallReport> {
-  return request.manager === 'git' ? installForGit(request.root) : installForHusky(request.root);
+  const report = request.manager === 'git' ? await installForGit(request.root) : await installForHusky(request.root);
+  const settings = refreshSettings({ ...request.settings, root: request.root, force: true });
+  if (settings !== null) report.written.push(settings);
+  return report;
 }
 
 async function installForGit(root: string): Promise<InstallReport> {

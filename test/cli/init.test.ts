@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { runPolicy, type CliResult } from '../helpers/cli.js';
+import { CLI, runPolicy, type CliResult } from '../helpers/cli.js';
 import { gitSync, hermeticGitEnv, makeRepo, type Files, type TempRepo } from '../helpers/git-repo.js';
 import { HAS_CARGO, HAS_GIT } from '../helpers/tools.js';
 
@@ -223,6 +223,15 @@ describe.skipIf(!HAS_GIT)('policy init', () => {
       expect(result.stdout).toContain(`.git/hooks/${hook}`);
     }
     expect(result.stdout).toContain('policy hooks doctor');
+  });
+
+  it('leaves hooks that find the command: the settings record it, and doctor passes', () => {
+    repo = makeRepo({ files: { 'Cargo.toml': crate('demo') } });
+    expect(init(repo, ['--no-workflow']).code).toBe(0);
+    const settings = readFileSync(join(repo.dir, '.git', 'release-policy', 'hooks.conf'), 'utf8');
+    expect(settings).toContain(`rp_cli='${realpathSync(CLI)}'`);
+    expect(settings).toContain(`rp_policy='${join(repo.dir, 'release-policy.yml')}'`);
+    expect(runPolicy(['hooks', 'doctor'], { cwd: repo.dir }).code).toBe(0);
   });
 
   it('exits 1 when the hooks cannot be installed, with the files written and the way on', () => {

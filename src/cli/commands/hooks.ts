@@ -3,9 +3,9 @@ import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import {
   CHAINED_SUFFIX, HOOK_NAMES, HUSKY_HOOKS, InstallError, MARKER, SHIM_LIBRARY, installHooks, isHuskyPath, isShim, locateHooks,
-  type HookManager, type HooksLocation,
+  type HookManager, type HooksLocation, type InstallRequest,
 } from '../../hooks/install.js';
-import { readSettings, refreshSettings, settingsPath, settingsStale } from '../../hooks/settings.js';
+import { readSettings, settingsPath, settingsStale } from '../../hooks/settings.js';
 import { findRepoRoot } from '../../policy/locate.js';
 import { oneOf, parseCommandArgs } from '../args.js';
 import { UsageError, type CliContext } from '../context.js';
@@ -58,14 +58,13 @@ async function defaultManager(root: string): Promise<HookManager> {
 async function install(ctx: CliContext, root: string, manager: HookManager, policyFile: string | null): Promise<number> {
   let report;
   try {
-    report = await installHooks({ root, manager });
+    report = await installHooks({ root, manager, settings: await hookSettings(ctx, policyFile) });
   } catch (error) {
     if (error instanceof InstallError) throw new UsageError(error.message, error.hint);
     throw error;
   }
-  const settings = await writeSettingsFor(ctx, root, policyFile);
   const lines = [`Installed the release-policy hooks (${manager}) in ${report.hooksDir}`];
-  for (const file of [...report.written, ...(settings === null ? [] : [settings])]) lines.push(`  wrote ${relative(root, file) || file}`);
+  for (const file of report.written) lines.push(`  wrote ${relative(root, file) || file}`);
   for (const file of report.chained) lines.push(`  kept  ${relative(root, file) || file} (runs after the release-policy check)`);
   for (const note of report.notes) lines.push(`note: ${note}`);
   lines.push('Check them with `policy hooks doctor`. Bypasses and why CI stays the authority: README, "Git hooks".');
@@ -73,9 +72,10 @@ async function install(ctx: CliContext, root: string, manager: HookManager, poli
   return 0;
 }
 
-async function writeSettingsFor(ctx: CliContext, root: string, policyFile: string | null): Promise<string | null> {
+/** What the shims' settings record: the policy (its packages give the patterns) and this command. */
+export async function hookSettings(ctx: CliContext, policyFile: string | null): Promise<InstallRequest['settings']> {
   const loaded = policyFile === null ? null : await loadPolicy(policyFile, ctx.toolVersion);
-  return refreshSettings({ root, policyFile: policyFile ?? '', policy: loaded?.policy ?? null, cli: ctx.cliPath, node: ctx.nodePath, force: true });
+  return { policyFile: policyFile ?? '', policy: loaded?.policy ?? null, cli: ctx.cliPath, node: ctx.nodePath };
 }
 
 interface Check {

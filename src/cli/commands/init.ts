@@ -3,13 +3,14 @@
 // 2 usage error, nothing publishable found, or a file that is there already.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { installHooks, type HookManager, type InstallReport } from '../../hooks/install.js';
+import { installHooks, type HookManager, type InstallReport, type InstallRequest } from '../../hooks/install.js';
 import { POLICY_FILE_NAMES, findRepoRoot } from '../../policy/locate.js';
 import { oneOf, parseCommandArgs } from '../args.js';
 import { UsageError, type CliContext } from '../context.js';
 import { detectPackages, type Detection } from '../init/detect-packages.js';
 import { NODE_MODULES_SCHEMA, PUBLISHED_SCHEMA, renderStarterPolicy, renderWorkflow, tagTemplate } from '../init/starter-files.js';
 import { resolveCwd } from '../load.js';
+import { hookSettings } from './hooks.js';
 
 export const INIT_HELP = `Usage: policy init [--force] [--dry-run] [--manager git|husky] [--no-hooks] [--no-workflow]
 
@@ -110,7 +111,7 @@ export async function runInit(ctx: CliContext, argv: string[]): Promise<number> 
   for (const file of planned.filter((p) => p.kept)) lines.push(`Kept ${show(root, file.path)} (it exists; --force replaces it)`);
   let hookError = '';
   if (manager !== null) {
-    const installed = await installOrExplain(root, manager);
+    const installed = await installOrExplain(root, manager, await hookSettings(ctx, policyFile));
     if (typeof installed === 'string') hookError = installed;
     else lines.push(...describeHooks(root, installed));
     // The hooks find their policy by name, from the work tree up (policy/locate.ts).
@@ -217,9 +218,9 @@ function describeDryRun(root: string, planned: Planned[], manager: HookManager |
   return `${lines.join('\n')}\n`;
 }
 
-async function installOrExplain(root: string, manager: HookManager): Promise<InstallReport | string> {
+async function installOrExplain(root: string, manager: HookManager, settings: InstallRequest['settings']): Promise<InstallReport | string> {
   try {
-    return await installHooks({ root, manager });
+    return await installHooks({ root, manager, settings });
   } catch (error) {
     return (error as Error).message ?? String(error);
   }
