@@ -1,6 +1,6 @@
 // One gate evaluated against the repository's facts: shared by `check`, `gate` and `run`.
 import { prepareFacts, whenHolds, type RuleRun } from '../engine/evaluate.js';
-import { factsNamedIn, type CompiledWaiver } from '../engine/waivers.js';
+import { factsNamedIn, fieldsReadIn, type CompiledWaiver } from '../engine/waivers.js';
 import type { FactName } from '../facts/model.js';
 import type { HookInput } from '../facts/collect.js';
 import { readStateWord } from '../facts/release.js';
@@ -8,7 +8,7 @@ import { evaluateGate } from '../engine/gate.js';
 import type { GateName, Verdict } from '../engine/model.js';
 import type { CliContext } from './context.js';
 import { gatherFacts } from './gather-facts.js';
-import { factsNeeded, prepareGate, type LoadedPolicy } from './load.js';
+import { definitionsOf, factsNeeded, gateDefinitions, prepareGate, type GateDefinitions, type LoadedPolicy } from './load.js';
 
 export interface GateQuery {
   gate: GateName;
@@ -30,8 +30,7 @@ export async function evaluatePolicyGate(
   query: GateQuery,
   mark: (label: string) => void = () => {},
 ): Promise<Verdict> {
-  const { runs, waivers } = prepareGate(loaded, query.gate);
-  mark(`compile ${runs.length} rules`);
+  const definitions = gateDefinitions(loaded, query.gate);
   const gather = (needs: FactName[]) => gatherFacts({
     cwd,
     factsFile: query.factsFile ?? null,
@@ -40,19 +39,25 @@ export async function evaluatePolicyGate(
     gate: { name: query.gate, arg: query.arg },
     ...(query.releasePackage === undefined ? {} : { releasePackage: query.releasePackage }),
     ...(query.hook === undefined ? {} : { hook: query.hook }),
+    repoFields: repoFieldsRead(definitions),
   });
   // Two steps: first the facts the rules' `when` conditions read (for the release rules, the
   // journal alone) with those of the rules that always apply, then the facts of the rules
   // whose `when` holds. While no release is blocked, a hook pays for no git status or tag
   // lookup that only a blocked release's rules need.
   // While the release is open (the hooks' state file says so), the release rules' `when`s
-  // will hold: read every fact at once instead of waiting for the journal first.
+  // will hold: every fact is read at once, and the git processes start before the rules
+  // compile, so that CEL's set-up runs while they do.
   const open = !query.factsFile && ['blocked', 'unknown', 'released'].includes(readStateWord(cwd) ?? '');
-  const first = open ? factsNeeded({ runs, waivers }) : whenFacts(runs, waivers);
-  const collected = await gather(first);
+  const all = open ? factsNeeded(definitions) : null;
+  const reading = all === null ? null : gather(all);
+  const { runs, waivers } = prepareGate(loaded, query.gate);
+  mark(`compile ${runs.length} rules`);
+  const first = all ?? whenFacts(runs, waivers);
+  const collected = await (reading ?? gather(first));
   const early = prepareFacts(collected.facts);
   const applying = runs.filter((run) => run.rule.definition.facts.some((f) => f in collected.unavailable) || whenHolds(run, early));
-  const rest = factsNeeded({ runs: applying, waivers }).filter((name) => !first.includes(name));
+  const rest = factsNeeded(definitionsOf({ runs: applying, waivers })).filter((name) => !first.includes(name));
   if (rest.length > 0) {
     const more = await gather(rest);
     Object.assign(collected.facts, more.facts);
@@ -77,9 +82,26 @@ export async function evaluatePolicyGate(
  * of the rules without a `when` (they apply anyway, so their facts are read at once).
  */
 function whenFacts(runs: RuleRun[], waivers: CompiledWaiver[]): FactName[] {
-  const named = new Set<FactName>(factsNeeded({ runs: runs.filter((run) => !run.rule.definition.when), waivers }));
+  const named = new Set<FactName>(factsNeeded(definitionsOf({ runs: runs.filter((run) => !run.rule.definition.when), waivers })));
   for (const { rule } of runs) {
     if (rule.definition.when) for (const fact of factsNamedIn([rule.definition.when.text], rule.definition.facts)) named.add(fact);
   }
   return [...named];
+}
+
+/**
+ * The `repo` fields the gate's rules and waivers read, null for all: a hook whose rules read
+ * only `repo.dirty` or `repo.branch` starts no for-each-ref or config for the default branch
+ * and the remotes (two process starts of a pre-push run's five, bench/hooks.mjs).
+ */
+function repoFieldsRead({ rules, waivers }: GateDefinitions): string[] | null {
+  const texts: string[] = waivers.map((waiver) => waiver.when.text);
+  for (const { when, variables, checks, facts } of rules) {
+    if (!facts.includes('repo')) continue;
+    if (when) texts.push(when.text);
+    for (const variable of variables) texts.push(variable.expression.text);
+    for (const check of checks) texts.push(check.for?.text ?? '', check.expression.text, check.message.text, check.subject.name.text);
+  }
+  const fields = fieldsReadIn(texts, 'repo');
+  return fields === null ? null : [...fields];
 }

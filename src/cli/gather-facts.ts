@@ -18,6 +18,8 @@ export interface GatherRequest {
   releasePackage?: string;
   /** What a hook was given (pre-push lines, the tag's commit). */
   hook?: HookInput;
+  /** The `repo` fields the rules read; null or absent: all. */
+  repoFields?: string[] | null;
 }
 
 /** Facts from the repository, or from a saved file so any verdict can be reproduced. */
@@ -33,6 +35,7 @@ export async function gatherFacts(request: GatherRequest): Promise<CollectedFact
     allowPaths: request.policy.blocked.allowPaths,
     ...(request.releasePackage === undefined ? {} : { releasePackage: request.releasePackage }),
     ...(request.hook === undefined ? {} : { hook: request.hook }),
+    ...(request.repoFields == null ? {} : { repoFields: request.repoFields }),
   });
 }
 

@@ -6,7 +6,7 @@ import type { RuleRun } from '../engine/evaluate.js';
 import type { RuleDefinition } from '../engine/model.js';
 import { compileWaivers, factsNamedBy, type CompiledWaiver } from '../engine/waivers.js';
 import { FACT_NAMES, type FactName } from '../facts/model.js';
-import type { Diagnostic, Policy } from '../policy/model.js';
+import type { Diagnostic, Policy, WaiverConfig } from '../policy/model.js';
 import { builtInRulesDir, findPolicyFile } from '../policy/locate.js';
 import { PolicyError, UsageError, type CliContext } from './context.js';
 import { readLoadCache, writeLoadCache, type Settings } from './load-cache.js';
@@ -118,6 +118,17 @@ function compileEnabled(loaded: LoadedPolicy, wanted: (rule: RuleDefinition) => 
   return { compiled, waivers: waivers.waivers, diagnostics };
 }
 
+/** The rules a gate evaluates (enabled, listing the gate) and their waivers, uncompiled. */
+export function gateDefinitions(loaded: LoadedPolicy, gate: string): GateDefinitions {
+  const rules = loaded.catalogue.filter((rule) => (rule.gates as string[]).includes(gate) && (loaded.settings.get(rule.id)?.severity ?? 'off') !== 'off');
+  return { rules, waivers: loaded.policy.waivers.filter((waiver) => rules.some((rule) => rule.id === waiver.rule)) };
+}
+
+export interface GateDefinitions {
+  rules: RuleDefinition[];
+  waivers: WaiverConfig[];
+}
+
 /** Compiles the rules a gate evaluates (enabled, listing the gate) and their waivers. */
 export function prepareGate(loaded: LoadedPolicy, gate: string): PreparedGate {
   const inGate = (rule: RuleDefinition): boolean => (rule.gates as string[]).includes(gate);
@@ -133,12 +144,17 @@ export function prepareGate(loaded: LoadedPolicy, gate: string): PreparedGate {
   return { runs, waivers: waivers.filter((w) => runs.some((run) => run.rule.definition.id === w.config.rule)) };
 }
 
-/** The facts a gate's rules declare, plus those its waivers' `when` expressions name. */
-export function factsNeeded(prepared: PreparedGate): FactName[] {
+/** The facts the rules declare, plus those the waivers' `when` expressions name. */
+export function factsNeeded({ rules, waivers }: GateDefinitions): FactName[] {
   const needs = new Set<FactName>(['gate']);
-  for (const run of prepared.runs) for (const fact of run.rule.definition.facts) needs.add(fact);
-  for (const fact of factsNamedBy(prepared.waivers.map((w) => w.config), FACT_NAMES)) needs.add(fact);
+  for (const rule of rules) for (const fact of rule.facts) needs.add(fact);
+  for (const fact of factsNamedBy(waivers, FACT_NAMES)) needs.add(fact);
   return [...needs];
+}
+
+/** A compiled gate's definitions, for factsNeeded. */
+export function definitionsOf({ runs, waivers }: PreparedGate): GateDefinitions {
+  return { rules: runs.map((run) => run.rule.definition), waivers: waivers.map((waiver) => waiver.config) };
 }
 
 /**

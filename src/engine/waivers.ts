@@ -40,6 +40,24 @@ export function factsNamedIn<T extends string>(texts: readonly string[], factNam
   return factNames.filter((fact) => texts.some((text) => new RegExp(`\\b${fact}\\b`).test(text)));
 }
 
+/**
+ * The fields of one fact the texts read (`repo.dirty` → "dirty"); null when some text uses the
+ * fact whole (passes it on, `has(...)`, indexes it), so every field must be read.
+ */
+export function fieldsReadIn(texts: readonly string[], fact: string): Set<string> | null {
+  const fields = new Set<string>();
+  const use = new RegExp(`\\b${fact}\\b(\\s*\\.\\s*([A-Za-z_]\\w*))?`, 'g');
+  for (const text of texts) {
+    for (const match of text.matchAll(use)) {
+      // A name that merely ends in the fact's (`variables.repo`, `it.repo`) is not the fact.
+      if (match.index > 0 && text[match.index - 1] === '.') continue;
+      if (match[2] === undefined) return null;
+      fields.add(match[2]);
+    }
+  }
+  return fields;
+}
+
 /** Facts a waiver may read: the fact names its `when` mentions. */
 export function factsNamedBy<T extends string>(waivers: WaiverConfig[], factNames: readonly T[]): T[] {
   return factsNamedIn(waivers.map((waiver) => waiver.when.text), factNames);

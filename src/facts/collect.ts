@@ -33,6 +33,11 @@ export interface CollectRequest {
   releasePackage?: string;
   /** What the hook was given: pre-push's remote, URL and stdin lines; the tag gate's commit. */
   hook?: HookInput;
+  /**
+   * The `repo` fields the caller reads; absent: all. Fields left out keep their empty value
+   * (defaultBranch "", remotes []) and cost no git process.
+   */
+  repoFields?: readonly string[];
 }
 
 export interface HookInput {
@@ -96,10 +101,11 @@ export async function collectFacts(req: CollectRequest): Promise<CollectedFacts>
   const parsed: ParseCache = new Map();
   const wantTags = needs.has('tags') && !probe.shallow;
   const wantHistory = needs.has('history') && !probe.shallow;
-  const wantBranch = needs.has('repo') || wantHistory;
+  const reads = (field: keyof RepoFact): boolean => needs.has('repo') && (req.repoFields?.includes(field) ?? true);
+  const wantBranch = reads('defaultBranch') || wantHistory;
   // Branches and tags are listed apart, so the history walk need not wait for 10,000 tags.
   const branches = wantBranch ? readRefs(probe.root, ['refs/heads', 'refs/remotes/origin']) : Promise.resolve([]);
-  const config = needs.has('repo') || (wantHistory && !req.defaultBranch) ? readConfig(probe.root) : null;
+  const config = reads('remotes') || (wantHistory && !req.defaultBranch) ? readConfig(probe.root) : null;
   const detect = ([all, cfg]: [Ref[], Config | null]): DefaultBranch =>
     detectDefaultBranch(req.defaultBranch, all, cfg?.initDefault ?? '');
   const branch = wantBranch ? Promise.all([branches, config]).then(detect) : null;

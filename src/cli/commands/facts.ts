@@ -2,7 +2,7 @@ import { FACT_NAMES } from '../../facts/model.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliContext } from '../context.js';
 import { gatherFacts } from '../gather-facts.js';
-import { factsNeeded, loadPolicy, locatePolicy, prepareGate, resolveCwd } from '../load.js';
+import { factsNeeded, gateDefinitions, loadPolicy, locatePolicy, resolveCwd } from '../load.js';
 import { parseGate } from './check.js';
 
 export const FACTS_HELP = `Usage: policy facts [--gate G] [--offline]
@@ -21,7 +21,7 @@ export async function runFacts(ctx: CliContext, argv: string[]): Promise<number>
   const cwd = resolveCwd(ctx, values.cwd);
   const loaded = await loadPolicy(locatePolicy(cwd, values.policy), ctx.toolVersion);
   const gate = values.gate === undefined ? null : parseGate(String(values.gate));
-  const needs = gate ? factsNeeded(prepareGate(loaded, gate)) : [...FACT_NAMES];
+  const needs = gate ? factsNeeded(gateDefinitions(loaded, gate)) : [...FACT_NAMES];
   const collected = await gatherFacts({
     cwd,
     factsFile: null,

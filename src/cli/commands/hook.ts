@@ -11,6 +11,7 @@ import { UsageError, type CliContext } from '../context.js';
 import { evaluatePolicyGate } from '../evaluate.js';
 import { findPolicy, loadPolicy, resolveCwd, type LoadedPolicy } from '../load.js';
 import { refreshSettings } from '../../hooks/settings.js';
+import { createTiming } from '../timing.js';
 import type { HookInput } from '../../facts/collect.js';
 
 export const HOOK_HELP = `Usage: policy hook NAME [git's arguments]   (git's stdin as it comes)
@@ -58,15 +59,20 @@ export async function runHook(ctx: CliContext, argv: string[]): Promise<number> 
     ctx.stderr(`release-policy: no release-policy.yml in ${root}; the ${hook} hook has nothing to check\n`);
     return 0;
   }
+  const timing = createTiming(ctx);
   const loaded = await loadPolicy(policyFile, ctx.toolVersion);
   keepSettings(ctx, root, loaded, policyFile);
+  timing.mark('load policy');
   const queries = await hookQueries(ctx, hook, args);
+  timing.mark('read input');
   let worst = 0;
   for (const query of queries) {
-    const verdict = await evaluatePolicyGate(ctx, cwd, loaded, query);
+    const verdict = await evaluatePolicyGate(ctx, cwd, loaded, query, timing.mark);
     report(ctx, hook, query, verdict, loaded);
+    timing.mark('report');
     worst = Math.max(worst, verdict.exitCode);
   }
+  timing.print();
   return worst;
 }
 
