@@ -3,6 +3,9 @@
 // --registry local` runs without any network. Protocol references: "Registry Index" and
 // "Registry Web API" in the Cargo book (doc/rust/html/cargo/reference/ in a toolchain).
 //
+// It also serves a minimal npm packument route (`GET /npm/<name>`) for the npm registry
+// client, and read faults (500, 429, reset, hang) and an index lag for the cargo one.
+//
 // The server answers from the caller's event loop: run cargo (or anything that runs cargo)
 // with the asynchronous `spawn`. spawnSync or execFileSync block the loop, and cargo then
 // waits on its first index request, retrying "spurious network errors" for about 2 minutes.
@@ -14,7 +17,25 @@ import { join } from 'node:path';
 const HOST = '127.0.0.1';
 
 /** Faults the publish endpoint can be told to inject; null publishes normally. */
-const PUBLISH_FAULTS = new Set([null, 'accept-then-500', '500', 'store-then-reset']);
+const PUBLISH_FAULTS = new Set([null, 'accept-then-500', '500', 'store-then-reset', 'already-uploaded', '429', '403']);
+/** Faults for reads: the single-version API, the index's crate files, the npm packuments. */
+const READ_FAULTS = {
+  api: new Set([null, '500', '429', 'reset', 'hang']),
+  index: new Set([null, '500', 'reset', 'hang']),
+  npm: new Set([null, '500', 'reset', 'hang']),
+};
+
+/** crates.io's detail for a 429 on publish (src/util/errors/json.rs, TooManyRequests). */
+function rateLimitDetail(retryAt) {
+  return (
+    'You have published too many updates to existing crates in a short period of time. ' +
+    `Please try again after ${retryAt.toUTCString()} and see https://crates.io/docs/rate-limits for more details.`
+  );
+}
+
+/** crates.io's detail when the token's user does not own the crate (src/controllers/krate/publish.rs). */
+const NOT_OWNER =
+  "this crate exists but you don't seem to be an owner. If you believe this is a mistake, perhaps you need to accept an invitation to be an owner before publishing.";
 
 /**
  * Starts the registry on a free port (or `options.port`). Publishing needs
@@ -26,7 +47,13 @@ export async function startRegistry(options = {}) {
   /** Lowercased crate name → published versions, oldest first. */
   const crates = new Map();
   const requests = [];
+  /** npm package name → version → its packument entry's dist. */
+  const npmPackages = new Map();
+  /** Versions published while `faults.indexLag` was set: the index does not list them yet. */
+  const lagging = new Set();
   let publishFault = null;
+  let indexLag = false;
+  const readFaults = { api: null, index: null, npm: null };
   const faults = {
     get publish() {
       return publishFault;
@@ -35,12 +62,34 @@ export async function startRegistry(options = {}) {
       if (!PUBLISH_FAULTS.has(value)) throw new Error(`unknown publish fault: ${String(value)}`);
       publishFault = value;
     },
+    get indexLag() {
+      return indexLag;
+    },
+    set indexLag(value) {
+      if (typeof value !== 'boolean') throw new Error(`indexLag must be true or false, not ${String(value)}`);
+      indexLag = value;
+      // The sync catches up: every hidden version appears in the index at once.
+      if (!value) lagging.clear();
+    },
   };
+  for (const kind of Object.keys(READ_FAULTS)) {
+    Object.defineProperty(faults, kind, {
+      enumerable: true,
+      get: () => readFaults[kind],
+      set: (value) => {
+        if (!READ_FAULTS[kind].has(value)) throw new Error(`unknown ${kind} fault: ${String(value)}`);
+        readFaults[kind] = value;
+      },
+    });
+  }
 
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://registry').pathname;
+    const at = Date.now();
     // 'close' follows 'finish' for a complete answer; a destroyed socket never finishes.
-    res.on('close', () => requests.push({ method: req.method, path, status: res.writableFinished ? res.statusCode : null }));
+    res.on('close', () =>
+      requests.push({ method: req.method, path, status: res.writableFinished ? res.statusCode : null, at, headers: { ...req.headers } }),
+    );
     handle(req, res, path).catch((error) => {
       if (!res.headersSent) sendJson(res, 500, errors(`loopback registry: ${error.message}`));
       else res.destroy();
@@ -55,14 +104,24 @@ export async function startRegistry(options = {}) {
   async function handle(req, res, path) {
     if (req.method === 'PUT' && path === '/api/v1/crates/new') return publish(req, res);
     if (req.method !== 'GET') return sendJson(res, 405, errors(`method ${req.method} is not supported`));
+    if (path.startsWith('/npm/')) {
+      if (injectReadFault(res, readFaults.npm)) return;
+      return packument(res, decodeURIComponent(path.slice('/npm/'.length)));
+    }
     if (path === '/index/config.json') {
       // Without a marker in `dl`, cargo downloads from `<dl>/{crate}/{version}/download`.
       return sendIndexFile(req, res, JSON.stringify({ dl: `${url}/api/v1/crates`, api: url, 'auth-required': false }));
     }
-    if (path.startsWith('/index/')) return indexFile(req, res, path.slice('/index/'.length));
+    if (path.startsWith('/index/')) {
+      // config.json keeps answering: the fault stands for the crate files' host or cache.
+      if (injectReadFault(res, readFaults.index)) return;
+      return indexFile(req, res, path.slice('/index/'.length));
+    }
     const api = /^\/api\/v1\/crates\/([^/]+)\/([^/]+)(\/download)?$/.exec(path);
     if (api) {
       const [, name, vers, download] = api.map((part) => part && decodeURIComponent(part));
+      // Downloads are left alone: crates.io serves them from static.crates.io, not the API.
+      if (!download && injectReadFault(res, readFaults.api)) return;
       const found = lookup(name, vers);
       if (typeof found === 'string') return sendJson(res, 404, errors(found));
       if (download) return send(res, 200, { 'content-type': 'application/gzip' }, found.file);
@@ -74,9 +133,34 @@ export async function startRegistry(options = {}) {
   /** One index file: one JSON line per version. Cargo asks for lowercased names only. */
   function indexFile(req, res, file) {
     const name = file.split('/').pop();
-    const versions = crates.get(name);
-    if (!versions || file !== indexPath(name)) return send(res, 404, { 'content-type': 'text/plain' }, 'not found\n');
+    const versions = (crates.get(name) ?? []).filter((v) => !lagging.has(v));
+    if (versions.length === 0 || file !== indexPath(name)) return send(res, 404, { 'content-type': 'text/plain' }, 'not found\n');
     return sendIndexFile(req, res, versions.map(({ file: _crate, ...entry }) => `${JSON.stringify(entry)}\n`).join(''));
+  }
+
+  /** Answers a read fault instead of the read; false when there is none. */
+  function injectReadFault(res, fault) {
+    if (fault === null) return false;
+    if (fault === '500') sendJson(res, 500, errors('injected fault: internal server error'));
+    else if (fault === '429') {
+      send(res, 429, { 'content-type': 'application/json', 'retry-after': '30' }, JSON.stringify(errors('injected fault: too many requests')));
+    } else if (fault === 'reset') res.destroy();
+    // 'hang': no answer until the client gives up or close() drops the connection.
+    return true;
+  }
+
+  /** A minimal packument: name, dist-tags.latest, versions with dist, time. */
+  function packument(res, name) {
+    const versions = npmPackages.get(name);
+    if (!versions) return sendJson(res, 404, { error: 'Not found' });
+    const entries = [...versions.entries()];
+    return sendJson(res, 200, {
+      _id: name,
+      name,
+      'dist-tags': { latest: entries[entries.length - 1]?.[0] },
+      versions: Object.fromEntries(entries.map(([version, { dist }]) => [version, { name, version, dist }])),
+      time: Object.fromEntries(entries.map(([version, { time }]) => [version, time])),
+    });
   }
 
   /** The published version, or the message crates.io gives when there is none. */
@@ -86,14 +170,19 @@ export async function startRegistry(options = {}) {
     return versions.find((v) => v.vers === vers) ?? `crate \`${name}\` does not have a version \`${vers}\``;
   }
 
-  /** Adds a version to the index; false when the name already has it (ignoring build metadata). */
-  function store(entry, file) {
+  /**
+   * Adds a version; false when the name already has it (ignoring build metadata). A publish
+   * while `faults.indexLag` is set stays out of the index (not of the API) until it is unset.
+   */
+  function store(entry, file, { seeded = false } = {}) {
     const key = entry.name.toLowerCase();
     const versions = crates.get(key) ?? [];
     const base = (vers) => vers.replace(/\+.*$/, '');
     if (versions.some((v) => base(v.vers) === base(entry.vers))) return false;
-    versions.push({ ...entry, cksum: sha256(file), yanked: false, file });
+    const version = { ...entry, cksum: sha256(file), yanked: false, file };
+    versions.push(version);
     crates.set(key, versions);
+    if (indexLag && !seeded) lagging.add(version);
     return true;
   }
 
@@ -105,6 +194,14 @@ export async function startRegistry(options = {}) {
     if (typeof parsed === 'string') return sendJson(res, 400, errors(parsed));
     const { metadata, file } = parsed;
     if (publishFault === '500') return sendJson(res, 500, errors('injected fault: nothing was stored'));
+    if (publishFault === '429') {
+      const retryAfter = 60;
+      const body = JSON.stringify(errors(rateLimitDetail(new Date(Date.now() + retryAfter * 1000))));
+      return send(res, 429, { 'content-type': 'application/json', 'retry-after': String(retryAfter) }, body);
+    }
+    if (publishFault === '403') return sendJson(res, 403, errors(NOT_OWNER));
+    // A concurrent publish of the same version won the race: crates.io's words, nothing stored.
+    if (publishFault === 'already-uploaded') return sendJson(res, 400, errors(`crate version \`${metadata.vers}\` is already uploaded`));
     if (!store(indexEntry(metadata), file)) {
       // crates.io's words; cargo normally stops earlier, when it finds the version in the index.
       return sendJson(res, 400, errors(`crate version \`${metadata.vers}\` is already uploaded`));
@@ -117,6 +214,7 @@ export async function startRegistry(options = {}) {
   return {
     url,
     indexUrl: `${url}/index/`,
+    npmUrl: `${url}/npm/`,
     port: Number(new URL(url).port),
     token,
     crates,
@@ -124,9 +222,29 @@ export async function startRegistry(options = {}) {
     faults,
     /** Stores `name@version` as if published; `file` stands in for the .crate (no real archive needed). */
     seed(name, version, file = Buffer.from(`${name}-${version} seeded by the loopback registry\n`)) {
-      if (!store({ name, vers: version, deps: [], features: {}, links: null }, file)) {
+      // Seeding stands for history: it is in the index at once, whatever faults.indexLag says.
+      if (!store({ name, vers: version, deps: [], features: {}, links: null }, file, { seeded: true })) {
         throw new Error(`${name}@${version} is already in the loopback registry`);
       }
+    },
+    npm: {
+      packages: npmPackages,
+      /** Stores `name@version` in the packument; `integrity` defaults to a sha512 of a stand-in tarball. */
+      seed(name, version, integrity) {
+        const versions = npmPackages.get(name) ?? new Map();
+        if (versions.has(version)) throw new Error(`${name}@${version} is already in the loopback npm registry`);
+        const tarball = Buffer.from(`${name}-${version} seeded by the loopback registry\n`);
+        const base = name.replace(/^@[^/]+\//, '');
+        versions.set(version, {
+          dist: {
+            integrity: integrity ?? `sha512-${createHash('sha512').update(tarball).digest('base64')}`,
+            shasum: createHash('sha1').update(tarball).digest('hex'),
+            tarball: `${url}/npm/${name}/-/${base}-${version}.tgz`,
+          },
+          time: new Date().toISOString(),
+        });
+        npmPackages.set(name, versions);
+      },
     },
     close() {
       return new Promise((resolve, reject) => {

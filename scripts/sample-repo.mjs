@@ -40,6 +40,8 @@ packages:
   - name: demo-runtime
     ecosystem: cargo
     manifest: crates/demo-runtime/Cargo.toml
+    # The demo's loopback registry (CARGO_REGISTRIES_LOCAL_INDEX); crates-io is the default.
+    registry: local
     tag: "v{version}"
     releaseNotes: "RELEASE_v{version}.md"
 `;

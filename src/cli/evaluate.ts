@@ -20,7 +20,12 @@ export interface GateQuery {
   releasePackage?: string;
   /** What a hook was given (pre-push lines, the tag's commit). */
   hook?: HookInput;
+  /** Skip network facts (--offline); POLICY_OFFLINE=1 in the environment does too. */
+  offline?: boolean;
 }
+
+/** Facts read over the network: skipped offline. */
+const NETWORK_FACTS: readonly FactName[] = ['registry'];
 
 /** Compiles the gate's rules, reads the facts they need, and evaluates them. */
 export async function evaluatePolicyGate(
@@ -31,6 +36,7 @@ export async function evaluatePolicyGate(
   mark: (label: string) => void = () => {},
 ): Promise<Verdict> {
   const definitions = gateDefinitions(loaded, query.gate);
+  const offline = query.offline === true || ctx.env.POLICY_OFFLINE === '1';
   const gather = (needs: FactName[]) => gatherFacts({
     cwd,
     factsFile: query.factsFile ?? null,
@@ -40,6 +46,9 @@ export async function evaluatePolicyGate(
     ...(query.releasePackage === undefined ? {} : { releasePackage: query.releasePackage }),
     ...(query.hook === undefined ? {} : { hook: query.hook }),
     repoFields: repoFieldsRead(definitions),
+    offline,
+    env: ctx.env,
+    toolVersion: ctx.toolVersion,
   });
   // Two steps: first the facts the rules' `when` conditions read (for the release rules, the
   // journal alone) with those of the rules that always apply, then the facts of the rules
@@ -71,6 +80,7 @@ export async function evaluatePolicyGate(
     facts: prepareFacts(collected.facts),
     unavailable: collected.unavailable,
     onUnavailable: loaded.policy.onUnavailable,
+    skipped: offline ? NETWORK_FACTS : [],
     today: ctx.today,
   });
   mark('evaluate');

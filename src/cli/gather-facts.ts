@@ -20,6 +20,10 @@ export interface GatherRequest {
   hook?: HookInput;
   /** The `repo` fields the rules read; null or absent: all. */
   repoFields?: string[] | null;
+  /** Skip network facts. */
+  offline?: boolean;
+  env?: NodeJS.ProcessEnv;
+  toolVersion?: string;
 }
 
 /** Facts from the repository, or from a saved file so any verdict can be reproduced. */
@@ -36,6 +40,9 @@ export async function gatherFacts(request: GatherRequest): Promise<CollectedFact
     ...(request.releasePackage === undefined ? {} : { releasePackage: request.releasePackage }),
     ...(request.hook === undefined ? {} : { hook: request.hook }),
     ...(request.repoFields == null ? {} : { repoFields: request.repoFields }),
+    offline: request.offline ?? false,
+    ...(request.env === undefined ? {} : { env: request.env }),
+    ...(request.toolVersion === undefined ? {} : { toolVersion: request.toolVersion }),
   });
 }
 

@@ -12,6 +12,11 @@ export interface GateInput {
   facts: CelContext;
   unavailable: Partial<Record<FactName, string>>;
   onUnavailable: 'error' | 'warn';
+  /**
+   * Facts the user chose to skip (`--offline`): a rule that needs one is reported as a warning,
+   * not at its severity. An unreachable registry is not skipped: its fact says so, and rules fail closed.
+   */
+  skipped?: readonly FactName[];
   /** Today as YYYY-MM-DD in UTC; passed in so the engine never reads the clock. */
   today: string;
 }
@@ -34,7 +39,8 @@ export function evaluateGate(input: GateInput): Verdict {
     const definition = run.rule.definition;
     const missing = definition.facts.filter((fact) => input.unavailable[fact] !== undefined);
     if (missing.length > 0) {
-      const severity = input.onUnavailable === 'warn' ? 'warn' : run.severity;
+      const chosen = missing.every((fact) => input.skipped?.includes(fact) ?? false);
+      const severity = input.onUnavailable === 'warn' || chosen ? 'warn' : run.severity;
       for (const fact of missing) unavailable[fact] = input.unavailable[fact] ?? '';
       if (severity === 'error') unavailableErrors += 1;
       findings.push({

@@ -4,14 +4,14 @@
 // with a reason, never an empty value that would let a rule pass.
 import { existsSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
-import type { CollectedFacts, FactName, PushFact, RepoFact } from './model.js';
+import type { CollectedFacts, FactName, PackageFact, PushFact, RegistryPackageFact, RepoFact } from './model.js';
 import { findRepoRoot, gitDirsOnDisk } from '../policy/locate.js';
 import type { PackageConfig } from '../policy/model.js';
 import { CatFileBatch, parseStatusPaths, redactUrl, runGit } from './git.js';
 import { chooseHistoryWalk, collectHistory, type DefaultBranch } from './history.js';
 import { collectPackages, type ParseCache } from './sources.js';
 import { collectTags, readRefs, type Ref } from './tags.js';
-import { collectRelease } from './release.js';
+import { collectRelease, gitCommonDir } from './release.js';
 import { collectCommit, collectTagPush, emptyPush } from './push.js';
 import { collectPush, type PushLine } from './pre-push.js';
 import { branchIssue } from '../release/references.js';
@@ -38,6 +38,11 @@ export interface CollectRequest {
    * (defaultBranch "", remotes []) and cost no git process.
    */
   repoFields?: readonly string[];
+  /** Skip network facts (`registry`): they are reported unavailable. */
+  offline?: boolean;
+  /** For network facts: the environment (registry configuration, proxies) and the tool version (User-Agent). */
+  env?: NodeJS.ProcessEnv;
+  toolVersion?: string;
 }
 
 export interface HookInput {
@@ -69,7 +74,9 @@ export async function collectFacts(req: CollectRequest): Promise<CollectedFacts>
   };
   // One cat-file serves packages, the release tag and the push (a hook starts fewer
   // processes), started by the first that needs it: an idle journal and an empty push start none.
-  let shared: CatFileBatch | null = needs.has('packages') ? open() : null;
+  // The registry is asked about the packages' versions: it needs the packages read.
+  const wantPackages = needs.has('packages') || needs.has('registry');
+  let shared: CatFileBatch | null = wantPackages ? open() : null;
   const batch = (): CatFileBatch => (shared ??= open());
   // The journal, the push and the commit being made start at once, beside the git facts; the
   // cat-files close after both (the local facts read through the shared one too).
@@ -82,7 +89,7 @@ export async function collectFacts(req: CollectRequest): Promise<CollectedFacts>
     }
     return out;
   };
-  const gitFacts = (['repo', 'packages', 'tags', 'history'] as const).filter((name) => needs.has(name));
+  const gitFacts = (['repo', 'packages', 'tags', 'history'] as const).filter((name) => (name === 'packages' ? wantPackages : needs.has(name)));
   if (gitFacts.length === 0) return finish();
   let probe: Probe;
   try {
@@ -111,7 +118,8 @@ export async function collectFacts(req: CollectRequest): Promise<CollectedFacts>
   const branch = wantBranch ? Promise.all([branches, config]).then(detect) : null;
   const tasks: Partial<Record<FactName, Promise<unknown>>> = {};
   if (needs.has('repo')) tasks.repo = collectRepo(probe, branch, config, req.issuePatterns ?? []);
-  if (needs.has('packages')) tasks.packages = collectPackages(probe.root, req.packages, batch(), parsed);
+  if (wantPackages) tasks.packages = collectPackages(probe.root, req.packages, batch(), parsed);
+  if (needs.has('registry')) tasks.registry = registryFact(req, tasks.packages as Promise<PackageFact[]>);
   // Tags get a cat-file of their own so their lookups run beside history's on another CPU.
   if (wantTags) {
     const tagBatch = wantHistory ? open() : batch();
@@ -131,6 +139,7 @@ export async function collectFacts(req: CollectRequest): Promise<CollectedFacts>
     const names = Object.keys(tasks) as FactName[];
     const settled = await Promise.allSettled(names.map((name) => tasks[name]));
     for (const [i, name] of names.entries()) {
+      if (name === 'packages' && !needs.has('packages')) continue; // read for the registry only
       const result = settled[i];
       if (result?.status === 'fulfilled') (out.facts as Record<string, unknown>)[name] = result.value;
       else out.unavailable[name] = message(result?.reason);
@@ -139,6 +148,23 @@ export async function collectFacts(req: CollectRequest): Promise<CollectedFacts>
     await finish();
   }
   return out;
+}
+
+const OFFLINE = 'offline: the registry is not asked (--offline or POLICY_OFFLINE=1); run without it where the registry is reachable';
+
+/** The registry's word on each package's manifest version; unavailable offline. */
+async function registryFact(req: CollectRequest, packages: Promise<PackageFact[]>): Promise<RegistryPackageFact[]> {
+  if (req.offline) throw new Error(OFFLINE);
+  // Loaded on first use: the hooks, which never ask the registry, do not pay for its module.
+  const [read, commonDir, { collectRegistry }] = await Promise.all([packages, gitCommonDir(req.cwd).catch(() => null), import('./registry.js')]);
+  return collectRegistry({
+    cwd: req.cwd,
+    packages: req.packages,
+    versions: new Map(read.filter((p) => p.manifestError === '').map((p) => [p.name, p.version])),
+    env: req.env ?? process.env,
+    cacheDir: commonDir === null ? null : join(commonDir, 'release-policy', 'registry-cache'),
+    toolVersion: req.toolVersion ?? '',
+  });
 }
 
 /** The journal's release and the commit being made: read beside the git facts. */

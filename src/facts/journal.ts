@@ -8,7 +8,7 @@ import { constants as fsConstants } from 'node:fs';
 import { mkdir, open, readFile, rename, stat, unlink, link } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import { JOURNAL_EVENT_TYPES, OUTCOMES, PHASES, PUBLISHED_VALUES, type JournalEvent } from '../release/model.js';
+import { CONTENT_VALUES, JOURNAL_EVENT_TYPES, OUTCOMES, PHASES, PUBLISHED_VALUES, type JournalEvent } from '../release/model.js';
 
 export type { JournalEvent };
 
@@ -37,7 +37,7 @@ export function newEvent(fields: Omit<JournalEvent, 'v' | 'id' | 'at'>, now: Dat
 
 const KNOWN_KEYS = new Set([
   'v', 'id', 'at', 'type', 'package', 'version', 'issue', 'phase', 'command', 'exitCode',
-  'outcome', 'published', 'excerpt', 'reason', 'commit',
+  'outcome', 'published', 'excerpt', 'reason', 'commit', 'content', 'evidence',
 ]);
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
 
@@ -78,6 +78,17 @@ export function validateEvent(value: unknown): string | null {
   }
   if (event.commit !== undefined && (typeof event.commit !== 'string' || !/^[0-9a-f]{4,64}$/.test(event.commit))) {
     return 'commit must be a lowercase hex object name';
+  }
+  if (event.content !== undefined && !isOneOf(event.content, CONTENT_VALUES)) return `content must be one of ${CONTENT_VALUES.join(', ')}`;
+  if (event.evidence !== undefined) {
+    if (!Array.isArray(event.evidence)) return 'evidence must be an array';
+    for (const item of event.evidence as unknown[]) {
+      const e = item as Record<string, unknown>;
+      if (typeof e !== 'object' || e === null || Array.isArray(e)) return 'evidence items must be objects';
+      if (Object.keys(e).some((key) => !['source', 'status', 'at', 'detail'].includes(key))) return 'evidence items have source, status, at and detail only';
+      if (typeof e.source !== 'string' || typeof e.at !== 'string' || typeof e.detail !== 'string') return 'evidence source, at and detail must be strings';
+      if (e.status !== null && !Number.isSafeInteger(e.status)) return 'evidence status must be an integer or null';
+    }
   }
   return null;
 }

@@ -84,8 +84,9 @@ export interface ReleaseFact {
   failure: { phase: string; command: string; exitCode: number; error: string; at: string; reason: string };
   decisions: { version: string; reason: string; at: string }[];
   dryRun: { version: string; commit: string; at: string };
-  verification: { published: string; at: string };
+  verification: { published: string; at: string; content: string };
   verifiedSinceFailure: boolean;
+  taken: boolean;
   completed: string[];
   allowPaths: string[];
   tag: { name: string; exists: boolean; commit: string; manifestVersion: string };
@@ -140,6 +141,22 @@ export interface CommitFact {
   closes: number[];
 }
 
+export interface RegistryPackageFact {
+  package: string;
+  ecosystem: 'cargo' | 'npm';
+  registry: string;
+  url: string;
+  reachable: boolean;
+  version: string;
+  published: 'yes' | 'no' | 'unknown';
+  checksum: string;
+  yanked: boolean;
+  versions: { version: string; checksum: string; yanked: boolean }[];
+  /** status -1: no answer came. */
+  evidence: { source: string; status: number; at: string; detail: string }[];
+  reason: string;
+}
+
 export interface Facts {
   repo: RepoFact;
   packages: PackageFact[];
@@ -149,11 +166,12 @@ export interface Facts {
   release: ReleaseFact;
   push: PushFact;
   commit: CommitFact;
+  registry: RegistryPackageFact[];
 }
 
 export type FactName = keyof Facts;
 
-export const FACT_NAMES: readonly FactName[] = ['repo', 'packages', 'tags', 'history', 'gate', 'release', 'push', 'commit'];
+export const FACT_NAMES: readonly FactName[] = ['repo', 'packages', 'tags', 'history', 'gate', 'release', 'push', 'commit', 'registry'];
 
 /** What collectors return: the facts they could read, and a reason for each they could not. */
 export interface CollectedFacts {

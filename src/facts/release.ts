@@ -78,8 +78,11 @@ export function toReleaseFact(
     dryRun: state.lastDryRunOk === undefined
       ? { version: '', commit: '', at: '' }
       : { version: state.lastDryRunOk.version, commit: state.lastDryRunOk.commit ?? '', at: state.lastDryRunOk.at },
-    verification: state.lastVerification === undefined ? { published: '', at: '' } : { ...state.lastVerification },
+    verification: state.lastVerification === undefined
+      ? { published: '', at: '', content: '' }
+      : { published: state.lastVerification.published, at: state.lastVerification.at, content: state.lastVerification.content },
     verifiedSinceFailure: state.verifiedSinceFailure,
+    taken: state.taken,
     completed: [...state.completed],
     allowPaths,
     tag,

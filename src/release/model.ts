@@ -40,6 +40,21 @@ export interface JournalEvent {
   reason?: string;
   /** The commit HEAD pointed at when the step ran. */
   commit?: string;
+  /** `verification`: whether the registry's copy is ours (same checksum as the local package). */
+  content?: Content;
+  /** `verification`: the registry answers behind the conclusion. */
+  evidence?: Evidence[];
+}
+
+export const CONTENT_VALUES = ['ours', 'other', 'unknown'] as const;
+export type Content = (typeof CONTENT_VALUES)[number];
+
+/** One registry answer: the URL asked (no credentials), its HTTP status (null: none), when, and what it said. */
+export interface Evidence {
+  source: string;
+  status: number | null;
+  at: string;
+  detail: string;
 }
 
 export type ReleaseStatus = 'idle' | 'in-progress' | 'blocked' | 'unknown' | 'released' | 'closed';
@@ -78,7 +93,9 @@ export interface ReleaseState {
   nextAction: string;
   lastDryRunOk?: { version: string; commit: string | null; at: string };
   /** The last registry confirmation for this version (`policy verify`). */
-  lastVerification?: { published: Published; at: string };
+  lastVerification?: { published: Published; at: string; content: Content | ''; evidence: Evidence[] };
+  /** The registry holds the version with content that is not ours: a new version needs `policy decide`. */
+  taken: boolean;
 }
 
 const SAFE_ARG = /^[A-Za-z0-9_@%+=:,./-]+$/;

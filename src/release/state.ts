@@ -28,6 +28,7 @@ function fresh(pkg: string | null, decisions: ReleaseDecision[] = []): Release {
   return {
     package: pkg, version: null, issue: null, status: 'idle', failure: null, published: 'no',
     decisions, completed: [], verifiedSinceFailure: false, closing: new Set(), failedArgv: [], open: new Map(), lastOk: null,
+    taken: false,
   };
 }
 
@@ -40,7 +41,9 @@ function failWith(r: Release, phase: Phase, e: JournalEvent, reason: string, exi
   r.failure = { phase, command: formatCommand(e.command ?? []), exitCode, error, at: e.at, reason };
   r.verifiedSinceFailure = false;
   r.failedArgv = e.command ?? [];
-  r.status = r.published === 'unknown' ? 'unknown' : 'blocked';
+  // "Treat the crate as released if `cargo publish` succeeded": a tag, push or closeout that
+  // fails afterwards leaves it released, with the failure to repair.
+  r.status = r.published === 'unknown' ? 'unknown' : r.published === 'yes' ? 'released' : 'blocked';
 }
 
 function startRelease(r: Release, e: JournalEvent): void {
@@ -53,6 +56,7 @@ function startRelease(r: Release, e: JournalEvent): void {
   r.lastOk = null;
   r.completed = [];
   r.verifiedSinceFailure = false;
+  r.taken = false;
   delete r.lastVerification;
 }
 
@@ -119,8 +123,18 @@ function onStepFinished(r: Release, e: JournalEvent): void {
 function onVerification(r: Release, e: JournalEvent): void {
   const published = e.published;
   if (published === undefined) return;
-  r.lastVerification = { published, at: e.at };
+  r.lastVerification = { published, at: e.at, content: e.content ?? '', evidence: e.evidence ?? [] };
   if (r.failure !== null) r.verifiedSinceFailure = true;
+  if (published === 'yes' && e.content === 'other') {
+    // The registry holds the version with content that is not ours: it is taken. Ours is not
+    // published, no retry can succeed, and only a deliberate new version moves on.
+    if (r.status === 'released' || r.status === 'closed') return; // our own `Uploaded` is proof
+    r.taken = true;
+    r.published = 'no';
+    r.status = 'blocked';
+    return;
+  }
+  r.taken = false;
   if (published === 'yes') {
     r.published = 'yes';
     const postPublish = r.failure !== null && CLOSING.includes(r.failure.phase);
@@ -186,6 +200,7 @@ export function foldRelease(events: readonly JournalEvent[], options: FoldOption
     decisions: r.decisions,
     completed: r.completed,
     verifiedSinceFailure: r.verifiedSinceFailure,
+    taken: r.taken,
     nextAction: nextAction(r),
   };
   if (r.lastDryRunOk !== undefined) state.lastDryRunOk = r.lastDryRunOk;
@@ -223,6 +238,10 @@ function nextAction(r: Release): string {
       return `run the dry-run for${v} with \`policy run -- cargo publish --dry-run\``;
     }
     case 'released': {
+      const f = r.failure;
+      if (f !== null) {
+        return `the crate is released, but the ${f.phase} step failed (\`${f.command}\`): fix it and rerun it with ${rerun(f.phase, r.failedArgv)}, then finish the tag, push and closeout; keep ${issueRef(r)} open until they match the published version`;
+      }
       const left = CLOSING.filter((p) => !r.closing.has(p));
       const steps = left.map((p) => (p === 'tag' ? 'create the release tag' : p === 'push' ? 'push the tag and the branch' : 'record closeout with `policy run --phase closeout -- gh issue close ...`'));
       return `the crate is released: ${steps.join(', then ')}; keep ${issueRef(r)} open until then`;
@@ -230,6 +249,9 @@ function nextAction(r: Release): string {
     case 'unknown':
     case 'blocked': {
       const f = r.failure;
+      if (r.taken && decided === undefined) {
+        return `the registry holds${v} with content that is not ours: the version is taken. Decide the next version deliberately with \`policy decide --version V --reason TEXT\`; do not retry, tag or reuse${v}; keep ${issueRef(r)} open`;
+      }
       if (decided !== undefined) {
         return `next version decided (v${decided.version}: ${decided.reason}): set the manifest to ${decided.version}, update the release notes and rerun the dry-run with \`policy run -- cargo publish --dry-run\``;
       }

@@ -33,6 +33,9 @@ describe.skipIf(!HAS_GIT)('policy audit on the sample history', () => {
         ['tag-matches-manifest', 'v0.1.0'],
         ['version-not-lowered', 'demo-runtime 0.1.1 -> 0.1.0'],
         ['version-not-skipped', 'demo-runtime 0.2.0 -> 0.2.2'],
+        // Offline (as every test runs): not evaluated, said as a warning.
+        ['published-version-tagged', 'registry'],
+        ['tagged-version-published', 'registry'],
       ].sort(),
     );
     expect(report.findings.every((f) => f.subject.name !== 'v0.2.0')).toBe(true);
@@ -126,7 +129,10 @@ waivers:
     expect(report.waived.map((f) => [f.rule, f.subject.name, f.waiver.owner])).toEqual([['tag-matches-manifest', 'v0.1.0', '@maintainers']]);
     const rules = report.findings.map((f) => `${f.rule}:${f.severity}`).sort();
     expect(rules).toEqual(
-      ['release-notes-present:error', 'version-not-lowered:error', 'version-not-skipped:error', 'waiver-expired:error', 'waiver-unused:warn'].sort(),
+      [
+        'release-notes-present:error', 'version-not-lowered:error', 'version-not-skipped:error', 'waiver-expired:error', 'waiver-unused:warn',
+        'published-version-tagged:warn', 'tagged-version-published:warn',
+      ].sort(),
     );
   });
 

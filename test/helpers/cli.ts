@@ -11,13 +11,19 @@ export interface CliResult {
   stderr: string;
 }
 
+/**
+ * Tests never ask a registry beyond loopback: every run is offline (POLICY_OFFLINE=1) unless
+ * the test's own env turns it off to ask its loopback registry.
+ */
+const OFFLINE = { POLICY_OFFLINE: '1' };
+
 /** Runs the built `policy` command as a user would. */
 export function runPolicy(args: string[], options: { cwd: string; env?: Record<string, string>; input?: string }): CliResult {
   const result = spawnSync(process.execPath, [CLI, ...args], {
     cwd: options.cwd,
     encoding: 'utf8',
     input: options.input ?? '',
-    env: { ...process.env, NO_COLOR: '1', ...options.env },
+    env: { ...process.env, NO_COLOR: '1', ...OFFLINE, ...options.env },
   });
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
@@ -28,7 +34,7 @@ export function runPolicy(args: string[], options: { cwd: string; env?: Record<s
  * so a spawnSync'd cargo would wait on it forever).
  */
 export function runPolicyAsync(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<CliResult> {
-  return runAsync(process.execPath, [CLI, ...args], { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1', ...options.env } });
+  return runAsync(process.execPath, [CLI, ...args], { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1', ...OFFLINE, ...options.env } });
 }
 
 /** Runs any command without blocking this process (see runPolicyAsync); stdin is empty. */

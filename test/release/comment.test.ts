@@ -8,6 +8,7 @@ const blocked: ReleaseState = {
   published: 'no', decisions: [],
   completed: [],
   verifiedSinceFailure: false,
+  taken: false,
   nextAction: 'fix packaging, manifest or validation problems, then rerun the dry-run with `policy run -- cargo publish --registry local --dry-run`',
 };
 

@@ -19,7 +19,7 @@ const dryFail = () => finished('dry-run', 'cargo publish --registry local --dry-
 const pubOk = (v?: string) => finished('publish', 'cargo publish', 0, { outcome: 'published', published: 'yes', reason: 'uploaded' }, v);
 const pubNo = () => finished('publish', 'cargo publish', 101, { outcome: 'not-published', published: 'no', reason: 'before-upload' });
 const pubUnknown = (reason = 'upload-ambiguous') => finished('publish', 'cargo publish', 101, { outcome: 'unknown', published: 'unknown', reason });
-const verify = (published: 'yes' | 'no'): JournalEvent => { n++; return { ...base(), id: `e${n}`, at: at(), type: 'verification', published }; };
+const verify = (published: 'yes' | 'no', content?: 'ours' | 'other'): JournalEvent => { n++; return { ...base(), id: `e${n}`, at: at(), type: 'verification', published, ...(content ? { content } : {}) }; };
 const decide = (version: string, reason: string): JournalEvent => { n++; return { ...base(version), id: `e${n}`, at: at(), type: 'decision', reason }; };
 const tagOk = (v?: string) => finished('tag', 'git tag v0.2.0', 0, {}, v);
 const pushOk = (v?: string) => finished('push', 'git push origin main v0.2.0', 0, {}, v);
@@ -38,11 +38,14 @@ describe('foldRelease', () => {
     ['dry-run warns the version exists', () => [finished('dry-run', 'cargo publish --dry-run', 0, { outcome: 'failed', published: 'unknown', reason: 'dry-run-version-exists' })], 'unknown', 'unknown'],
     ['ambiguous publish, verified yes', () => [dryOk(), pubUnknown(), verify('yes')], 'released', 'yes'],
     ['ambiguous publish, verified no', () => [dryOk(), pubUnknown(), verify('no')], 'blocked', 'no'],
+    ['version exists, verified ours', () => [dryOk(), pubUnknown('version-exists'), verify('yes', 'ours')], 'released', 'yes'],
+    ['version exists, verified taken by other content', () => [dryOk(), pubUnknown('version-exists'), verify('yes', 'other')], 'blocked', 'no'],
+    ['published by us, a later "other" does not take it back', () => [dryOk(), pubOk(), verify('yes', 'other')], 'released', 'yes'],
     ['publish started and interrupted by another step', () => [dryOk(), started('publish', 'cargo publish'), started('dry-run', 'cargo publish --dry-run')], 'unknown', 'unknown'],
     ['publish ok', () => [dryOk(), pubOk()], 'released', 'yes'],
     ['publish ok, tag and push', () => [dryOk(), pubOk(), tagOk(), pushOk()], 'released', 'yes'],
     ['publish ok, tag, push, closeout', () => [dryOk(), pubOk(), tagOk(), pushOk(), closeOk()], 'closed', 'yes'],
-    ['post-publish tag failure', () => [dryOk(), pubOk(), finished('tag', 'git tag v0.2.0', 128)], 'blocked', 'yes'],
+    ['post-publish tag failure', () => [dryOk(), pubOk(), finished('tag', 'git tag v0.2.0', 128)], 'released', 'yes'],
     ['post-publish tag failure, fixed and closed', () => [dryOk(), pubOk(), finished('tag', 'git tag v0.2.0', 128), tagOk(), pushOk(), closeOk()], 'closed', 'yes'],
     ['verification no after Uploaded does not undo it', () => [pubOk(), verify('no')], 'released', 'yes'],
     ['rerun after release says "already exists": still released', () => [pubOk(), pubUnknown('version-exists')], 'released', 'yes'],
@@ -58,9 +61,20 @@ describe('foldRelease', () => {
     expect(state).toEqual({
       package: 'demo', version: '0.2.0', issue: 7, status: 'blocked',
       failure: { phase: 'dry-run', command: 'cargo publish --registry local --dry-run', exitCode: 101, error: 'error: failed to verify package tarball', at: '2026-11-24T19:01:00Z', reason: 'exit-nonzero' },
-      published: 'no', decisions: [], completed: [], verifiedSinceFailure: false,
+      published: 'no', decisions: [], completed: [], verifiedSinceFailure: false, taken: false,
       nextAction: 'fix packaging, manifest or validation problems, then rerun the dry-run with `policy run -- cargo publish --registry local --dry-run`; do not create or push a release tag',
     });
+  });
+
+  it('a taken version needs a decision, and the decided version starts its own release', () => {
+    n = 0;
+    const taken = foldRelease([dryOk(), pubUnknown('version-exists'), verify('yes', 'other')], {});
+    expect(taken).toMatchObject({ status: 'blocked', published: 'no', taken: true, verifiedSinceFailure: true });
+    expect(taken.nextAction).toMatch(/^the registry holds v0.2.0 with content that is not ours: the version is taken\. Decide the next version deliberately/);
+    const decided = foldRelease([dryOk(), pubUnknown('version-exists'), verify('yes', 'other'), decide('0.2.1', 'taken')], {});
+    expect(decided.nextAction).toMatch(/^next version decided \(v0.2.1: taken\)/);
+    const next = foldRelease([dryOk(), pubUnknown('version-exists'), verify('yes', 'other'), decide('0.2.1', 'taken'), dryOk('0.2.1')], {});
+    expect(next).toMatchObject({ version: '0.2.1', status: 'in-progress', taken: false });
   });
 
   it('gives a specific next action per phase and error class', () => {
@@ -68,7 +82,7 @@ describe('foldRelease', () => {
     expect(foldRelease([dryOk(), pubUnknown('version-exists')], {}).nextAction).toMatch(/already holds v0.2.0 \(ours or someone else's\).*`policy verify`.*`policy decide/);
     expect(foldRelease([dryOk(), pubNo()], {}).nextAction).toMatch(/not published: fix the cause above/);
     expect(foldRelease([pubOk(), finished('push', 'git push origin v0.2.0', 1)], {}).nextAction)
-      .toBe('the crate is released: fix the tag/push and record closeout; keep issue #7 open');
+      .toBe('the crate is released, but the push step failed (`git push origin v0.2.0`): fix it and rerun it with `policy run -- git push origin v0.2.0`, then finish the tag, push and closeout; keep issue #7 open until they match the published version');
     expect(foldRelease([pubOk(), tagOk()], {}).nextAction).toMatch(/^the crate is released: push the tag and the branch, then record closeout/);
     expect(foldRelease([finished('notes', 'test -f RELEASE_v0.2.0.md', 1)], {}).nextAction)
       .toBe('fix the release notes for v0.2.0 (keep them and the version), then rerun `policy run --phase notes -- test -f RELEASE_v0.2.0.md`');

@@ -38,8 +38,7 @@ const OPTIONS = {
   gate: { type: 'string' },
   format: { type: 'string' },
   output: { type: 'string' },
-  // Part of the contract (CLI.md); no fact of this release needs the network, so there is
-  // nothing to skip yet, and POLICY_OFFLINE=1 is equally harmless.
+  // Skips the network facts (the registry); rules that need them report them unavailable.
   offline: { type: 'boolean' },
   facts: { type: 'string' },
 } as const;
@@ -61,6 +60,7 @@ export async function runCheck(ctx: CliContext, argv: string[], mode: 'check' | 
     gate,
     arg: '',
     factsFile: typeof values.facts === 'string' ? values.facts : null,
+    offline: values.offline === true,
   }, timing.mark);
   const report = renderVerdict(format, verdict, {
     color: ctx.color && typeof values.output !== 'string',

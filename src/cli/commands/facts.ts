@@ -28,6 +28,9 @@ export async function runFacts(ctx: CliContext, argv: string[]): Promise<number>
     policy: loaded.policy,
     needs,
     gate: { name: gate ?? 'ci', arg: '' },
+    offline: values.offline === true || ctx.env.POLICY_OFFLINE === '1',
+    env: ctx.env,
+    toolVersion: ctx.toolVersion,
   });
   ctx.stdout(`${JSON.stringify(collected, null, 2)}\n`);
   return 0;

@@ -1,0 +1,145 @@
+// `policy verify`: the explicit registry confirmation publish-failure.md asks for ("treat the
+// release as unknown and stop until the actual crates.io state is confirmed"). It asks the
+// registry about the version under release, compares the registry's checksum with the local
+// package when the version is there, and records the answer in the journal.
+import { join } from 'node:path';
+import { newEvent } from '../../facts/journal.js';
+import { localChecksum } from '../../facts/local-package.js';
+import { appendReleaseEvent, gitCommonDir, releaseState } from '../../facts/release.js';
+import { readJournal } from '../../facts/journal.js';
+import type { Content, JournalEvent, Published } from '../../release/model.js';
+import { askRegistry } from '../../registry/ask.js';
+import type { RegistryAnswer } from '../../registry/model.js';
+import { parseCommandArgs } from '../args.js';
+import { UsageError, type CliContext } from '../context.js';
+import { findRepoRoot } from '../../policy/locate.js';
+import { readScene, readWorkTree, warnJournalProblems, type ReleaseScene } from '../release.js';
+
+export const VERIFY_HELP = `Usage: policy verify [--package NAME]
+
+Asks the package's registry whether the version under release is published, and records
+the answer in the release journal. The registry's word is three-valued:
+
+  yes       the registry has the version. Its checksum is compared with the local package
+            (\`cargo package\` at the commit the publish ran on; \`npm pack\` for npm):
+            the same content means our upload landed and the release is released;
+            other content means the version is taken: decide a new version with
+            \`policy decide --version V --reason TEXT\`
+  no        the registry says it does not have the version: a retry is allowed
+  unknown   the registry could not be asked (unreachable, 5xx, timeout, 429), or its
+            index and API disagree (an index lagging behind a publish): the release stays
+            as it was; ask again later
+
+Cargo registries: crates-io (the sparse index https://index.crates.io/ and the web API
+https://crates.io/api/v1), or the name the policy gives (packages[].registry) as cargo's
+configuration defines it: [registries.NAME] index = "sparse+https://..." in .cargo/config.toml
+from this folder up, then $CARGO_HOME/config.toml, or CARGO_REGISTRIES_<NAME>_INDEX.
+npm: npm_config_registry, else registry= in .npmrc, else https://registry.npmjs.org/.
+
+Options:
+  --package NAME   the package (default: the journal's last)
+  --policy FILE, --cwd DIR, --debug
+
+Exit codes: 0 the registry answered (yes, no or taken) and it is recorded; 3 the answer is
+unknown (recorded too, with its evidence); 2 usage or policy error.
+`;
+
+export async function runVerify(ctx: CliContext, argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs('verify', argv, { package: { type: 'string' } });
+  if (values.help) {
+    ctx.stdout(VERIFY_HELP);
+    return 0;
+  }
+  const scene = await readScene(ctx, values);
+  warnJournalProblems(ctx, scene);
+  const { pkg, state } = scene;
+  if (ctx.env.POLICY_OFFLINE === '1') {
+    ctx.stderr('policy verify: POLICY_OFFLINE=1 is set, and verifying means asking the registry; nothing was recorded.\n  hint: run it where the registry is reachable, without POLICY_OFFLINE.\n');
+    return 3;
+  }
+  const version = state.version ?? (await readWorkTree(scene)).version;
+  if (version === '') throw new UsageError(`no version to verify for ${pkg.name}: nothing is in the journal and the manifest has none`);
+  const root = findRepoRoot(scene.cwd) ?? scene.cwd;
+
+  const answer = await askRegistry({
+    ecosystem: pkg.ecosystem,
+    name: pkg.name,
+    version,
+    registry: pkg.registry,
+    cwd: scene.cwd,
+    env: ctx.env,
+    cacheDir: join(await gitCommonDir(scene.cwd), 'release-policy', 'registry-cache'),
+    toolVersion: ctx.toolVersion,
+  });
+
+  let published: Published = answer.published;
+  let content: Content | undefined;
+  let compared = '';
+  if (answer.published === 'yes') {
+    const local = await localChecksum({
+      root,
+      ecosystem: pkg.ecosystem,
+      manifest: pkg.manifest,
+      name: pkg.name,
+      version,
+      commit: publishCommit(scene, version),
+      env: ctx.env,
+    });
+    if ('checksum' in local) {
+      content = local.checksum === answer.checksum ? 'ours' : 'other';
+      compared = content === 'ours'
+        ? `the registry's checksum ${short(answer.checksum)} is the local package's: our upload landed`
+        : `the registry's checksum ${short(answer.checksum)} is not the local package's (${short(local.checksum)}): the version is taken by other content`;
+    } else {
+      // Ours or someone else's cannot be told apart: that is not a confirmation.
+      content = 'unknown';
+      published = 'unknown';
+      compared = `the registry has ${version}, but the local package could not be made to compare checksums: ${local.reason}`;
+    }
+  }
+
+  const event = newEvent({
+    type: 'verification',
+    package: pkg.name,
+    version,
+    issue: state.issue,
+    published,
+    ...(content === undefined ? {} : { content }),
+    evidence: answer.evidence,
+    reason: published === 'unknown' ? (answer.reason || compared) : compared || describe(answer),
+  });
+  await appendReleaseEvent(scene.journal.path, event);
+  const after = releaseState(await readJournal(scene.journal.path), { package: pkg.name, defaultPackage: pkg.name });
+
+  const where = answer.url === '' ? answer.registry : `${answer.registry} (${answer.url})`;
+  const word = content === 'other' ? 'taken' : published;
+  const lines = [
+    `${pkg.name} ${version} on ${where}: published ${word}`,
+    ...(compared === '' ? [] : [`  ${compared}`]),
+    ...(published === 'unknown' && answer.reason !== '' ? [`  why unknown: ${answer.reason}`] : []),
+    '  evidence:',
+    ...answer.evidence.map((e) => `    ${e.at}  ${e.status ?? 'no answer'}  ${e.source}  ${e.detail}`),
+    `Recorded in ${scene.journal.path}. The release is ${after.status}${after.taken ? ' (version taken)' : ''}.`,
+    `  next action: ${after.nextAction}`,
+  ];
+  ctx.stdout(`${lines.join('\n')}\n`);
+  return published === 'unknown' ? 3 : 0;
+}
+
+/** The commit the last publish of the version ran on, from the journal; null when none is recorded. */
+function publishCommit(scene: ReleaseScene, version: string): string | null {
+  const events: JournalEvent[] = scene.journal.contents.events;
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i]!;
+    if (e.package === scene.pkg.name && e.version === version && e.phase === 'publish' && e.commit) return e.commit;
+  }
+  return null;
+}
+
+function describe(answer: RegistryAnswer): string {
+  return answer.published === 'no' ? `the registry does not have ${answer.version}` : '';
+}
+
+function short(checksum: string): string {
+  return checksum.length > 19 ? `${checksum.slice(0, 16)}…` : checksum;
+}

@@ -1,0 +1,45 @@
+// The `registry` fact: the registry's word on each package's version, one askRegistry per
+// package, in parallel (each request has its own deadline inside src/registry/). Never read
+// offline: a hook or `--offline` run reports the fact unavailable instead of guessing.
+import { askRegistry } from '../registry/ask.js';
+import type { PackageConfig } from '../policy/model.js';
+import type { RegistryPackageFact } from './model.js';
+
+export interface RegistryRequest {
+  cwd: string;
+  packages: PackageConfig[];
+  /** Package name → the version to ask about (the release's, else the manifest's); packages without one are skipped. */
+  versions: Map<string, string>;
+  env: NodeJS.ProcessEnv;
+  cacheDir: string | null;
+  toolVersion: string;
+}
+
+export async function collectRegistry(request: RegistryRequest): Promise<RegistryPackageFact[]> {
+  const asked = request.packages.filter((pkg) => (request.versions.get(pkg.name) ?? '') !== '');
+  const answers = await Promise.all(asked.map((pkg) => askRegistry({
+    ecosystem: pkg.ecosystem,
+    name: pkg.name,
+    version: request.versions.get(pkg.name) ?? '',
+    registry: pkg.registry,
+    cwd: request.cwd,
+    env: request.env,
+    cacheDir: request.cacheDir,
+    toolVersion: request.toolVersion,
+  })));
+  return answers.map((answer) => ({
+    package: answer.package,
+    ecosystem: answer.ecosystem,
+    registry: answer.registry,
+    url: answer.url,
+    reachable: answer.reachable,
+    version: answer.version,
+    published: answer.published,
+    checksum: answer.checksum,
+    yanked: answer.yanked,
+    versions: answer.versions.map((v) => ({ ...v })),
+    // Facts hold no null: "no answer came" is -1.
+    evidence: answer.evidence.map((e) => ({ ...e, status: e.status ?? -1 })),
+    reason: answer.reason,
+  }));
+}

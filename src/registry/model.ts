@@ -1,0 +1,116 @@
+// What a package registry said about one version, three-valued. "unknown" is an answer in
+// its own right: a release loop that reads "not published" from a timed-out request would
+// publish twice, or skip a publish it believes done. So `no` needs the registry's positive
+// word (a 404 it explains, an index without the version) and everything else is `unknown`,
+// with the evidence kept for the report.
+
+export type PublishedAnswer = 'yes' | 'no' | 'unknown';
+
+export interface RegistryEvidence {
+  /** The URL asked, credentials removed. */
+  source: string;
+  /** HTTP status; null when no answer (refused, reset, timeout, DNS). */
+  status: number | null;
+  /** ISO time the answer came. */
+  at: string;
+  /**
+   * One line: what this answer said ("index lists 0.2.0 (cksum 8bff…)", "404: crate `x`
+   * does not have a version `0.2.0`", "timed out after 5000 ms", "304 not modified, cached
+   * copy used: …").
+   */
+  detail: string;
+}
+
+export interface RegistryVersion {
+  version: string;
+  checksum: string;
+  yanked: boolean;
+}
+
+export interface RegistryAnswer {
+  package: string;
+  ecosystem: 'cargo' | 'npm';
+  /** The registry's name as the policy gives it: `crates-io`, a cargo registry name such as `local`, or `npmjs` / an npm registry name. */
+  registry: string;
+  /** The index or registry URL used, credentials removed; "" when it could not be resolved. */
+  url: string;
+  version: string;
+  /** Whether `version` is on the registry. Never "no" unless the registry positively said so. */
+  published: PublishedAnswer;
+  /** The registry's checksum of that version: cargo: sha256 hex (index `cksum`, API `checksum`); npm: `dist.integrity` (e.g. `sha512-...`). "" when not published or unknown. */
+  checksum: string;
+  yanked: boolean;
+  /** False when no usable answer came at all (unreachable, 5xx, 429, timeout, configuration error). */
+  reachable: boolean;
+  /** Every version the index or packument lists (empty when unreachable). */
+  versions: RegistryVersion[];
+  /** One entry per request sent, in the order the answers came. */
+  evidence: RegistryEvidence[];
+  /** Why the answer is `unknown` (one sentence naming the registry and URL); "" otherwise. */
+  reason: string;
+}
+
+export interface AskRequest {
+  ecosystem: 'cargo' | 'npm';
+  name: string;
+  version: string;
+  /** Registry name from the policy (`crates-io` default for cargo, `npmjs` for npm). */
+  registry: string;
+  /** Folder to resolve configuration from (cargo: `.cargo/config.toml` from here up; npm: `.npmrc` from here up). */
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Folder for the small conditional-request cache (ETag bodies); none: no cache. */
+  cacheDir?: string | null;
+  /** Per-request deadline in ms; default 5000. */
+  timeoutMs?: number;
+  /** Tool version for the User-Agent. */
+  toolVersion?: string;
+  /** Clock, for tests; default () => new Date(). */
+  now?: () => Date;
+}
+
+/**
+ * The registry cannot be located from the configuration: a cargo registry name no config
+ * file or environment variable defines, a config file that is not valid TOML, an index URL
+ * that is not a URL. The message names the name, the files looked at and the fix.
+ * askRegistry never throws it (it answers `unknown` with the message as `reason`); the
+ * resolvers (resolveCargoRegistry, resolveNpmRegistry) do, for callers that want to stop.
+ */
+export class RegistryConfigError extends Error {
+  constructor(
+    message: string,
+    /** The configuration files read or looked for, in the order they were considered. */
+    readonly files: readonly string[] = [],
+  ) {
+    super(message);
+    this.name = 'RegistryConfigError';
+  }
+}
+
+/** One source's word (the sparse index, the web API, an npm packument) before combining. */
+export interface SourceAnswer {
+  said: PublishedAnswer;
+  /** The version's spelling as the source lists it (it may differ in build metadata). */
+  listed: string;
+  checksum: string;
+  yanked: boolean;
+  /** Every version the source lists; empty when it lists none or did not answer. */
+  versions: RegistryVersion[];
+  evidence: RegistryEvidence[];
+  /** Why `said` is unknown, one clause naming the URL; "" otherwise. */
+  why: string;
+}
+
+/** Compares versions as cargo does for uniqueness: build metadata ignored (`1.0.7` = `1.0.7+x`). */
+export function sameVersion(a: string, b: string): boolean {
+  return withoutBuild(a) === withoutBuild(b);
+}
+
+export function withoutBuild(version: string): string {
+  return version.trim().replace(/\+.*$/s, '');
+}
+
+/** The first characters of a checksum for one-line details. */
+export function shortSum(checksum: string): string {
+  return checksum.length > 12 ? `${checksum.slice(0, 8)}…` : checksum;
+}
