@@ -141,6 +141,10 @@ describe.skipIf(!HAS_CARGO || !HAS_GIT)('the registry word with real cargo and a
     const run = await publish(s);
     expect(run.code).not.toBe(0);
     expect(s.uploads()).toBe(0); // cargo saw the version in the index and stopped
+    // "already exists" may be our own earlier upload: policy run concludes nothing and names verify.
+    const before = await s.status();
+    expect(before).toMatchObject({ status: 'unknown', published: 'unknown' });
+    expect(before.nextAction).toContain('policy verify');
 
     const verify = await s.policy('verify');
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);

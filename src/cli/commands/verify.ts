@@ -8,7 +8,7 @@ import { localChecksum } from '../../facts/local-package.js';
 import { appendReleaseEvent, gitCommonDir, releaseState } from '../../facts/release.js';
 import { readJournal } from '../../facts/journal.js';
 import type { Content, JournalEvent, Published } from '../../release/model.js';
-import { askRegistry } from '../../registry/ask.js';
+import { askRegistry, RegistryConfigError, resolveCargoRegistry, resolveNpmRegistry } from '../../registry/ask.js';
 import type { RegistryAnswer } from '../../registry/model.js';
 import { parseCommandArgs } from '../args.js';
 import { UsageError, type CliContext } from '../context.js';
@@ -34,14 +34,16 @@ Cargo registries: crates-io (the sparse index https://index.crates.io/ and the w
 https://crates.io/api/v1), or the name the policy gives (packages[].registry) as cargo's
 configuration defines it: [registries.NAME] index = "sparse+https://..." in .cargo/config.toml
 from this folder up, then $CARGO_HOME/config.toml, or CARGO_REGISTRIES_<NAME>_INDEX.
-npm: npm_config_registry, else registry= in .npmrc, else https://registry.npmjs.org/.
+npm: as npm resolves it: @scope:registry for a scoped name, else npm_config_registry, else
+registry= in .npmrc (this folder up, then the user's), else https://registry.npmjs.org/.
 
 Options:
   --package NAME   the package (default: the journal's last)
   --policy FILE, --cwd DIR, --debug
 
 Exit codes: 0 the registry answered (yes, no or taken) and it is recorded; 3 the answer is
-unknown (recorded too, with its evidence); 2 usage or policy error.
+unknown (recorded too, with its evidence; also when POLICY_OFFLINE=1, recording nothing);
+2 usage or policy error, such as a registry name cargo's configuration does not define.
 `;
 
 export async function runVerify(ctx: CliContext, argv: string[]): Promise<number> {
@@ -56,6 +58,14 @@ export async function runVerify(ctx: CliContext, argv: string[]): Promise<number
   if (ctx.env.POLICY_OFFLINE === '1') {
     ctx.stderr('policy verify: POLICY_OFFLINE=1 is set, and verifying means asking the registry; nothing was recorded.\n  hint: run it where the registry is reachable, without POLICY_OFFLINE.\n');
     return 3;
+  }
+  // A registry the configuration does not define is a usage error (exit 2), not an unknown answer.
+  try {
+    if (pkg.ecosystem === 'npm') resolveNpmRegistry(pkg.name, scene.cwd, ctx.env);
+    else resolveCargoRegistry(pkg.registry, scene.cwd, ctx.env);
+  } catch (error) {
+    if (error instanceof RegistryConfigError) throw new UsageError(error.message, `The policy names registry "${pkg.registry}" for ${pkg.name} (packages[].registry in release-policy.yml).`);
+    throw error;
   }
   const version = state.version ?? (await readWorkTree(scene)).version;
   if (version === '') throw new UsageError(`no version to verify for ${pkg.name}: nothing is in the journal and the manifest has none`);
