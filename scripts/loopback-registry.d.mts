@@ -49,6 +49,8 @@ export interface RegistryFaults {
    * lets them all appear. A crate whose every version is hidden is a 404 in the index.
    */
   indexLag: boolean;
+  /** Milliseconds each index crate file waits before its answer (a slow CDN); 0, the default, for none. */
+  indexDelay: number;
 }
 
 /** The dist of an npm version as the packument serves it. */

@@ -53,6 +53,7 @@ export async function startRegistry(options = {}) {
   const lagging = new Set();
   let publishFault = null;
   let indexLag = false;
+  let indexDelay = 0;
   const readFaults = { api: null, index: null, npm: null };
   const faults = {
     get publish() {
@@ -64,6 +65,14 @@ export async function startRegistry(options = {}) {
     },
     get indexLag() {
       return indexLag;
+    },
+    /** Milliseconds each index crate file waits before its answer (a slow CDN); 0 for none. */
+    get indexDelay() {
+      return indexDelay;
+    },
+    set indexDelay(value) {
+      if (!Number.isInteger(value) || value < 0) throw new Error(`indexDelay must be a whole number of milliseconds, not ${String(value)}`);
+      indexDelay = value;
     },
     set indexLag(value) {
       if (typeof value !== 'boolean') throw new Error(`indexLag must be true or false, not ${String(value)}`);
@@ -131,7 +140,8 @@ export async function startRegistry(options = {}) {
   }
 
   /** One index file: one JSON line per version. Cargo asks for lowercased names only. */
-  function indexFile(req, res, file) {
+  async function indexFile(req, res, file) {
+    if (indexDelay > 0) await new Promise((resolve) => setTimeout(resolve, indexDelay));
     const name = file.split('/').pop();
     const versions = (crates.get(name) ?? []).filter((v) => !lagging.has(v));
     if (versions.length === 0 || file !== indexPath(name)) return send(res, 404, { 'content-type': 'text/plain' }, 'not found\n');

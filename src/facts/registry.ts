@@ -1,5 +1,6 @@
-// The `registry` fact: the registry's word on each package's version, one askRegistry per
-// package, in parallel (each request has its own deadline inside src/registry/). Never read
+// The `registry` fact: the registry's word on each package's version, from the sparse index
+// (or the npm packument) alone, one request per package, in parallel, each with its own
+// deadline (src/registry/). `policy verify` asks the web API as well. Never read
 // offline: a hook or `--offline` run reports the fact unavailable instead of guessing.
 import { askRegistry } from '../registry/ask.js';
 import type { PackageConfig } from '../policy/model.js';
@@ -26,6 +27,9 @@ export async function collectRegistry(request: RegistryRequest): Promise<Registr
     env: request.env,
     cacheDir: request.cacheDir,
     toolVersion: request.toolVersion,
+    // One index request per package, all in parallel (ARCHITECTURE.md, network facts): the
+    // web API's one request per second would serialise a workspace's packages.
+    useApi: false,
   })));
   return answers.map((answer) => ({
     package: answer.package,

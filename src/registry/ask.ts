@@ -29,7 +29,7 @@ export async function askRegistry(request: AskRequest): Promise<RegistryAnswer> 
     cache: request.cacheDir ? new ConditionalCache(request.cacheDir) : null,
   };
   const base = { package: request.name, version: request.version, registry: request.registry };
-  const asked = { name: request.name, version: request.version, registry: request.registry };
+  const asked = { name: request.name, version: request.version, registry: request.registry, useApi: request.useApi !== false };
   try {
     if (request.ecosystem === 'npm') {
       return await askNpm(resolveNpmRegistry(request.name, request.cwd, request.env), asked, context);

@@ -254,11 +254,15 @@ export function gitIndexAnswer(base: Pick<RegistryAnswer, 'package' | 'registry'
  */
 export async function askCargo(
   location: CargoRegistryLocation,
-  request: { name: string; version: string; registry: string },
+  request: { name: string; version: string; registry: string; useApi?: boolean },
   context: HttpContext,
 ): Promise<RegistryAnswer> {
   const { name, version, registry } = request;
   const index = await askIndex(location, name, version, context);
+  if (request.useApi === false) {
+    // The index alone answers, as for a registry without a web API.
+    return combineCargo({ package: name, registry, url: redactUrl(location.url), version }, { ...index, api: null }, null);
+  }
   const api = index.configured && index.api !== null ? await askApi(index.api, name, index.listed || version, context) : null;
   return combineCargo({ package: name, registry, url: redactUrl(location.url), version }, index, api);
 }

@@ -67,6 +67,12 @@ export interface AskRequest {
   toolVersion?: string;
   /** Clock, for tests; default () => new Date(). */
   now?: () => Date;
+  /**
+   * Cargo: also ask the web API (default true). The CI and audit gates ask the index alone,
+   * one request per package in parallel: the API's one request per second would serialise
+   * them. `policy verify`, the single-version confirmation, asks both.
+   */
+  useApi?: boolean;
 }
 
 /**

@@ -100,7 +100,12 @@ export function renderStatusText(state: ReleaseState): string {
     lines.push(`  failed step:  ${f.phase}: ${f.command} (${exit}, ${f.at})`);
     if (f.error !== '') lines.push('  error:', ...f.error.split('\n').map((line) => `    ${line}`));
   }
-  lines.push(`  published:    ${state.published}`);
+  lines.push(`  published:    ${state.published}${state.taken ? ' (taken: the registry holds this version with other content)' : ''}`);
+  const verified = state.lastVerification;
+  if (verified !== undefined) {
+    const content = verified.content === 'ours' ? ', our content' : verified.content === 'other' ? ', other content' : '';
+    lines.push(`  verified:     registry said ${verified.published}${content} (${verified.at})`);
+  }
   if (state.completed.length > 0) lines.push(`  completed:    ${state.completed.join(', ')}`);
   for (const d of state.decisions) lines.push(`  decision:     v${d.version}: ${d.reason} (${d.at})`);
   lines.push(`  next action:  ${state.nextAction}`);

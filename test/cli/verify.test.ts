@@ -67,6 +67,25 @@ describe.skipIf(!HAS_GIT)('policy verify', () => {
     expect(events().length).toBe(before);
   });
 
+  it('the ci gate asks the index once per package, no web API, and checks release tags against it', async () => {
+    repo.tag('v0.2.0');
+    const findings = async (): Promise<{ rule: string; message: string }[]> => {
+      const start = registry.requests.length;
+      const result = await runPolicyAsync(['check', '--gate', 'ci', '--format', 'json', '--policy', 'demo-only.yml'], { cwd: repo.dir, env });
+      const asked = registry.requests.slice(start);
+      expect(asked.filter((r) => r.path.startsWith('/api/'))).toEqual([]);
+      expect(asked.filter((r) => r.path === '/index/de/mo/demo' || r.path === '/index/4/demo' || r.path.endsWith('/demo')).length).toBe(1);
+      return (JSON.parse(result.stdout) as { findings: { rule: string; message: string }[] }).findings;
+    };
+    repo.write({ 'demo-only.yml': 'version: 1\npackages:\n  - name: demo\n    registry: local\n' });
+    const before = await findings();
+    expect(before.find((f) => f.rule === 'tagged-version-published')?.message).toContain('release tag v0.2.0 names demo 0.2.0, which the registry local does not list');
+    registry.seed('demo', '0.2.0');
+    const after = await findings();
+    expect(after.filter((f) => f.rule === 'tagged-version-published')).toEqual([]);
+    expect(after.filter((f) => f.rule === 'published-version-tagged')).toEqual([]);
+  });
+
   it('asks nothing and records nothing offline (exit 3)', async () => {
     const before = events().length;
     const requests = registry.requests.length;
