@@ -108,7 +108,6 @@ for (let i = 0; i < Math.min(runs, 7); i += 1) {
 }
 const fmt = (ms) => `${ms.toFixed(1)} ms`;
 console.log(`  --offline ${fmt(median(offline))}; online, cache warm ${fmt(median(online))} (${(median(online) / median(offline)).toFixed(2)}x); cold ${fmt(median(cold))}`);
-console.log('  (online includes the web API\'s 1 request per second per host: parallel packages wait on each other there)');
 
 console.log(`\n3. Parallelism: the index delayed by ${DELAY} ms per request`);
 writeFileSync(join(dir, 'one.yml'), `version: 1\npackages:\n  - name: ${names[0]}\n    manifest: ${names[0]}/Cargo.toml\n    registry: local\n    tag: "${names[0]}-v{version}"\n`);

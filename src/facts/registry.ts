@@ -18,6 +18,7 @@ export interface RegistryRequest {
 
 export async function collectRegistry(request: RegistryRequest): Promise<RegistryPackageFact[]> {
   const asked = request.packages.filter((pkg) => (request.versions.get(pkg.name) ?? '') !== '');
+  const session = {};
   const answers = await Promise.all(asked.map((pkg) => askRegistry({
     ecosystem: pkg.ecosystem,
     name: pkg.name,
@@ -30,7 +31,7 @@ export async function collectRegistry(request: RegistryRequest): Promise<Registr
     // One index request per package, all in parallel (ARCHITECTURE.md, network facts): the
     // web API's one request per second would serialise a workspace's packages.
     useApi: false,
-  })));
+  }, session)));
   return answers.map((answer) => ({
     package: answer.package,
     ecosystem: answer.ecosystem,

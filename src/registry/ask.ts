@@ -17,17 +17,29 @@ export { indexFilePath } from './cargo.js';
 export { NPMJS, NPMJS_REGISTRY, resolveNpmRegistry, type NpmRegistryLocation } from './npm.js';
 
 /**
- * Whether `request.version` of `request.name` is on its registry. Never throws for registry,
- * network or configuration problems: they come back as `published: 'unknown'` with
- * `reason` (and, for configuration problems, `url: ""` and no evidence).
+ * Asks made with the same session share one HTTP context: one config.json request per index,
+ * one cache, one spacing of web-API requests (the packages of one check).
  */
-export async function askRegistry(request: AskRequest): Promise<RegistryAnswer> {
-  const context: HttpContext = {
+export interface RegistrySession {
+  context?: HttpContext;
+}
+
+function httpContext(request: AskRequest): HttpContext {
+  return {
     timeoutMs: request.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     userAgent: userAgent(request.toolVersion),
     now: request.now ?? (() => new Date()),
     cache: request.cacheDir ? new ConditionalCache(request.cacheDir) : null,
   };
+}
+
+/**
+ * Whether `request.version` of `request.name` is on its registry. Never throws for registry,
+ * network or configuration problems: they come back as `published: 'unknown'` with
+ * `reason` (and, for configuration problems, `url: ""` and no evidence).
+ */
+export async function askRegistry(request: AskRequest, session?: RegistrySession): Promise<RegistryAnswer> {
+  const context = session ? (session.context ??= httpContext(request)) : httpContext(request);
   const base = { package: request.name, version: request.version, registry: request.registry };
   const asked = { name: request.name, version: request.version, registry: request.registry, useApi: request.useApi !== false };
   try {

@@ -59,10 +59,24 @@ export interface IndexAnswer extends SourceAnswer {
   api: string | null;
 }
 
+/**
+ * config.json per index URL and HTTP context: the packages of one workspace asked together
+ * share one request (the answer, evidence included, is the same for all of them).
+ */
+const configRequests = new WeakMap<HttpContext, Map<string, ReturnType<typeof httpGet>>>();
+
+function configJson(url: string, context: HttpContext): ReturnType<typeof httpGet> {
+  let byUrl = configRequests.get(context);
+  if (byUrl === undefined) configRequests.set(context, (byUrl = new Map()));
+  let request = byUrl.get(url);
+  if (request === undefined) byUrl.set(url, (request = httpGet(url, context, { conditional: true })));
+  return request;
+}
+
 /** Asks the sparse index: config.json and the crate's file, in parallel (no rate limit there). */
 export async function askIndex(location: CargoRegistryLocation, name: string, version: string, context: HttpContext): Promise<IndexAnswer> {
   const [config, file] = await Promise.all([
-    httpGet(`${location.url}config.json`, context, { conditional: true }),
+    configJson(`${location.url}config.json`, context),
     httpGet(`${location.url}${indexFilePath(name)}`, context, { conditional: true }),
   ]);
   const evidence: RegistryEvidence[] = [];
