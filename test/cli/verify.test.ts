@@ -1,13 +1,14 @@
 // `policy verify` without cargo: the answers that need no local package (no, unknown), and
 // the errors. The yes / taken answers, which compare checksums with `cargo package`, are in
 // test/acceptance/registry-word.test.ts.
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRegistry, writeCrate } from '../../scripts/loopback-registry.mjs';
 import { runPolicyAsync } from '../helpers/cli.js';
 import { hermeticGitEnv, makeRepo, type TempRepo } from '../helpers/git-repo.js';
-import { HAS_GIT } from '../helpers/tools.js';
+import { HAS_GIT, HAS_NPM } from '../helpers/tools.js';
 
 describe.skipIf(!HAS_GIT)('policy verify', () => {
   let registry: Awaited<ReturnType<typeof startRegistry>>;
@@ -94,5 +95,51 @@ describe.skipIf(!HAS_GIT)('policy verify', () => {
     expect(result.stderr).toContain('POLICY_OFFLINE=1');
     expect(events().length).toBe(before);
     expect(registry.requests.length).toBe(requests);
+  });
+});
+
+if (!HAS_NPM) console.warn('test/cli/verify.test.ts: the npm cases are skipped, npm is not on PATH');
+
+describe.skipIf(!HAS_GIT || !HAS_NPM)('policy verify for an npm package', () => {
+  let registry: Awaited<ReturnType<typeof startRegistry>>;
+  let repo: TempRepo;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    registry = await startRegistry();
+    repo = makeRepo({ branch: 'issue-7-feature' });
+    repo.commit('two npm packages', {
+      'ours/package.json': '{ "name": "demo-js", "version": "1.0.0" }\n',
+      'theirs/package.json': '{ "name": "other-js", "version": "1.0.0" }\n',
+      'release-policy.yml':
+        'version: 1\npackages:\n  - name: demo-js\n    ecosystem: npm\n    manifest: ours/package.json\n  - name: other-js\n    ecosystem: npm\n    manifest: theirs/package.json\n',
+    });
+    env = { ...hermeticGitEnv, POLICY_OFFLINE: '0', npm_config_registry: registry.npmUrl, npm_config_cache: join(repo.dir, '.npm-cache') };
+    // What `npm publish` would upload: the registry gets our tarball's integrity for demo-js,
+    // and another tarball's for other-js.
+    const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: join(repo.dir, 'ours'), env: { ...process.env, ...env }, encoding: 'utf8' })) as { integrity: string }[];
+    registry.npm.seed('demo-js', '1.0.0', packed[0]!.integrity);
+    registry.npm.seed('other-js', '1.0.0');
+  });
+  afterAll(async () => {
+    await registry?.close();
+    repo?.remove();
+  });
+
+  const verify = (name: string) => runPolicyAsync(['verify', '--package', name], { cwd: repo.dir, env });
+
+  it('says yes, ours, when the packument carries our tarball\'s integrity', async () => {
+    const result = await verify('demo-js');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('published yes');
+    expect(result.stdout).toContain('our upload landed');
+  });
+
+  it('says taken when the packument carries another integrity', async () => {
+    const result = await verify('other-js');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('published taken');
+    const status = JSON.parse((await runPolicyAsync(['status', '--format', 'json', '--package', 'other-js'], { cwd: repo.dir, env })).stdout);
+    expect(status).toMatchObject({ taken: true, published: 'no', status: 'blocked' });
   });
 });

@@ -7,3 +7,4 @@ function available(command: string): boolean {
 
 export const HAS_GIT = available('git');
 export const HAS_CARGO = available('cargo');
+export const HAS_NPM = available('npm');
