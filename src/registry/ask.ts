@@ -7,7 +7,7 @@
 import { askCargo, gitIndexAnswer } from './cargo.js';
 import { resolveCargoRegistry } from './cargo-config.js';
 import { ConditionalCache, DEFAULT_TIMEOUT_MS, userAgent, type HttpContext } from './http.js';
-import { RegistryConfigError, type AskRequest, type RegistryAnswer } from './model.js';
+import { RegistryConfigError, unknownAnswer, type AskRequest, type RegistryAnswer } from './model.js';
 import { askNpm, resolveNpmRegistry } from './npm.js';
 
 export { RegistryConfigError } from './model.js';
@@ -51,17 +51,6 @@ export async function askRegistry(request: AskRequest, session?: RegistrySession
     return await askCargo(location, asked, context);
   } catch (error) {
     if (!(error instanceof RegistryConfigError)) throw error;
-    return {
-      ...base,
-      ecosystem: request.ecosystem,
-      url: '',
-      published: 'unknown',
-      checksum: '',
-      yanked: false,
-      reachable: false,
-      versions: [],
-      evidence: [],
-      reason: error.message,
-    };
+    return unknownAnswer({ ...base, ecosystem: request.ecosystem, url: '' }, error.message);
   }
 }

@@ -10,6 +10,7 @@ import { errorDetail, httpGet, oneLine, statusLine, type HttpAnswer, type HttpCo
 import {
   sameVersion,
   shortSum,
+  unknownAnswer,
   type RegistryAnswer,
   type RegistryEvidence,
   type RegistryVersion,
@@ -245,20 +246,11 @@ export function combineCargo(
 /** A registry whose index is git: sparse only (a git index would need a clone). */
 export function gitIndexAnswer(base: Pick<RegistryAnswer, 'package' | 'registry' | 'version'>, location: CargoRegistryLocation): RegistryAnswer {
   const url = redactUrl(location.url);
-  return {
-    ...base,
-    ecosystem: 'cargo',
-    url,
-    published: 'unknown',
-    checksum: '',
-    yanked: false,
-    reachable: false,
-    versions: [],
-    evidence: [],
-    reason:
-      `Registry \`${base.registry}\` uses a git index (${url}, from ${location.from}), and release-policy reads sparse indexes only: ` +
+  return unknownAnswer(
+    { ...base, ecosystem: 'cargo', url },
+    `Registry \`${base.registry}\` uses a git index (${url}, from ${location.from}), and release-policy reads sparse indexes only: ` +
       `if the registry serves its index over HTTP, write it as index = "sparse+https://…/" (cargo's own default since 1.70).`,
-  };
+  );
 }
 
 /**

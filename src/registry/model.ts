@@ -120,3 +120,11 @@ export function withoutBuild(version: string): string {
 export function shortSum(checksum: string): string {
   return checksum.length > 12 ? `${checksum.slice(0, 8)}…` : checksum;
 }
+
+/** An answer that knows nothing yet: `unknown`, unreachable, no versions or evidence. */
+export function unknownAnswer(
+  base: Pick<RegistryAnswer, 'package' | 'ecosystem' | 'registry' | 'url' | 'version'>,
+  reason = '',
+): RegistryAnswer {
+  return { ...base, published: 'unknown', checksum: '', yanked: false, reachable: false, versions: [], evidence: [], reason };
+}

@@ -5,7 +5,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { redactUrl } from '../facts/git.js';
 import { httpGet, oneLine, statusLine, type HttpContext } from './http.js';
-import { RegistryConfigError, sameVersion, shortSum, type RegistryAnswer, type RegistryVersion } from './model.js';
+import { RegistryConfigError, sameVersion, shortSum, unknownAnswer, type RegistryAnswer, type RegistryVersion } from './model.js';
 
 export const NPMJS = 'npmjs';
 export const NPMJS_REGISTRY = 'https://registry.npmjs.org/';
@@ -135,20 +135,7 @@ export async function askNpm(
   const { name, version, registry } = request;
   const answer = await httpGet(`${location.url}${packumentPath(name)}`, context, { accept: 'application/json' });
   const where = `registry \`${registry}\` (${redactUrl(location.url)})`;
-  const result: RegistryAnswer = {
-    package: name,
-    ecosystem: 'npm',
-    registry,
-    url: redactUrl(location.url),
-    version,
-    published: 'unknown',
-    checksum: '',
-    yanked: false,
-    reachable: false,
-    versions: [],
-    evidence: [],
-    reason: '',
-  };
+  const result = unknownAnswer({ package: name, ecosystem: 'npm', registry, url: redactUrl(location.url), version });
   const cannotTell = (detail: string, because: string): RegistryAnswer => ({
     ...result,
     evidence: [{ source: answer.source, status: answer.status, at: answer.at, detail }],
