@@ -46,8 +46,10 @@ Options:
                    else the release in progress)
   --policy FILE, --cwd DIR, --debug
 
-Exit codes: the command's own exit code when it ran (128+N when killed by signal N);
-1 when the policy refused to run it; 2 usage or policy error; 3 facts unavailable.
+Exit codes: the command's own exit code when it ran (128+N when killed by signal N), but 1
+when it exited 0 and its output shows the step failed (cargo's dry-run warning that the
+version already exists on the registry); 1 when the policy refused to run it; 2 usage or
+policy error; 3 facts unavailable.
 `;
 
 /** A pause after which a partial output line (a prompt, a progress bar) is shown anyway. */
@@ -135,6 +137,9 @@ export async function runRun(ctx: CliContext, argv: string[]): Promise<number> {
     );
   }
   if (result.spawnError !== null) return result.spawnError === 'ENOENT' ? 127 : 126;
+  // A step that exited 0 but did not succeed (cargo's dry-run only warns that the version
+  // already exists on the registry) must stop a script too: `policy run ... && next` must not go on.
+  if (result.exitCode === 0 && !succeeded) return 1;
   if (result.exitCode !== null) return result.exitCode;
   return 128 + (result.signal ? (osConstants.signals[result.signal as NodeJS.Signals] ?? 0) : 0);
 }
