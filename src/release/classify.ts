@@ -157,7 +157,11 @@ export type ReasonCode =
   /** failed after `Uploading` without `Uploaded` (5xx, reset, timeout): the upload may have landed */
   | 'upload-ambiguous'
   /** failed before `Uploading` was printed: nothing was sent */
-  | 'before-upload';
+  | 'before-upload'
+  /** the registry answered the upload with 429: rate limited, nothing stored; retry after the time it names */
+  | 'rate-limited'
+  /** the registry answered the upload with another 4xx (403 not an owner, 401, 413 too large...): nothing stored */
+  | 'upload-refused';
 
 export interface ClassifyInput {
   phase: Phase | null;
@@ -276,10 +280,25 @@ function bound(lines: readonly string[], limit: number): string {
 }
 
 /**
+ * The 4xx status (not 408) with which the registry answered the upload, from cargo's
+ * `the remote server responded with an error (status 403 Forbidden): ...` or
+ * `failed to get a 200 OK response, got 429`, or npm's `npm error 403 403 Forbidden - PUT ...`.
+ */
+function refusedStatus(lines: readonly string[]): number | null {
+  for (const line of lines) {
+    const match = /\(status (4\d\d)\b|failed to get a 200 OK response, got (4\d\d)\b|^npm (?:error|ERR!) (4\d\d)\b/.exec(line);
+    const status = Number(match?.[1] ?? match?.[2] ?? match?.[3] ?? NaN);
+    if (Number.isInteger(status) && status !== 408) return status;
+  }
+  return null;
+}
+
+/**
  * The outcome of one step from its exit code and output, per the spec and cargo's markers:
  * - publish: `Uploaded` printed: published (even when exit ≠ 0, e.g. the index wait timed out);
  *   `already exists` / `already uploaded`: unknown (the registry holds the version, ours or
- *   someone else's); failed after `Uploading` without `Uploaded`: unknown; failed before
+ *   someone else's); the registry refused the upload with a 4xx (429 rate limit, 403...): not
+ *   published; failed after `Uploading` without `Uploaded`: unknown; failed before
  *   `Uploading`: not published.
  * - dry-run: exit 0 but a warning that the version already exists: failed.
  * - any other phase (or none): exit 0 ok, otherwise failed.
@@ -302,6 +321,12 @@ export function classifyOutcome(input: ClassifyInput): Classification {
       return { outcome: 'unknown', published: 'unknown', reason: 'version-exists', excerpt: excerpt || errorExcerpt(input.output) };
     }
     if (succeeded) return { outcome: 'published', published: 'yes', reason: 'publish-exit-zero', excerpt: '' };
+    // A 4xx answer to the upload is the registry's own refusal: crates.io stores a version only
+    // when it answers 200, so nothing landed. A 408 (request timeout) is not a refusal.
+    const refused = refusedStatus(lines);
+    if (refused !== null) {
+      return { outcome: 'not-published', published: 'no', reason: refused === 429 ? 'rate-limited' : 'upload-refused', excerpt };
+    }
     if (uploading) return { outcome: 'unknown', published: 'unknown', reason: 'upload-ambiguous', excerpt };
     return { outcome: 'not-published', published: 'no', reason: 'before-upload', excerpt };
   }

@@ -273,11 +273,17 @@ function nextAction(r: Release): string {
           return `fix the release notes for${v} (keep them and the version), then rerun ${rerun('notes', r.failedArgv)}`;
         case 'dry-run':
           return `fix packaging, manifest or validation problems, then rerun the dry-run with ${rerun('dry-run', r.failedArgv)}; do not create or push a release tag`;
-        case 'publish':
-          if (r.lastVerification?.published === 'no') {
-            return `the registry confirmed${v} is not published: fix the cause above, rerun the dry-run, then publish with ${rerun('publish', r.failedArgv)}`;
+        case 'publish': {
+          const why = f.reason === 'rate-limited'
+            ? 'the registry refused the upload with 429, rate limited: wait until the time the error names'
+            : f.reason === 'upload-refused'
+              ? 'the registry refused the upload (token, ownership or size, as the error says)'
+              : 'the upload did not start';
+          if (r.lastVerification?.published === 'no' && r.verifiedSinceFailure) {
+            return `the registry confirmed${v} is not published (${why}): fix the cause above, rerun the dry-run, then publish with ${rerun('publish', r.failedArgv)}`;
           }
-          return `the upload did not start, so${v} is not published: fix the cause above, rerun the dry-run, then publish with ${rerun('publish', r.failedArgv)}; do not bump the version`;
+          return `${v.trim() || 'the version'} is not published (${why}): fix the cause above, confirm it with \`policy verify\`, rerun the dry-run, then publish with ${rerun('publish', r.failedArgv)}; do not bump the version`;
+        }
         case 'tag':
         case 'push':
           if (r.published === 'yes') return `the crate is released: fix the tag/push and record closeout; keep ${issueRef(r)} open`;

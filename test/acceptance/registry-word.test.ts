@@ -185,6 +185,50 @@ describe.skipIf(!HAS_CARGO || !HAS_GIT)('the registry word with real cargo and a
     expect(await gate(s, 'start-issue', '8')).toBe(0);
   }, CARGO_TIMEOUT);
 
+  it.each([
+    ['already-uploaded', 'unknown', 'unknown', 'version-exists'],
+    ['429', 'blocked', 'no', 'rate-limited'],
+    ['403', 'blocked', 'no', 'upload-refused'],
+  ] as const)('the registry refuses the upload with %s: recorded as %s, published %s; verify says no and a retry is allowed', async (fault, status, published, reason) => {
+    const s = await scene();
+    s.registry.faults.publish = fault;
+    const run = await publish(s);
+    expect(run.code).not.toBe(0);
+    expect(s.uploads()).toBe(1);
+    expect(await s.status()).toMatchObject({ status, published, failure: { phase: 'publish', reason } });
+    expect(await gate(s, 'publish')).toBe(1); // never blindly, even after a clear refusal
+    if (fault === '429') expect(((await s.status()).failure as { error: string }).error).toContain('Please try again after');
+
+    s.registry.faults.publish = null;
+    const verify = await s.policy('verify');
+    expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+    expect(verify.stdout).toContain('published no');
+    expect(await gate(s, 'publish')).toBe(0);
+    expect((await publish(s)).code).toBe(0);
+    expect(await s.status()).toMatchObject({ status: 'released', published: 'yes' });
+  }, CARGO_TIMEOUT);
+
+  it('an index lagging behind the API keeps the answer unknown until it catches up', async () => {
+    const s = await scene();
+    s.registry.faults.publish = 'accept-then-500';
+    s.registry.faults.indexLag = true;
+    expect((await publish(s)).code).not.toBe(0);
+    s.registry.faults.publish = null;
+
+    const lagging = await s.policy('verify');
+    expect(lagging.code).toBe(3);
+    expect(lagging.stdout).toContain('published unknown');
+    expect(lagging.stdout).toMatch(/lagging behind the API/);
+    expect(await s.status()).toMatchObject({ status: 'unknown', published: 'unknown' });
+    expect(await gate(s, 'tag', 'v0.2.0')).toBe(1);
+
+    s.registry.faults.indexLag = false;
+    const caughtUp = await s.policy('verify');
+    expect(caughtUp.code, caughtUp.stdout).toBe(0);
+    expect(await s.status()).toMatchObject({ status: 'released', published: 'yes' });
+    expect(await gate(s, 'tag', 'v0.2.0')).toBe(0);
+  }, CARGO_TIMEOUT);
+
   it('with the registry down every answer is unknown, recorded, and the gates stay closed', async () => {
     const s = await scene();
     s.registry.faults.publish = 'store-then-reset';

@@ -80,7 +80,10 @@ describe('foldRelease', () => {
   it('gives a specific next action per phase and error class', () => {
     expect(foldRelease([dryOk(), pubUnknown()], {}).nextAction).toMatch(/^confirm the registry state with `policy verify` before anything else/);
     expect(foldRelease([dryOk(), pubUnknown('version-exists')], {}).nextAction).toMatch(/already holds v0.2.0 \(ours or someone else's\).*`policy verify`.*`policy decide/);
-    expect(foldRelease([dryOk(), pubNo()], {}).nextAction).toMatch(/not published: fix the cause above/);
+    expect(foldRelease([dryOk(), pubNo()], {}).nextAction).toMatch(/^v0.2.0 is not published \(the upload did not start\): fix the cause above, confirm it with `policy verify`/);
+    const limited = finished('publish', 'cargo publish', 101, { outcome: 'not-published', published: 'no', reason: 'rate-limited' });
+    expect(foldRelease([dryOk(), limited], {}).nextAction).toMatch(/\(the registry refused the upload with 429, rate limited: wait until the time the error names\)/);
+    expect(foldRelease([dryOk(), limited, verify('no')], {}).nextAction).toMatch(/^the registry confirmed v0.2.0 is not published/);
     expect(foldRelease([pubOk(), finished('push', 'git push origin v0.2.0', 1)], {}).nextAction)
       .toBe('the crate is released, but the push step failed (`git push origin v0.2.0`): fix it and rerun it with `policy run -- git push origin v0.2.0`, then finish the tag, push and closeout; keep issue #7 open until they match the published version');
     expect(foldRelease([pubOk(), tagOk()], {}).nextAction).toMatch(/^the crate is released: push the tag and the branch, then record closeout/);
