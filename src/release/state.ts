@@ -48,7 +48,9 @@ function failWith(r: Release, phase: Phase, e: JournalEvent, reason: string, exi
 
 function startRelease(r: Release, e: JournalEvent): void {
   r.version = e.version;
-  r.status = 'in-progress';
+  // Asking the registry is not a release step: a verification alone leaves the release idle
+  // (a "yes" then makes it released: published outside the loop).
+  r.status = e.type === 'verification' ? 'idle' : 'in-progress';
   r.failure = null;
   r.published = 'no';
   r.closing = new Set();
