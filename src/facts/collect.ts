@@ -279,7 +279,8 @@ async function collectRepo(
   config: Promise<Config> | null,
   issuePatterns: string[],
 ): Promise<RepoFact> {
-  const status = runGit(probe.root, ['status', '--porcelain=v2', '--branch', '-z']);
+  // --no-ahead-behind: counting commits against the upstream costs a history walk nobody reads.
+  const status = runGit(probe.root, ['status', '--porcelain=v2', '--branch', '--no-ahead-behind', '-z']);
   const [{ stdout }, found, cfg] = await Promise.all([status, branch, config]);
   const { branch: current, head, paths } = parseStatusPaths(stdout.split('\0'));
   return {
