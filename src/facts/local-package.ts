@@ -44,7 +44,8 @@ async function crateChecksum(request: LocalPackageRequest): Promise<LocalChecksu
   const scratch = mkdtempSync(join(tmpdir(), 'release-policy-package-'));
   const tree = join(scratch, 'tree');
   try {
-    await git(request.root, ['worktree', 'add', '--detach', '--quiet', tree, commit]);
+    // No hooks: a user's post-checkout hook has no business running for our scratch checkout.
+    await git(request.root, ['-c', 'core.hooksPath=/dev/null', 'worktree', 'add', '--detach', '--quiet', tree, commit]);
     try {
       // The publish packaged the work tree's Cargo.lock, which is often not committed.
       const lock = lockFileBeside(request.root, request.manifest);
@@ -60,7 +61,7 @@ async function crateChecksum(request: LocalPackageRequest): Promise<LocalChecksu
       if (!existsSync(crate)) return { reason: `\`cargo package\` made no ${request.name}-${request.version}.crate: is the manifest's version ${request.version}?` };
       return { checksum: createHash('sha256').update(readFileSync(crate)).digest('hex') };
     } finally {
-      await git(request.root, ['worktree', 'remove', '--force', tree]).catch(() => undefined);
+      await git(request.root, ['-c', 'core.hooksPath=/dev/null', 'worktree', 'remove', '--force', tree]).catch(() => undefined);
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
