@@ -244,5 +244,14 @@ describe.skipIf(!HAS_CARGO || !HAS_GIT)('the registry word with real cargo and a
     expect(await gate(s, 'tag', 'v0.2.0')).toBe(1);
     expect(await gate(s, 'publish')).toBe(1);
     expect(await gate(s, 'start-issue', '8')).toBe(1);
+
+    // CI asks the registry itself: a release tag it cannot confirm is a finding naming the registry.
+    s.repo.git('-c', 'core.hooksPath=/dev/null', 'tag', 'v0.2.0');
+    const ci = await s.policy('check', '--gate', 'ci', '--format', 'json');
+    expect(ci.code).toBe(1);
+    const findings = (JSON.parse(ci.stdout) as { findings: { rule: string; message: string }[] }).findings;
+    expect(findings.find((f) => f.rule === 'tagged-version-published')?.message).toMatch(
+      /release tag v0\.2\.0 cannot be confirmed: the registry local \(http:\/\/127\.0\.0\.1:\d+\/index\/\) gave no answer \(.*connection refused/,
+    );
   }, CARGO_TIMEOUT);
 });
