@@ -16,6 +16,7 @@ import {
   type LoopbackRegistry,
 } from '../scripts/loopback-registry.mjs';
 import { gitSync } from './helpers/git-repo.js';
+import { publishBody } from './registry/fixtures.js';
 import { HAS_CARGO } from './helpers/tools.js';
 
 const CARGO_TIMEOUT_MS = 120_000;
@@ -36,20 +37,6 @@ async function registry(): Promise<LoopbackRegistry> {
 
 function sha256(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
-}
-
-/**
- * Cargo's publish body: u32 LE length + JSON metadata, u32 LE length + .crate bytes. A
- * Uint8Array copy, as fetch's types take no Buffer<ArrayBufferLike>.
- */
-function publishBody(metadata: object, crate: Buffer): Uint8Array<ArrayBuffer> {
-  const json = Buffer.from(JSON.stringify(metadata));
-  const length = (n: number): Buffer => {
-    const buffer = Buffer.alloc(4);
-    buffer.writeUInt32LE(n);
-    return buffer;
-  };
-  return new Uint8Array(Buffer.concat([length(json.length), json, length(crate.length), crate]));
 }
 
 describe('loopback registry protocol', () => {
