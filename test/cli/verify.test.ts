@@ -87,6 +87,20 @@ describe.skipIf(!HAS_GIT)('policy verify', () => {
     expect(after.filter((f) => f.rule === 'published-version-tagged')).toEqual([]);
   });
 
+  it('keeps credentials in the index URL and token-like values out of the output and the journal', async () => {
+    const url = registry.indexUrl.replace('http://', 'http://ci-bot:S3CRET-PASSWORD@');
+    const result = await runPolicyAsync(['verify', '--package', 'demo'], {
+      cwd: repo.dir,
+      env: { ...env, CARGO_REGISTRIES_LOCAL_INDEX: `sparse+${url}`, CARGO_REGISTRIES_LOCAL_TOKEN: 'S3CRET-TOKEN-VALUE' },
+    });
+    expect(result.code, result.stderr).toBe(0);
+    const journal = readFileSync(join(repo.dir, '.git', 'release-policy', 'journal.jsonl'), 'utf8');
+    for (const text of [result.stdout, result.stderr, journal]) {
+      expect(text).not.toContain('S3CRET');
+    }
+    expect(result.stdout).toMatch(/http:\/\/127\.0\.0\.1:\d+\/index\//);
+  });
+
   it('asks nothing and records nothing offline (exit 3)', async () => {
     const before = events().length;
     const requests = registry.requests.length;

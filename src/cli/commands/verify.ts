@@ -10,6 +10,7 @@ import { readJournal } from '../../facts/journal.js';
 import type { Content, JournalEvent, Published } from '../../release/model.js';
 import { askRegistry, RegistryConfigError, resolveCargoRegistry, resolveNpmRegistry } from '../../registry/ask.js';
 import type { RegistryAnswer } from '../../registry/model.js';
+import { createRedactor } from '../../release/redact.js';
 import { parseCommandArgs } from '../args.js';
 import { UsageError, type CliContext } from '../context.js';
 import { findRepoRoot } from '../../policy/locate.js';
@@ -108,6 +109,9 @@ export async function runVerify(ctx: CliContext, argv: string[]): Promise<number
     }
   }
 
+  // URLs in the evidence are redacted already; cargo's and npm's messages in a reason may hold
+  // anything the environment does (a token-like value), so the whole record is redacted too.
+  const redactor = createRedactor([], ctx.env);
   const event = newEvent({
     type: 'verification',
     package: pkg.name,
@@ -116,7 +120,7 @@ export async function runVerify(ctx: CliContext, argv: string[]): Promise<number
     published,
     ...(content === undefined ? {} : { content }),
     evidence: answer.evidence,
-    reason: published === 'unknown' ? (answer.reason || compared) : compared || describe(answer),
+    reason: redactor.text(published === 'unknown' ? (answer.reason || compared) : compared || describe(answer)),
   });
   await appendReleaseEvent(scene.journal.path, event);
   const after = releaseState(await readJournal(scene.journal.path), { package: pkg.name, defaultPackage: pkg.name });
@@ -132,7 +136,7 @@ export async function runVerify(ctx: CliContext, argv: string[]): Promise<number
     `Recorded in ${scene.journal.path}. The release is ${after.status}${after.taken ? ' (version taken)' : ''}.`,
     `  next action: ${after.nextAction}`,
   ];
-  ctx.stdout(`${lines.join('\n')}\n`);
+  ctx.stdout(redactor.text(`${lines.join('\n')}\n`));
   return published === 'unknown' ? 3 : 0;
 }
 
