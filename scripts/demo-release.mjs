@@ -63,6 +63,8 @@ export async function runReleaseDemo(cli) {
     ...GIT_ENV,
     CARGO_TARGET_DIR: join(root, 'target'),
     POLICY_OFFLINE: '0',
+    // The demo leaves no process behind: its hooks run in their own process, without the daemon.
+    POLICY_DAEMON: '0',
   };
   // Above both crates: cargo and `policy verify` read it from every folder up.
   writeCargoConfig(root, registry);

@@ -11,6 +11,9 @@ const BUILD_INPUTS = ['src', 'rules', 'schema', 'scripts', 'package.json'];
 const BUILD_OUTPUTS = [join('dist', 'cli.cjs'), join('dist', 'policy.cjs')];
 
 export default function setup(): void {
+  // Hooks that git runs in tests inherit this: each runs in its own process, and no hook
+  // daemon outlives the tests (test/hooks/daemon.test.ts turns it on for itself).
+  process.env.POLICY_DAEMON = '0';
   if (!HAS_GIT) {
     // CI machines have git: there a missing git is a broken machine, not a reason to skip.
     if (process.env.CI) throw new Error('git is not on PATH; the tests need it in CI');

@@ -64,6 +64,11 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   hook: async () => (await import('./commands/hook.js')).runHook,
   hooks: async () => (await import('./commands/hooks.js')).runHooks,
   init: async () => (await import('./commands/init.js')).runInit,
+  // Not a user command: the hook daemon the launcher starts (src/cli/daemon.ts).
+  __daemon: async () => {
+    const { runDaemon } = await import('./daemon.js');
+    return (ctx, argv) => runDaemon(ctx, argv, main);
+  },
 };
 
 /**
@@ -117,6 +122,9 @@ function createContext(argv: string[]): CliContext {
     cliPath: scriptPath(),
     nodePath: process.execPath,
     readStdin: async () => {
+      // The launcher read it already when it tried the hook daemon (scripts/launcher.cjs).
+      const given = (globalThis as { __policyStdin?: string }).__policyStdin;
+      if (typeof given === 'string') return given;
       // Git hands hooks a blocking pipe: one synchronous read skips the stream machinery (~3 ms).
       // A non-blocking descriptor (EAGAIN) or none at all falls back to the stream.
       try {
@@ -141,8 +149,9 @@ function scriptPath(): string {
   }
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const ctx = createContext(argv);
+/** Runs one command; `given` is the context of a request the hook daemon serves. */
+export async function main(argv: string[], given?: CliContext): Promise<number> {
+  const ctx = given ?? createContext(argv);
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     ctx.stdout(HELP);

@@ -15,7 +15,7 @@ export interface CliResult {
  * Tests never ask a registry beyond loopback: every run is offline (POLICY_OFFLINE=1) unless
  * the test's own env turns it off to ask its loopback registry.
  */
-const OFFLINE = { POLICY_OFFLINE: '1' };
+const OFFLINE = { POLICY_OFFLINE: '1', POLICY_DAEMON: '0' };
 
 /** Runs the built `policy` command as a user would. */
 export function runPolicy(args: string[], options: { cwd: string; env?: Record<string, string>; input?: string }): CliResult {

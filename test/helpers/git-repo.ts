@@ -14,6 +14,8 @@ export const hermeticGitEnv: Record<string, string> = {
   GIT_AUTHOR_EMAIL: 'author@example.com',
   GIT_COMMITTER_NAME: 'Test Committer',
   GIT_COMMITTER_EMAIL: 'committer@example.com',
+  // Hooks run in their own process in tests: no hook daemon outlives a test (test/hooks/daemon.test.ts tests it).
+  POLICY_DAEMON: '0',
 };
 
 /** Runs git in `cwd` with the hermetic environment and returns stdout without the final newline. */
