@@ -21,7 +21,9 @@
 //      fast path's time goes;
 //   3. Node path: B's release is blocked the real way (`policy run --phase dry-run` of a
 //      command that fails), then `policy hook pre-push origin URL` with a one-commit push on
-//      stdin (against `node -e 0`, after 3 warm-ups for the load and code caches); for
+//      stdin (against `node -e 0`, after 3 warm-ups for the load and code caches), served by
+//      the hook daemon as on a developer's machine, and in its own process (POLICY_DAEMON=0,
+//      as in CI and on the first call after the daemon idled out); for
 //      comparison `policy check --gate pre-push --offline` (nothing pushed, as bench/run.mjs);
 //      a real one-commit `git push` in B (through the shim to the engine) against one in A;
 //      and `git tag v1.99.99` in B (refused by the reference-transaction hook: git exits 128)
@@ -29,11 +31,12 @@
 //
 // The command under test is a snapshot of dist/ (with rules/, hooks/, schema/, package.json)
 // in bench/out/hooks-pkg, so that a rebuild of dist/ during the run changes nothing here.
-// Git runs hermetic: no system or global config, fixed identity, gc off, POLICY_OFFLINE=1.
+// Git runs hermetic: no system or global config, fixed identity, gc off, POLICY_OFFLINE=1;
+// the daemon's socket is under bench/out/runtime, and the bench stops the daemon at the end.
 //
 // Usage: node bench/hooks.mjs [BASE_REPO]   (default bench/out/repo-10k, built if missing)
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,7 +71,14 @@ Object.assign(env, {
   GIT_CONFIG_VALUE_2: 'false',
   POLICY_OFFLINE: '1',
   NO_COLOR: '1',
+  // The hook daemon as a developer's machine has it (src/cli/daemon.ts), with its socket here;
+  // the engine path is measured with it and without it (POLICY_DAEMON=0).
+  POLICY_DAEMON: '1',
+  XDG_RUNTIME_DIR: join(out, 'runtime'),
 });
+delete env.CI;
+mkdirSync(env.XDG_RUNTIME_DIR, { recursive: true, mode: 0o700 });
+chmodSync(env.XDG_RUNTIME_DIR, 0o700);
 
 /** Runs a command untimed; throws unless it exits with one of `ok`. */
 function run(cmd, args, { cwd, input, ok = [0] } = {}) {
@@ -80,9 +90,9 @@ function run(cmd, args, { cwd, input, ok = [0] } = {}) {
 }
 
 /** One timed run: milliseconds and exit code. */
-function time(cmd, args, { cwd, input, ok = [0] } = {}) {
+function time(cmd, args, { cwd, input, ok = [0], extraEnv = {} } = {}) {
   const start = process.hrtime.bigint();
-  const result = spawnSync(cmd, args, { cwd, env, input, encoding: 'utf8' });
+  const result = spawnSync(cmd, args, { cwd, env: { ...env, ...extraEnv }, input, encoding: 'utf8' });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (ok !== null && !ok.includes(result.status)) {
     throw new Error(`${cmd} ${args.join(' ')} (in ${cwd}) exited ${result.status}, expected ${ok}:\n${result.stdout}${result.stderr}`);
@@ -301,12 +311,24 @@ const newSha = head(B);
 const oldSha = remoteMain(B);
 if (run('git', ['rev-parse', 'HEAD~1'], { cwd: B.dir }) !== oldSha) throw new Error('B is not exactly one commit ahead of its remote');
 const hookInput = `refs/heads/main ${newSha} refs/heads/main ${oldSha}\n`;
-const hook = () => time(process.execPath, [cli, 'hook', 'pre-push', 'origin', B.remote], { cwd: B.dir, input: hookInput, ok: null });
+const hookWith = (extraEnv) => () =>
+  time(process.execPath, [cli, 'hook', 'pre-push', 'origin', B.remote], { cwd: B.dir, input: hookInput, ok: null, extraEnv });
+const hook = hookWith({});
+const ownProcess = hookWith({ POLICY_DAEMON: '0' });
 const nodeStart = () => time(process.execPath, ['-e', '0'], { cwd: B.dir });
-for (let i = 0; i < 3; i += 1) hook(); // the load cache and the V8 code cache, as any second run would find them
-ratioRow('node: policy hook pre-push (blocked)', paired(nodeStart, hook, { warmup: 0 }), NODE_BUDGET_RATIO, {
+// The load cache and the V8 code cache, as any second run would find them; the first call
+// starts the daemon, and a moment later it answers.
+for (let i = 0; i < 3; i += 1) ownProcess();
+hook();
+spawnSync('sleep', ['1']);
+for (let i = 0; i < 3; i += 1) hook();
+ratioRow('node: policy hook pre-push (blocked, daemon)', paired(nodeStart, hook, { warmup: 0 }), NODE_BUDGET_RATIO, {
   a: 'node -e 0',
   b: 'policy hook',
+});
+ratioRow('node: policy hook pre-push (blocked, own process)', paired(nodeStart, ownProcess, { warmup: 0 }), null, {
+  a: 'node -e 0',
+  b: 'POLICY_DAEMON=0',
 });
 
 // The same gate with nothing pushed (what bench/run.mjs measures), to tell the push facts' share.
@@ -325,6 +347,16 @@ const tagA = () => {
 const tagB = () => time('git', ['tag', RELEASE_TAG], { cwd: B.dir, ok: null });
 diffRow(`node: git tag ${RELEASE_TAG} (B blocked)`, paired(tagA, tagB));
 const leaked = run('git', ['tag', '-l', RELEASE_TAG], { cwd: B.dir });
+// The daemon leaves with the bench.
+const runtimeDir = join(env.XDG_RUNTIME_DIR, `release-policy-${process.getuid()}`);
+for (const name of existsSync(runtimeDir) ? readdirSync(runtimeDir) : []) {
+  if (!name.endsWith('.pid')) continue;
+  try {
+    process.kill(Number(readFileSync(join(runtimeDir, name), 'utf8')), 'SIGTERM');
+  } catch {
+    // gone already
+  }
+}
 
 // ---- Report ------------------------------------------------------------------------------------
 
