@@ -96,7 +96,7 @@ describe.skipIf(!canRun)('the hook daemon', () => {
 
   it('is not asked with POLICY_DAEMON=0 or under CI', async () => {
     await daemonUp();
-    for (const extra of [{ POLICY_DAEMON: '0' }, { CI: 'true' }]) {
+    for (const extra of [{ POLICY_DAEMON: '0' }, { CI: 'true' }] as Record<string, string>[]) {
       const result = prePush(blocked, extra);
       expect(result.code).toBe(1);
       expect(result.stderr).not.toMatch(SERVED);
