@@ -12,19 +12,24 @@ const Module = require('node:module');
 
 const bundle = path.join(__dirname, 'policy.cjs');
 
+/** A short stamp of the bundle as built and the Node that runs it, with `extra` (djb2, hex). */
+function stamp(extra) {
+  const stat = fs.statSync(bundle);
+  let hash = 5381;
+  for (const ch of `${bundle}:${stat.size}:${stat.mtimeMs}:${process.version}:${extra}`) hash = ((hash * 33) ^ ch.charCodeAt(0)) >>> 0;
+  return hash.toString(16);
+}
+
 function cacheFile() {
   if (process.env.POLICY_CODE_CACHE === '0') return null;
   const base = process.env.XDG_CACHE_HOME || (require('node:os').homedir() ? path.join(require('node:os').homedir(), '.cache') : '');
   if (!base) return null;
-  const stat = fs.statSync(bundle);
-  let hash = 5381;
-  for (const ch of `${bundle}:${stat.size}:${stat.mtimeMs}:${process.version}:${process.arch}`) hash = ((hash * 33) ^ ch.charCodeAt(0)) >>> 0;
   // One cache per command and gate: the cache holds the functions its first run compiled,
   // so a hook's cache must not be the one an audit happened to write first.
   const args = process.argv.slice(2);
   const gate = args.includes('--gate') ? args[args.indexOf('--gate') + 1] : '';
   const kind = `${/^[a-z-]+$/.test(args[0] || '') ? args[0] : 'other'}${/^[a-z-]+$/.test(gate || '') ? `-${gate}` : ''}`;
-  return path.join(base, 'release-policy', `code-${hash.toString(16)}-${kind}.bin`);
+  return path.join(base, 'release-policy', `code-${stamp(process.arch)}-${kind}.bin`);
 }
 
 /** Runs the bundle in this process (through the code cache). */
@@ -81,10 +86,7 @@ function daemonSocket() {
     const folder = fs.lstatSync(dir);
     // Someone else's folder, a symlink, or one others may enter: no daemon, run here.
     if (!folder.isDirectory() || folder.uid !== uid || (folder.mode & 0o077) !== 0) return null;
-    const stat = fs.statSync(bundle);
-    let hash = 5381;
-    for (const ch of `${bundle}:${stat.size}:${stat.mtimeMs}:${process.version}:${process.execPath}`) hash = ((hash * 33) ^ ch.charCodeAt(0)) >>> 0;
-    return path.join(dir, `hook-${hash.toString(16)}.sock`);
+    return path.join(dir, `hook-${stamp(process.execPath)}.sock`);
   } catch {
     return null;
   }

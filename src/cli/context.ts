@@ -16,6 +16,11 @@ export interface CliContext {
   nodePath: string;
 }
 
+/** Whether network facts are skipped: `--offline`, or POLICY_OFFLINE=1 (the hooks, the tests). */
+export function isOffline(ctx: Pick<CliContext, 'env'>, flag?: unknown): boolean {
+  return flag === true || ctx.env.POLICY_OFFLINE === '1';
+}
+
 /** A mistake in how the command was called: exit 2 with the message, no stack. */
 export class UsageError extends Error {
   constructor(

@@ -13,7 +13,8 @@
 // asked again and idles out.
 import { chmodSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type Socket } from 'node:net';
-import { UsageError, useColor, type CliContext } from './context.js';
+import { UsageError, type CliContext } from './context.js';
+import type { CliIo } from './main.js';
 
 const IDLE_MS = 10 * 60 * 1000;
 /** A request larger than this is refused (stdin of a pre-push is a few lines per ref). */
@@ -37,9 +38,9 @@ export interface DaemonAnswer {
   pid: number;
 }
 
-type Main = (argv: string[], ctx: CliContext) => Promise<number>;
+type Main = (argv: string[], io: CliIo) => Promise<number>;
 
-export async function runDaemon(ctx: CliContext, argv: string[], main: Main): Promise<number> {
+export async function runDaemon(_ctx: CliContext, argv: string[], main: Main): Promise<number> {
   const [socketPath] = argv;
   if (socketPath === undefined) throw new UsageError('the hook daemon needs its socket path');
   if (!(await claim(socketPath))) return 0; // another daemon answers already
@@ -49,7 +50,7 @@ export async function runDaemon(ctx: CliContext, argv: string[], main: Main): Pr
     clearTimeout(idle);
     readRequest(socket).then(
       (request) => {
-        queue = queue.then(() => serve(request, ctx, main).then((answer) => void socket.end(`${JSON.stringify(answer)}\n`)));
+        queue = queue.then(() => serve(request, main).then((answer) => void socket.end(`${JSON.stringify(answer)}\n`)));
         return queue;
       },
       () => void socket.destroy(),
@@ -117,7 +118,7 @@ function readRequest(socket: Socket): Promise<DaemonRequest> {
 }
 
 /** One request, run as a fresh process would run it. */
-async function serve(request: DaemonRequest, base: CliContext, main: Main): Promise<DaemonAnswer> {
+async function serve(request: DaemonRequest, main: Main): Promise<DaemonAnswer> {
   const out: string[] = [];
   const err: string[] = [];
   const saved = { env: { ...process.env }, cwd: process.cwd() };
@@ -125,16 +126,12 @@ async function serve(request: DaemonRequest, base: CliContext, main: Main): Prom
   let code: number;
   try {
     process.chdir(request.cwd);
-    const env = process.env;
     code = await main(request.argv, {
-      ...base,
       cwd: request.cwd,
-      env,
+      env: process.env,
       stdout: (text) => void out.push(text),
       stderr: (text) => void err.push(text),
-      color: useColor(request.tty, env),
-      debug: request.argv.includes('--debug') || env.POLICY_DEBUG === '1',
-      today: new Date().toISOString().slice(0, 10),
+      tty: request.tty,
       readStdin: async () => request.stdin,
     });
   } catch (error) {

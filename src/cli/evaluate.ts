@@ -6,7 +6,7 @@ import type { HookInput } from '../facts/collect.js';
 import { readStateWord } from '../facts/release.js';
 import { evaluateGate } from '../engine/gate.js';
 import type { GateName, Verdict } from '../engine/model.js';
-import type { CliContext } from './context.js';
+import { isOffline, type CliContext } from './context.js';
 import { gatherFacts } from './gather-facts.js';
 import { definitionsOf, factsNeeded, gateDefinitions, prepareGate, type GateDefinitions, type LoadedPolicy } from './load.js';
 
@@ -36,7 +36,8 @@ export async function evaluatePolicyGate(
   mark: (label: string) => void = () => {},
 ): Promise<Verdict> {
   const definitions = gateDefinitions(loaded, query.gate);
-  const offline = query.offline === true || ctx.env.POLICY_OFFLINE === '1';
+  const offline = isOffline(ctx, query.offline);
+  const repoFields = repoFieldsRead(definitions);
   const gather = (needs: FactName[]) => gatherFacts({
     cwd,
     factsFile: query.factsFile ?? null,
@@ -45,7 +46,7 @@ export async function evaluatePolicyGate(
     gate: { name: query.gate, arg: query.arg },
     ...(query.releasePackage === undefined ? {} : { releasePackage: query.releasePackage }),
     ...(query.hook === undefined ? {} : { hook: query.hook }),
-    repoFields: repoFieldsRead(definitions),
+    repoFields,
     offline,
     env: ctx.env,
     toolVersion: ctx.toolVersion,

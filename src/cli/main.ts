@@ -108,34 +108,50 @@ function watchStream(name: 'stdout' | 'stderr'): void {
   });
 }
 
-function createContext(argv: string[]): CliContext {
-  const env = process.env;
+/** Where a command's input and output go: this process's, or a request the hook daemon serves. */
+export interface CliIo {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** Whether standard output is a terminal (colour). */
+  tty: boolean;
+  readStdin: () => Promise<string>;
+}
+
+const processIo = (): CliIo => ({
+  cwd: process.cwd(),
+  env: process.env,
+  stdout: (text) => write('stdout', text),
+  stderr: (text) => write('stderr', text),
+  tty: isatty(1),
+  readStdin: async () => {
+    // The launcher read it already when it tried the hook daemon (scripts/launcher.cjs).
+    const given = (globalThis as { __policyStdin?: string }).__policyStdin;
+    if (typeof given === 'string') return given;
+    // Git hands hooks a blocking pipe: one synchronous read skips the stream machinery (~3 ms).
+    // A non-blocking descriptor (EAGAIN) or none at all falls back to the stream.
+    try {
+      return readFileSync(0, 'utf8');
+    } catch {
+      // read below
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  },
+});
+
+function createContext(argv: string[], io: CliIo): CliContext {
+  const { tty, ...rest } = io;
   return {
-    cwd: process.cwd(),
-    env,
-    stdout: (text) => write('stdout', text),
-    stderr: (text) => write('stderr', text),
-    color: useColor(isatty(1), env),
-    debug: argv.includes('--debug') || env.POLICY_DEBUG === '1',
+    ...rest,
+    color: useColor(tty, io.env),
+    debug: argv.includes('--debug') || io.env.POLICY_DEBUG === '1',
     today: new Date().toISOString().slice(0, 10),
     toolVersion: TOOL_VERSION,
     cliPath: scriptPath(),
     nodePath: process.execPath,
-    readStdin: async () => {
-      // The launcher read it already when it tried the hook daemon (scripts/launcher.cjs).
-      const given = (globalThis as { __policyStdin?: string }).__policyStdin;
-      if (typeof given === 'string') return given;
-      // Git hands hooks a blocking pipe: one synchronous read skips the stream machinery (~3 ms).
-      // A non-blocking descriptor (EAGAIN) or none at all falls back to the stream.
-      try {
-        return readFileSync(0, 'utf8');
-      } catch {
-        // read below
-      }
-      const chunks: Buffer[] = [];
-      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-      return Buffer.concat(chunks).toString('utf8');
-    },
   };
 }
 
@@ -149,9 +165,9 @@ function scriptPath(): string {
   }
 }
 
-/** Runs one command; `given` is the context of a request the hook daemon serves. */
-export async function main(argv: string[], given?: CliContext): Promise<number> {
-  const ctx = given ?? createContext(argv);
+/** Runs one command, with this process's input and output or those of a hook daemon request. */
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const ctx = createContext(argv, io);
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     ctx.stdout(HELP);

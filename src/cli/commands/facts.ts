@@ -1,6 +1,6 @@
 import { FACT_NAMES } from '../../facts/model.js';
 import { parseCommandArgs } from '../args.js';
-import type { CliContext } from '../context.js';
+import { isOffline, type CliContext } from '../context.js';
 import { gatherFacts } from '../gather-facts.js';
 import { factsNeeded, gateDefinitions, loadPolicy, locatePolicy, resolveCwd } from '../load.js';
 import { parseGate } from './check.js';
@@ -28,7 +28,7 @@ export async function runFacts(ctx: CliContext, argv: string[]): Promise<number>
     policy: loaded.policy,
     needs,
     gate: { name: gate ?? 'ci', arg: '' },
-    offline: values.offline === true || ctx.env.POLICY_OFFLINE === '1',
+    offline: isOffline(ctx, values.offline),
     env: ctx.env,
     toolVersion: ctx.toolVersion,
   });

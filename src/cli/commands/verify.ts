@@ -12,7 +12,7 @@ import { askRegistry, RegistryConfigError, resolveCargoRegistry, resolveNpmRegis
 import type { RegistryAnswer } from '../../registry/model.js';
 import { createRedactor } from '../../release/redact.js';
 import { parseCommandArgs } from '../args.js';
-import { UsageError, type CliContext } from '../context.js';
+import { isOffline, UsageError, type CliContext } from '../context.js';
 import { findRepoRoot } from '../../policy/locate.js';
 import { readScene, readWorkTree, warnJournalProblems, type ReleaseScene } from '../release.js';
 
@@ -56,7 +56,7 @@ export async function runVerify(ctx: CliContext, argv: string[]): Promise<number
   const scene = await readScene(ctx, values);
   warnJournalProblems(ctx, scene);
   const { pkg, state } = scene;
-  if (ctx.env.POLICY_OFFLINE === '1') {
+  if (isOffline(ctx)) {
     ctx.stderr('policy verify: POLICY_OFFLINE=1 is set, and verifying means asking the registry; nothing was recorded.\n  hint: run it where the registry is reachable, without POLICY_OFFLINE.\n');
     return 3;
   }
