@@ -43,7 +43,7 @@ rp_blocked() {
   [ "$rp_dir/journal.jsonl" -nt "$rp_dir/state" ] && return 0
   IFS= read -r rp_state < "$rp_dir/state" || :
   case $rp_state in
-    idle | in-progress | closed) return 1 ;;
+    idle | in-progress | closed | abandoned) return 1 ;;
   esac
   return 0
 }

@@ -27,6 +27,7 @@ Release loop:
   status               the current release state and the next action
   comment              the spec's status comment for the current state
   decide               record a deliberate next-version decision
+  abandon              record that the release in progress will not happen
   verify               ask the registry whether the version under release is published; record it
   gate ACTION [ARG]    may I start-issue N, close-issue N, bump V, tag NAME, publish now?
 
@@ -59,6 +60,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   status: async () => (await import('./commands/release.js')).runStatus,
   comment: async () => (await import('./commands/release.js')).runComment,
   decide: async () => (await import('./commands/release.js')).runDecide,
+  abandon: async () => (await import('./commands/release.js')).runAbandon,
   verify: async () => (await import('./commands/verify.js')).runVerify,
   gate: async () => (await import('./commands/gate.js')).runGate,
   hook: async () => (await import('./commands/hook.js')).runHook,

@@ -1,5 +1,6 @@
 // The fact model rules see; schema/facts.schema.json is its published form and the
 // source of the CEL types. Facts never hold null: a missing string is "", a missing list [].
+import type { ReleaseState } from '../release/model.js';
 
 export interface Remote {
   name: string;
@@ -79,7 +80,7 @@ export interface ReleaseFact {
   package: string;
   version: string;
   issue: number;
-  status: 'idle' | 'in-progress' | 'blocked' | 'unknown' | 'released' | 'closed';
+  status: ReleaseState['status'];
   published: 'yes' | 'no' | 'unknown';
   failure: { phase: string; command: string; exitCode: number; error: string; at: string; reason: string };
   decisions: { version: string; reason: string; at: string }[];
@@ -87,6 +88,7 @@ export interface ReleaseFact {
   verification: { published: string; at: string; content: string };
   verifiedSinceFailure: boolean;
   taken: boolean;
+  abandoned: { reason: string; at: string };
   completed: string[];
   allowPaths: string[];
   tag: { name: string; exists: boolean; commit: string; manifestVersion: string };

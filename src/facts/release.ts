@@ -83,6 +83,7 @@ export function toReleaseFact(
       : { published: state.lastVerification.published, at: state.lastVerification.at, content: state.lastVerification.content },
     verifiedSinceFailure: state.verifiedSinceFailure,
     taken: state.taken,
+    abandoned: state.abandoned === undefined ? { reason: '', at: '' } : { ...state.abandoned },
     completed: [...state.completed],
     allowPaths,
     tag,
@@ -119,7 +120,7 @@ async function readReleaseTag(cwd: string, pkg: PackageConfig, version: string, 
 }
 
 /** Status words from the least to the most restrictive, as the hook shims read them. */
-const RESTRICTIVE: readonly ReleaseState['status'][] = ['idle', 'closed', 'in-progress', 'released', 'unknown', 'blocked'];
+const RESTRICTIVE: readonly ReleaseState['status'][] = ['idle', 'closed', 'abandoned', 'in-progress', 'released', 'unknown', 'blocked'];
 
 /**
  * The one word the hook shims read (hooks/release-policy.sh): the most restrictive status of

@@ -39,6 +39,8 @@ function headline(state: ReleaseState): string {
       return `Release published for ${pkg}${v}; closeout pending.`;
     case 'closed':
       return `Release closed for ${pkg}${v}.`;
+    case 'abandoned':
+      return `Release abandoned for ${pkg}${v}.`;
   }
 }
 
@@ -64,6 +66,9 @@ export function renderStatusComment(state: ReleaseState, options: CommentOptions
   const lines = [headline(state), ''];
   if (state.failure !== null) {
     lines.push('Failed step:', `- ${state.failure.command}`, '');
+  }
+  if (state.abandoned !== undefined) {
+    lines.push('Abandoned:', `- ${state.abandoned.reason} (${state.abandoned.at})`, '');
   }
   lines.push(
     'Current state:',
@@ -107,6 +112,11 @@ export function renderStatusText(state: ReleaseState): string {
     lines.push(`  verified:     registry said ${verified.published}${content} (${verified.at})`);
   }
   if (state.completed.length > 0) lines.push(`  completed:    ${state.completed.join(', ')}`);
+  if (state.abandoned !== undefined) lines.push(`  abandoned:    ${state.abandoned.reason} (${state.abandoned.at})`);
+  if (state.notTheStep !== undefined) {
+    const n = state.notTheStep;
+    lines.push(`  not counted:  \`${n.command}\` ran as the ${n.phase} step (${n.at}) but is not a ${n.phase} command: it cleared nothing`);
+  }
   for (const d of state.decisions) lines.push(`  decision:     v${d.version}: ${d.reason} (${d.at})`);
   lines.push(`  next action:  ${state.nextAction}`);
   return `${lines.join('\n')}\n`;

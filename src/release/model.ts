@@ -14,7 +14,7 @@ export type Published = (typeof PUBLISHED_VALUES)[number];
 export const OUTCOMES = ['ok', 'failed', 'published', 'not-published', 'unknown'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
-export const JOURNAL_EVENT_TYPES = ['step-started', 'step-finished', 'decision', 'verification', 'comment'] as const;
+export const JOURNAL_EVENT_TYPES = ['step-started', 'step-finished', 'decision', 'verification', 'comment', 'abandon'] as const;
 export type JournalEventType = (typeof JOURNAL_EVENT_TYPES)[number];
 
 /** One line of the release journal (JSON Lines, schema version 1). */
@@ -36,7 +36,7 @@ export interface JournalEvent {
   published?: Published;
   /** Error excerpt of a failed step (see `errorExcerpt`). */
   excerpt?: string;
-  /** `step-finished`: a `ReasonCode`; `decision`: the human reason. */
+  /** `step-finished`: a `ReasonCode`; `decision` and `abandon`: the human reason. */
   reason?: string;
   /** The commit HEAD pointed at when the step ran. */
   commit?: string;
@@ -57,7 +57,7 @@ export interface Evidence {
   detail: string;
 }
 
-export type ReleaseStatus = 'idle' | 'in-progress' | 'blocked' | 'unknown' | 'released' | 'closed';
+export type ReleaseStatus = 'idle' | 'in-progress' | 'blocked' | 'unknown' | 'released' | 'closed' | 'abandoned';
 
 export interface ReleaseFailure {
   phase: Phase;
@@ -96,6 +96,13 @@ export interface ReleaseState {
   lastVerification?: { published: Published; at: string; content: Content | ''; evidence: Evidence[] };
   /** The registry holds the version with content that is not ours: a new version needs `policy decide`. */
   taken: boolean;
+  /** `policy abandon`: the release will not happen; its version is never to be published. */
+  abandoned?: { reason: string; at: string };
+  /**
+   * The last successful step recorded under a phase its command is not (`policy run --phase
+   * dry-run -- true`): recorded, but it proves nothing and clears no block.
+   */
+  notTheStep?: { phase: Phase; command: string; at: string };
 }
 
 const SAFE_ARG = /^[A-Za-z0-9_@%+=:,./-]+$/;

@@ -34,7 +34,41 @@ function fresh(pkg: string | null, decisions: ReleaseDecision[] = []): Release {
 
 /** Whether the current release leaves room to switch to another version without a decision. */
 function settled(r: Release): boolean {
-  return r.status === 'idle' || r.status === 'closed' || (r.status === 'in-progress' && r.published === 'no');
+  return r.status === 'idle' || r.status === 'closed' || r.status === 'abandoned' || (r.status === 'in-progress' && r.published === 'no');
+}
+
+/** Phases a command can be recognised as (see `inferPhase`); the others are whatever runs them. */
+const RECOGNISABLE: readonly Phase[] = ['dry-run', 'publish', 'tag', 'push'];
+
+/**
+ * Whether `argv` is the `phase` step itself: for the phases a command can be recognised as,
+ * the command must be one (`cargo publish --dry-run` or `cargo package` for a dry-run, not
+ * `true` labelled `--phase dry-run`); bump, notes and closeout are whatever the project runs.
+ */
+export function isStepCommand(phase: Phase, argv: readonly string[]): boolean {
+  return !RECOGNISABLE.includes(phase) || inferPhase(argv) === phase;
+}
+
+/**
+ * Why `policy abandon` cannot drop this release now, or null when it can: only a release in
+ * progress whose version is known not to be on the registry can be abandoned (a published
+ * version is released and must be closed out; an unknown one is confirmed first).
+ */
+export function abandonRefusal(state: ReleaseState): string | null {
+  const v = state.version === null ? '' : ` v${state.version}`;
+  if (state.version === null || state.status === 'idle' || state.status === 'closed') {
+    return `there is no release in progress${state.package === null ? '' : ` for ${state.package}`} to abandon`;
+  }
+  if (state.status === 'abandoned') {
+    return `the release of ${state.package}${v} was already abandoned at ${state.abandoned?.at ?? 'an earlier time'}`;
+  }
+  if (state.published === 'yes') {
+    return `${state.package}${v} is published: a published version cannot be abandoned; finish its tag, push and closeout`;
+  }
+  if (state.published === 'unknown') {
+    return `whether ${state.package}${v} is on the registry is unknown: confirm it with \`policy verify\` first`;
+  }
+  return null;
 }
 
 function failWith(r: Release, phase: Phase, e: JournalEvent, reason: string, exitCode: number | null, error: string): void {
@@ -85,6 +119,12 @@ function onStepFinished(r: Release, e: JournalEvent): void {
   const reason = e.reason ?? (outcome === 'ok' || outcome === 'published' ? 'exit-zero' : 'exit-nonzero');
   const exitCode = e.exitCode ?? null;
 
+  if (outcome === 'ok' && !isStepCommand(phase, e.command ?? [])) {
+    // A command that is not the step proves nothing about it: it neither clears a block nor
+    // counts as a passing dry-run for the publish.
+    r.notTheStep = { phase, command: formatCommand(e.command ?? []), at: e.at };
+    return;
+  }
   if (outcome === 'ok' || outcome === 'published') {
     r.lastOk = phase;
     if (!r.completed.includes(phase)) r.completed.push(phase);
@@ -158,13 +198,22 @@ function onDecision(r: Release, e: JournalEvent): void {
   r.decisions.push({ version: e.version, reason: e.reason ?? '', at: e.at });
 }
 
+/** `policy abandon`: the release ends without its version published (the CLI refuses otherwise). */
+function onAbandon(r: Release, e: JournalEvent): void {
+  r.status = 'abandoned';
+  r.abandoned = { reason: e.reason ?? '', at: e.at };
+  r.failure = null;
+  r.open = new Map();
+}
+
 /**
  * The release state of one package: a pure fold of its journal events, in journal order.
  * Rules: a failed step blocks (`unknown` when whether it was published is unknown); a
  * successful rerun of the failed phase clears the block; a successful publish releases; tag,
  * push and closeout succeeding after that close; a registry verification resolves `unknown`;
  * a new version starts a new release once the previous one is closed (or was never published,
- * or a decision for the new version was recorded).
+ * or a decision for the new version was recorded, or it was abandoned). A step labelled with a
+ * phase its command is not (`--phase dry-run -- true`) clears nothing.
  */
 export function foldRelease(events: readonly JournalEvent[], options: FoldOptions = {}): ReleaseState {
   const pkg = options.package ?? events[events.length - 1]?.package ?? null;
@@ -176,11 +225,16 @@ export function foldRelease(events: readonly JournalEvent[], options: FoldOption
       continue;
     }
     if (e.type === 'comment') continue;
+    if (r.status === 'abandoned' && r.version === e.version && (e.type === 'abandon' || e.type === 'step-started' || (e.type === 'step-finished' && e.outcome !== 'published'))) {
+      // The gates refuse steps of an abandoned version; only proof that it got published
+      // anyway (an upload, or the registry's answer) reopens it.
+      continue;
+    }
     if (r.version !== e.version) {
       const decided = r.decisions.some((d) => d.version === e.version);
       if (r.version === null || settled(r) || decided) {
         // Decisions carry over into the release they decided; a closed release's do not.
-        const carried = r.status === 'closed' && !decided ? [] : r.decisions;
+        const carried = (r.status === 'closed' || r.status === 'abandoned') && !decided ? [] : r.decisions;
         r = fresh(pkg, carried);
         startRelease(r, e);
       } else {
@@ -191,6 +245,7 @@ export function foldRelease(events: readonly JournalEvent[], options: FoldOption
     if (e.type === 'step-started') onStepStarted(r, e);
     else if (e.type === 'step-finished') onStepFinished(r, e);
     else if (e.type === 'verification') onVerification(r, e);
+    else if (e.type === 'abandon') onAbandon(r, e);
   }
   const state: ReleaseState = {
     package: r.package,
@@ -207,6 +262,8 @@ export function foldRelease(events: readonly JournalEvent[], options: FoldOption
   };
   if (r.lastDryRunOk !== undefined) state.lastDryRunOk = r.lastDryRunOk;
   if (r.lastVerification !== undefined) state.lastVerification = r.lastVerification;
+  if (r.abandoned !== undefined && r.status === 'abandoned') state.abandoned = r.abandoned;
+  if (r.notTheStep !== undefined) state.notTheStep = r.notTheStep;
   return state;
 }
 
@@ -228,6 +285,8 @@ function nextAction(r: Release): string {
       return 'no release in progress: start with the dry-run, `policy run -- cargo publish --dry-run`';
     case 'closed':
       return `the release of ${r.package}${v} is closed: the next issue may start`;
+    case 'abandoned':
+      return `the release of ${r.package}${v} was abandoned (${r.abandoned?.reason ?? ''}): ${v.trim() || 'the version'} will not be published; re-plan ${issueRef(r)}, or start the next release with a new version`;
     case 'in-progress': {
       const publishing = r.open.get('publish');
       if (publishing !== undefined) {

@@ -72,6 +72,7 @@ describe.skipIf(!HAS_GIT)('the policy command', () => {
     expect(result.code).toBe(0);
     const rules = JSON.parse(result.stdout) as { id: string; severity: string }[];
     expect(Object.fromEntries(rules.map((r) => [r.id, r.severity]))).toEqual({
+      'abandoned-not-published': 'error',
       'blocked-keep-issue-open': 'error',
       'blocked-no-next-issue': 'error',
       'blocked-no-version-change': 'error',
@@ -166,7 +167,7 @@ describe.skipIf(!HAS_GIT)('policy test and project rules', () => {
     const result = runPolicy(['test'], { cwd: dir });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('✔ no-zero-major (3 cases)');
-    expect(result.stdout).toMatch(/20 of 20 rules passed/);
+    expect(result.stdout).toMatch(/21 of 21 rules passed/);
   });
 
   it('enforces a project rule from rulesDir in check', () => {

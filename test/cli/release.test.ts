@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLI, runPolicy, type CliResult } from '../helpers/cli.js';
 import { hermeticGitEnv, makeRepo, type TempRepo } from '../helpers/git-repo.js';
-import { HAS_GIT } from '../helpers/tools.js';
+import { HAS_CARGO, HAS_GIT } from '../helpers/tools.js';
 
 const POLICY = `version: 1
 packages:
@@ -71,12 +71,26 @@ describe.skipIf(!HAS_GIT)('policy run', () => {
     expect(lines[1]).toMatchObject({ phase: 'dry-run', exitCode: 101, outcome: 'failed', issue: 7, commit: repo.git('rev-parse', 'HEAD') });
   });
 
-  it('returns the command exit code, and a successful rerun of the failed phase clears the block', () => {
+  it('returns the command exit code; a command labelled --phase dry-run that is no dry-run clears nothing', () => {
     expect(policy(FAILING_DRY_RUN).code).toBe(101);
     const rerun = policy(['run', '--phase', 'dry-run', '--', 'sh', '-c', 'echo packaged; exit 0']);
     expect(rerun.code).toBe(0);
     expect(rerun.stdout).toContain('packaged');
-    expect(status()).toMatchObject({ status: 'in-progress', failure: null, published: 'no' });
+    expect(rerun.stderr).toContain("`sh -c 'echo packaged; exit 0'` is not a dry-run command (cargo publish --dry-run, cargo package, npm publish --dry-run): its success is recorded, but it clears no block and is no dry-run for the publish");
+    const state = status();
+    expect(state).toMatchObject({ status: 'blocked', failure: { phase: 'dry-run', exitCode: 101 }, notTheStep: { phase: 'dry-run', command: "sh -c 'echo packaged; exit 0'" } });
+    expect(state).not.toHaveProperty('lastDryRunOk');
+    expect(policy(['status']).stdout).toContain("not counted:  `sh -c 'echo packaged; exit 0'` ran as the dry-run step");
+    expect(policy(['gate', 'publish']).code).toBe(1);
+  });
+
+  it.skipIf(!HAS_CARGO)('a successful rerun of the step itself (cargo package) clears the block', () => {
+    repo.commit('sources', { 'src/lib.rs': '' });
+    expect(policy(FAILING_DRY_RUN).code).toBe(101);
+    const rerun = policy(['run', '--', 'cargo', 'package', '--allow-dirty', '--no-verify', '--offline']);
+    expect(rerun.code).toBe(0);
+    expect(rerun.stderr).not.toContain('is not a dry-run command');
+    expect(status()).toMatchObject({ status: 'in-progress', failure: null, published: 'no', lastDryRunOk: { version: '0.2.0' } });
   });
 
   it('takes the issue from --issue over the branch name', () => {
@@ -137,11 +151,12 @@ describe.skipIf(!HAS_GIT)('policy run', () => {
     expect(shown.code).toBe(0);
     expect(shown.stderr).toContain(`${file}:3: torn last line`);
     expect(JSON.parse(shown.stdout)).toMatchObject({ status: 'blocked', journal: { problems: [{ line: 3 }] } });
-    expect(policy(['run', '--phase', 'dry-run', '--', 'true']).code).toBe(0);
+    expect(policy(['run', '--phase', 'notes', '--', 'true']).code).toBe(0);
     const lines = readFileSync(file, 'utf8').split('\n');
     expect(lines[2]).toBe('{"v":1,"id":"00000000deadbeef","at":"2026-11-24T19:0'); // kept as it was
-    expect(JSON.parse(lines[3] ?? '')).toMatchObject({ type: 'step-started', phase: 'dry-run' });
-    expect(status()).toMatchObject({ status: 'in-progress' });
+    expect(JSON.parse(lines[3] ?? '')).toMatchObject({ type: 'step-started', phase: 'notes' });
+    expect(JSON.parse(lines[4] ?? '')).toMatchObject({ type: 'step-finished', phase: 'notes', exitCode: 0 });
+    expect(status()).toMatchObject({ status: 'blocked', completed: ['notes'] });
   });
 
   it('loses no event when two runs append at once', async () => {
@@ -277,5 +292,44 @@ describe.skipIf(!HAS_GIT)('policy gate', () => {
     expect(gate('bump', 'latest').stderr).toContain('not a SemVer version');
     expect(gate('publish', '0.2.0').stderr).toContain('takes no argument');
     expect(gate().code).toBe(2);
+  });
+});
+
+describe.skipIf(!HAS_GIT)('policy abandon', () => {
+  it('refuses with no release in progress, and without a reason; records nothing', () => {
+    const none = policy(['abandon', '--reason', 'not needed']);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('policy abandon: refused: there is no release in progress for demo to abandon. Nothing was recorded.');
+    expect(policy(FAILING_DRY_RUN).code).toBe(101);
+    const before = journal();
+    const noReason = policy(['abandon']);
+    expect(noReason.code).toBe(2);
+    expect(noReason.stderr).toContain('policy abandon needs --reason TEXT');
+    expect(journal()).toBe(before);
+  });
+
+  it('ends a blocked release deliberately: status, comment, journal and the gates say so', () => {
+    expect(policy(FAILING_DRY_RUN).code).toBe(101);
+    expect(policy(['gate', 'start-issue', '8']).code).toBe(1);
+    const done = policy(['abandon', '--reason', 'superseded by the 0.3 rewrite']);
+    expect(done.code).toBe(0);
+    expect(done.stdout).toContain('Recorded: the release of demo v0.2.0 is abandoned (was blocked); v0.2.0 will not be published.');
+    const events = journal().trim().split('\n').map((line) => JSON.parse(line));
+    expect(events.at(-1)).toMatchObject({ type: 'abandon', package: 'demo', version: '0.2.0', issue: 7, reason: 'superseded by the 0.3 rewrite' });
+    expect(status()).toMatchObject({ status: 'abandoned', failure: null, published: 'no', abandoned: { reason: 'superseded by the 0.3 rewrite' } });
+    expect(policy(['status']).stdout).toContain('abandoned:    superseded by the 0.3 rewrite');
+    const comment = policy(['comment']).stdout;
+    expect(comment).toContain('Release abandoned for demo v0.2.0.');
+    expect(comment).toContain('- superseded by the 0.3 rewrite');
+    const publish = policy(['gate', 'publish']);
+    expect(publish.code).toBe(1);
+    expect(publish.stdout + publish.stderr).toContain('abandoned-not-published');
+    expect(policy(['run', '--', 'cargo', 'publish', '--dry-run']).code).toBe(1); // the abandoned version takes no more steps
+    expect(policy(['gate', 'bump', '0.3.0']).code).toBe(0);
+    expect(policy(['gate', 'start-issue', '8']).code).toBe(0);
+    expect(policy(['gate', 'close-issue', '7']).code).toBe(0);
+    const again = policy(['abandon', '--reason', 'twice']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('was already abandoned');
   });
 });

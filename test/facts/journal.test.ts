@@ -125,7 +125,7 @@ describe('appendEvent and readJournal', () => {
     expect(events).toEqual(good);
     expect(problems.map((p) => p.line)).toEqual([2, 3, 6, 7, 8, 10]);
     expect(problems[0]?.message).toMatch(/^not valid JSON/);
-    expect(problems[1]?.message).toBe('invalid event: type must be one of step-started, step-finished, decision, verification, comment');
+    expect(problems[1]?.message).toBe('invalid event: type must be one of step-started, step-finished, decision, verification, comment, abandon');
     expect(problems[2]?.message).toBe('invalid event: an event must be a JSON object');
     expect(problems[3]?.message).toBe('invalid event: v must be 1, not 2');
     expect(problems[4]?.message).toMatch(/^not valid JSON/);

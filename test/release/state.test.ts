@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JournalEvent } from '../../src/release/model.js';
-import { foldRelease } from '../../src/release/state.js';
+import { abandonRefusal, foldRelease } from '../../src/release/state.js';
 
 let n = 0;
 const base = (version = '0.2.0', issue: number | null = 7) => ({ v: 1 as const, package: 'demo', version, issue });
@@ -124,5 +124,59 @@ describe('foldRelease', () => {
 
   it('records the latest verification', () => {
     expect(foldRelease([pubUnknown(), verify('no')], {}).lastVerification).toMatchObject({ published: 'no' });
+  });
+});
+
+describe('deliberate moves only', () => {
+  const abandon = (reason: string, version = '0.2.0'): JournalEvent => { n++; return { ...base(version), id: `e${n}`, at: at(), type: 'abandon', reason }; };
+
+  it.each<[string, string, number]>([
+    ['true', 'true', 0],
+    ['a shell script', 'sh -c exit', 0],
+    ['a make target', 'make package', 0],
+  ])('a successful %s labelled dry-run clears no dry-run failure and is no passing dry-run', (_name, command, exitCode) => {
+    const state = foldRelease([dryFail(), finished('dry-run', command, exitCode)]);
+    expect(state).toMatchObject({ status: 'blocked', failure: { phase: 'dry-run', exitCode: 101 }, notTheStep: { phase: 'dry-run', command } });
+    expect(state.lastDryRunOk).toBeUndefined();
+    expect(state.completed).toEqual([]);
+  });
+
+  it.each([['cargo publish --dry-run'], ['cargo package'], ['cargo +nightly publish -p demo --dry-run'], ['npm publish --dry-run']])('%s clears a dry-run failure', (command) => {
+    const state = foldRelease([dryFail(), finished('dry-run', command, 0)]);
+    expect(state).toMatchObject({ status: 'in-progress', failure: null });
+    expect(state.notTheStep).toBeUndefined();
+  });
+
+  it('a tag or push step clears only when the command is a tag or a push; bump, notes and closeout are what the project runs', () => {
+    const tagFail = finished('tag', 'git tag v0.2.0', 128);
+    expect(foldRelease([dryOk(), pubOk(), tagFail, finished('tag', 'echo tagged', 0)]).failure).toMatchObject({ phase: 'tag' });
+    expect(foldRelease([dryOk(), pubOk(), finished('tag', 'git tag v0.2.0', 128), finished('tag', 'git tag -a v0.2.0 -m v0.2.0', 0)]).failure).toBeNull();
+    expect(foldRelease([finished('notes', 'vim RELEASE.md', 1), finished('notes', './scripts/notes.sh', 0)])).toMatchObject({ status: 'in-progress', failure: null });
+  });
+
+  it('abandon ends a blocked release; its version takes no more steps; the next version starts fresh', () => {
+    const events = [dryFail(), abandon('superseded by 0.3.0')];
+    expect(foldRelease(events)).toMatchObject({ status: 'abandoned', failure: null, published: 'no', abandoned: { reason: 'superseded by 0.3.0' } });
+    expect(foldRelease(events).nextAction).toContain('v0.2.0 will not be published; re-plan issue #7');
+    expect(foldRelease([...events, dryOk()])).toMatchObject({ status: 'abandoned', version: '0.2.0' });
+    const next = foldRelease([...events, finished('dry-run', 'cargo publish --dry-run', 0, {}, '0.3.0')]);
+    expect(next).toMatchObject({ status: 'in-progress', version: '0.3.0', failure: null });
+    expect(next.abandoned).toBeUndefined();
+  });
+
+  it('proof that an abandoned version got published anyway wins', () => {
+    const state = foldRelease([dryFail(), abandon('dropped'), verify('yes', 'ours')]);
+    expect(state).toMatchObject({ status: 'released', published: 'yes' });
+    expect(state.abandoned).toBeUndefined();
+  });
+
+  it('abandonRefusal: only a release in progress whose version is not on the registry', () => {
+    expect(abandonRefusal(foldRelease([]))).toContain('no release in progress');
+    expect(abandonRefusal(foldRelease([dryFail()]))).toBeNull();
+    expect(abandonRefusal(foldRelease([dryOk(), pubNo()]))).toBeNull();
+    expect(abandonRefusal(foldRelease([dryOk(), pubOk()]))).toContain('is published: a published version cannot be abandoned');
+    expect(abandonRefusal(foldRelease([dryOk(), pubUnknown()]))).toContain('confirm it with `policy verify` first');
+    expect(abandonRefusal(foldRelease([dryOk(), pubOk(), tagOk(), pushOk(), closeOk()]))).toContain('no release in progress');
+    expect(abandonRefusal(foldRelease([dryFail(), abandon('x')]))).toContain('already abandoned');
   });
 });

@@ -1,8 +1,10 @@
-// `policy status`, `policy comment` and `policy decide`: the release state read from the
-// journal, the spec's status comment, and a deliberate next-version decision.
+// `policy status`, `policy comment`, `policy decide` and `policy abandon`: the release state
+// read from the journal, the spec's status comment, a deliberate next-version decision, and a
+// deliberate end to a release that will not happen.
 import { newEvent } from '../../facts/journal.js';
 import { appendReleaseEvent } from '../../facts/release.js';
 import { renderStatusComment, renderStatusText } from '../../release/comment.js';
+import { abandonRefusal } from '../../release/state.js';
 import { createRedactor } from '../../release/redact.js';
 import { oneOf, parseCommandArgs } from '../args.js';
 import { UsageError, type CliContext } from '../context.js';
@@ -11,7 +13,7 @@ import { parseIssue, parseVersion, readScene, readWorkTree, warnJournalProblems,
 export const STATUS_HELP = `Usage: policy status [--format text|json] [--package NAME]
 
 The current release, folded from the release journal: package, version, issue, status
-(idle, in-progress, blocked, unknown, released, closed), the failed step with its exact
+(idle, in-progress, blocked, unknown, released, closed, abandoned), the failed step with its exact
 command, exit code and error, whether the version is published (yes, no, unknown),
 recorded decisions, and the next action.
 
@@ -50,6 +52,23 @@ Options:
   --reason TEXT    why, in a sentence (shown in status and in the status comment)
   --package NAME   the package (default: the journal's last)
   --policy FILE, --cwd DIR, --debug
+`;
+
+export const ABANDON_HELP = `Usage: policy abandon --reason TEXT [--package NAME]
+
+Records that the release in progress will not happen: its version is never to be published
+(the publish gate refuses it from now on), the block ends, and the issue may be re-planned.
+The next release starts with a new version. Only a release whose version is not on the
+registry can be abandoned: a published version is released (finish its tag, push and
+closeout), and an unknown one is confirmed with \`policy verify\` first.
+
+Options:
+  --reason TEXT    why, in a sentence (shown in status, the status comment and the journal)
+  --package NAME   the package (default: the journal's last)
+  --policy FILE, --cwd DIR, --debug
+
+Exit codes: 0 recorded; 1 refused (the reason is printed; nothing is recorded); 2 usage or
+policy error.
 `;
 
 function issueOf(scene: ReleaseScene, flag: unknown): number | null {
@@ -135,5 +154,34 @@ export async function runDecide(ctx: CliContext, argv: string[]): Promise<number
   await appendReleaseEvent(scene.journal.path, event);
   const from = state.version === null ? '' : ` (instead of v${state.version}, ${state.status})`;
   ctx.stdout(`Recorded: the next version of ${pkg.name} is v${version}${from}.\nReason: ${event.reason}\n`);
+  return 0;
+}
+
+export async function runAbandon(ctx: CliContext, argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs('abandon', argv, {
+    reason: { type: 'string' },
+    package: { type: 'string' },
+  });
+  if (values.help) {
+    ctx.stdout(ABANDON_HELP);
+    return 0;
+  }
+  const reason = typeof values.reason === 'string' ? values.reason.trim() : '';
+  if (reason === '') {
+    throw new UsageError('policy abandon needs --reason TEXT: say why the release will not happen', 'For example: policy abandon --reason "0.2.0 is superseded by the 0.3 rewrite (issue #9)"');
+  }
+  const scene = await readScene(ctx, values);
+  warnJournalProblems(ctx, scene);
+  const { state, pkg } = scene;
+  const refusal = abandonRefusal(state);
+  if (refusal !== null) {
+    ctx.stderr(`policy abandon: refused: ${refusal}. Nothing was recorded.\n  next action: ${state.nextAction}\n`);
+    return 1;
+  }
+  const redactor = createRedactor([], ctx.env);
+  const event = newEvent({ type: 'abandon', package: pkg.name, version: state.version ?? '', issue: state.issue, reason: redactor.text(reason) });
+  await appendReleaseEvent(scene.journal.path, event);
+  const issue = state.issue === null ? 'its issue' : `issue #${state.issue}`;
+  ctx.stdout(`Recorded: the release of ${pkg.name} v${state.version} is abandoned (was ${state.status}); v${state.version} will not be published.\nReason: ${event.reason}\nRe-plan ${issue}, or start the next release with a new version.\n`);
   return 0;
 }

@@ -12,6 +12,7 @@ import { renderVerdict } from '../../report/index.js';
 import { BoundedOutput, RedactingLines } from '../../release/capture.js';
 import { classifyOutcome, createdTagName, inferPhase, type Classification } from '../../release/classify.js';
 import { renderStatusComment } from '../../release/comment.js';
+import { isStepCommand } from '../../release/state.js';
 import { PHASES, formatCommand, type JournalEvent, type Phase } from '../../release/model.js';
 import { createRedactor, type Redactor } from '../../release/redact.js';
 import { oneOf, parseCommandArgs } from '../args.js';
@@ -51,6 +52,14 @@ when it exited 0 and its output shows the step failed (cargo's dry-run warning t
 version already exists on the registry); 1 when the policy refused to run it; 2 usage or
 policy error; 3 facts unavailable.
 `;
+
+/** What each recognisable phase's own commands are, for the message when another one ran. */
+const STEP_COMMANDS: Partial<Record<Phase, string>> = {
+  'dry-run': 'cargo publish --dry-run, cargo package, npm publish --dry-run',
+  publish: 'cargo publish, npm publish',
+  tag: 'git tag NAME',
+  push: 'git push',
+};
 
 /** A pause after which a partial output line (a prompt, a progress bar) is shown anyway. */
 const PARTIAL_LINE_MS = 100;
@@ -127,6 +136,12 @@ export async function runRun(ctx: CliContext, argv: string[]): Promise<number> {
   const journal = await readJournal(scene.journal.path);
   const state = releaseState(journal, { package: scene.pkg.name, defaultPackage: scene.pkg.name });
   const succeeded = classification.outcome === 'ok' || classification.outcome === 'published';
+  if (classification.outcome === 'ok' && !isStepCommand(phase, command)) {
+    ctx.stderr(
+      `\npolicy run: \`${formatCommand(redactor.argv)}\` is not a ${phase} command (${STEP_COMMANDS[phase] ?? phase}): ` +
+        `its success is recorded, but it clears no block${phase === 'dry-run' ? ' and is no dry-run for the publish' : ''}.\n`,
+    );
+  }
   if (succeeded) {
     ctx.stderr(`\npolicy run: ${phase} of ${scene.pkg.name} v${finished.version} succeeded; the release is ${state.status}.\n  next action: ${state.nextAction}\n`);
   } else {
