@@ -66,10 +66,8 @@ function escapeLine(line: string, lineStart: boolean): string {
 }
 
 /**
- * `text` as one code span: shown exactly, in monospace, with nothing inside it parsed. The
- * fence is one backtick longer than the longest run inside, and a space pads the content when
- * it starts or ends with a backtick or a space (CommonMark strips one from each side). Line
- * breaks become spaces (a code span does the same, and a real one would let the next line
+ * `text` as one code span: shown exactly, in monospace, with nothing inside it parsed (the
+ * fence as `fenceCode` makes it). Line breaks become spaces (a code span does the same, and a real one would let the next line
  * start a block). In a table a `|` would end the cell even inside the span, and GFM tables
  * unescape `\|` differently from one renderer to the next when a backslash precedes it, so
  * text with a pipe is escaped inline text there instead.
@@ -78,10 +76,20 @@ export function codeSpan(text: string, context: MarkdownContext = {}): string {
   const content = text.replace(/\r\n|\r|\n/g, ' ');
   if (content === '') return '';
   if (context.table && content.includes('|')) return escapeText(content, false);
-  const longest = Math.max(0, ...[...content.matchAll(/`+/g)].map((run) => run[0].length));
+  return fenceCode(content);
+}
+
+/**
+ * `text` between backtick fences one longer than the longest run inside it, padded with a
+ * space where it starts or ends with a backtick or a space: the span CommonMark reads back as
+ * exactly `text`. Line breaks are kept, for text also shown on a terminal (a next action);
+ * `codeSpan` is the one for Markdown output.
+ */
+export function fenceCode(text: string): string {
+  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((run) => run[0].length));
   const fence = '`'.repeat(longest + 1);
-  const pad = /^[` ]|[` ]$/.test(content) ? ' ' : '';
-  return `${fence}${pad}${content}${pad}${fence}`;
+  const pad = /^[` ]|[` ]$/.test(text) ? ' ' : '';
+  return `${fence}${pad}${text}${pad}${fence}`;
 }
 
 /**

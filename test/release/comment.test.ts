@@ -104,5 +104,16 @@ describe('renderStatusComment', () => {
       expect(findStateInComment(text)).toEqual(state);
     });
   });
+
+  it('keeps a command holding backticks one code span in the next action, so it can be copied whole', () => {
+    const argv = ['sh', '-c', 'echo `date` ``x``; exit 1'];
+    const failed = foldRelease([
+      { v: 1, id: 'e1', at: '2026-11-24T19:00:00Z', package: 'demo', version: '0.2.0', issue: 7, type: 'step-finished', phase: 'notes', command: argv, exitCode: 1, outcome: 'failed', reason: 'exit-nonzero' },
+    ]);
+    const html = md.render(renderStatusComment(failed, { ecosystem: 'cargo' }));
+    const command = "sh -c 'echo `date` ``x``; exit 1'";
+    expect(html).toContain(`<li><code>${command}</code></li>`);
+    expect(html).toContain(`<code>policy run --phase notes -- ${command}</code>`);
+  });
 });
 
