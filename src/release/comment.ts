@@ -73,8 +73,9 @@ function commandMarkdown(command: string): string {
  *
  * The visible part is Markdown built from text users and repositories wrote (the command,
  * the package and version, a decision's reason inside the next action): the command is a
- * code span when Markdown would not show it as it is, the rest escaped text, so none of it can open an HTML comment that hides what
- * follows, close the hidden state's comment, break out of a code span or render HTML.
+ * code span when Markdown would not show it as it is, the rest escaped text, so none of it
+ * can open an HTML comment that hides what follows, close the hidden state's comment, break
+ * out of a code span or render HTML.
  */
 export function renderStatusComment(state: ReleaseState, options: CommentOptions): string {
   const noun = options.ecosystem === 'npm' ? 'package' : 'crate';

@@ -10,8 +10,8 @@
 
 export interface MarkdownContext {
   /**
-   * Inside a GFM table cell: a `|` ends the cell even inside a code span unless escaped, and
-   * a cell is one source line.
+   * Inside a GFM table cell: a `|` ends the cell even inside a code span unless escaped, a
+   * cell is one source line, and no block (heading, list) can start in it.
    */
   table?: boolean;
 }
@@ -30,14 +30,15 @@ const LINE_START = /^(?:[#+\-=]|\d{1,9}[.)])/;
 const ALNUM = /[\p{L}\p{N}]/u;
 
 /**
- * Inline text: HTML special characters as entities, Markdown punctuation backslash-escaped,
- * `|` too (so the same text is safe in a table cell), line breaks as `<br>` (a table cell or list item is one line, and a line break in user text
- * would let its next line start a heading or a list). The escapes are the ones CommonMark and
- * GFM need in running text: `(`, `)` and `!` only make links and images after a `[` or `]`,
- * which are escaped, and `#`, `+`, `-` and `1.` only make blocks at the start of a line, so
- * the text stays readable where a person reads the Markdown itself (a terminal). `_` between
- * letters cannot open emphasis and stays as it is (`RELEASE_v0.2.0.md`); `://`, `www.` and
- * `@` are broken up so that no autolink turns repository text into a link.
+ * Inline text: HTML special characters as entities, Markdown punctuation backslash-escaped
+ * (`|` too, so the same text is safe in a table cell), line breaks as `<br>` (a table cell or
+ * a list item is one line, and a line break in user text would let its next line start a
+ * heading or a list). The escapes are the ones CommonMark and GFM need in running text: `(`,
+ * `)` and `!` only make links and images after a `[` or `]`, which are escaped, and `#`, `+`,
+ * `-` and `1.` only make blocks where a line starts (escaped there when `lineStart`, for text
+ * that begins a line), so the text stays readable where a person reads the Markdown itself (a
+ * terminal). `_` between letters cannot open emphasis and stays (`RELEASE_v0.2.0.md`); `://`,
+ * `www.` and `@` are broken up so that no autolink or mention comes out of repository text.
  */
 export function escapeText(text: string, lineStart = true): string {
   return text
@@ -67,10 +68,10 @@ function escapeLine(line: string, lineStart: boolean): string {
 
 /**
  * `text` as one code span: shown exactly, in monospace, with nothing inside it parsed (the
- * fence as `fenceCode` makes it). Line breaks become spaces (a code span does the same, and a real one would let the next line
- * start a block). In a table a `|` would end the cell even inside the span, and GFM tables
- * unescape `\|` differently from one renderer to the next when a backslash precedes it, so
- * text with a pipe is escaped inline text there instead.
+ * fence as `fenceCode` makes it). Line breaks become spaces (a code span shows them so, and a
+ * real one would let the next line start a block). In a table a `|` would end the cell even
+ * inside the span, and GFM renderers differ on `\|` there when a backslash precedes it, so text
+ * with a pipe is escaped inline text in a table instead.
  */
 export function codeSpan(text: string, context: MarkdownContext = {}): string {
   const content = text.replace(/\r\n|\r|\n/g, ' ');
@@ -116,12 +117,12 @@ export function markdownFromText(text: string, context: MarkdownContext = {}): s
       i = open;
       continue;
     }
-    out += escapeText(text.slice(textStart, i), textStart === 0);
+    out += escapeText(text.slice(textStart, i), textStart === 0 && !context.table);
     out += codeSpan(spanContent(text.slice(open, close)), context);
     i = close + (open - i);
     textStart = i;
   }
-  return out + escapeText(text.slice(textStart), textStart === 0);
+  return out + escapeText(text.slice(textStart), textStart === 0 && !context.table);
 }
 
 function runEnd(text: string, start: number): number {

@@ -16,7 +16,7 @@ const TABLE = { table: true } as const;
 
 /** A cell of plain repository text (a subject, a waiver's reason or owner): all of it is text. */
 function textCell(text: string): string {
-  return escapeText(text);
+  return escapeText(text, false);
 }
 
 /** A cell of rule-written text with `code` spans (a message, a fix) and repository text in it. */
