@@ -3,6 +3,7 @@
  * release state, plus one hidden HTML comment carrying the state so the comment can be found
  * and updated in place. Pure.
  */
+import { codeSpan, escapeText, markdownFromText } from '../report/markdown-escape.js';
 import type { ReleaseState } from './model.js';
 
 export interface CommentOptions {
@@ -24,9 +25,10 @@ export function commentSafeJson(value: unknown): string {
     .replace(/>/g, '\\u003e');
 }
 
+/** The first line, as Markdown: the package name and version come from the repository. */
 function headline(state: ReleaseState): string {
-  const pkg = state.package ?? 'the package';
-  const v = state.version === null ? '' : ` v${state.version}`;
+  const pkg = state.package === null ? 'the package' : escapeText(state.package, false);
+  const v = state.version === null ? '' : ` v${escapeText(state.version, false)}`;
   switch (state.status) {
     case 'blocked':
     case 'unknown':
@@ -45,6 +47,16 @@ function headline(state: ReleaseState): string {
 }
 
 /**
+ * The command as the spec's pattern shows it, as plain text, when Markdown shows that text
+ * unchanged (`cargo publish --registry local --dry-run`); otherwise a code span, which shows
+ * any command exactly (quotes, `<`, backticks) without escapes in the way of reading it.
+ */
+function commandMarkdown(command: string): string {
+  const text = escapeText(command, false);
+  return text === command ? text : codeSpan(command);
+}
+
+/**
  * The status comment. For a blocked (or unknown) release, exactly the spec's pattern:
  *
  * ```text
@@ -60,12 +72,18 @@ function headline(state: ReleaseState): string {
  *
  * (`package published:` for npm), then a blank line and the hidden state comment. Other
  * states use the same shape with their own first line and no `Failed step:` section.
+ *
+ * The visible part is Markdown built from text users and repositories wrote (the command,
+ * the package and version, a decision's reason inside the next action): the command is a
+ * code span when Markdown would not show it as it is, the rest escaped text, so none of it
+ * can open an HTML comment that hides what follows, close the hidden state's comment, break
+ * out of a code span or render HTML.
  */
 export function renderStatusComment(state: ReleaseState, options: CommentOptions): string {
   const noun = options.ecosystem === 'npm' ? 'package' : 'crate';
   const lines = [headline(state), ''];
   if (state.failure !== null) {
-    lines.push('Failed step:', `- ${state.failure.command}`, '');
+    lines.push('Failed step:', `- ${commandMarkdown(state.failure.command)}`, '');
   }
   if (state.abandoned !== undefined) {
     lines.push('Abandoned:', `- ${state.abandoned.reason} (${state.abandoned.at})`, '');
@@ -73,7 +91,7 @@ export function renderStatusComment(state: ReleaseState, options: CommentOptions
   lines.push(
     'Current state:',
     `- ${noun} published: ${state.published}`,
-    `- next action: ${state.nextAction}`,
+    `- next action: ${markdownFromText(state.nextAction)}`,
     '',
     `${STATE_MARKER}${commentSafeJson(state)} -->`,
     '',

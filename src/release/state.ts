@@ -1,6 +1,7 @@
 /**
  * The release state: a pure fold of journal events. No IO, no clock.
  */
+import { fenceCode } from '../report/markdown-escape.js';
 import { inferPhase } from './classify.js';
 import { formatCommand, type JournalEvent, type Phase, type ReleaseDecision, type ReleaseState } from './model.js';
 
@@ -273,7 +274,8 @@ function issueRef(r: Release): string {
 
 /** `policy run [--phase P] -- COMMAND`, with --phase only when the command does not tell it. */
 function rerun(phase: Phase, argv: readonly string[]): string {
-  return `\`policy run ${inferPhase(argv) === phase ? '' : `--phase ${phase} `}-- ${formatCommand(argv)}\``;
+  // A fence longer than any backtick run in the command keeps it one code span in the comment.
+  return fenceCode(`policy run ${inferPhase(argv) === phase ? '' : `--phase ${phase} `}-- ${formatCommand(argv)}`);
 }
 
 function nextAction(r: Release): string {
@@ -301,7 +303,7 @@ function nextAction(r: Release): string {
     case 'released': {
       const f = r.failure;
       if (f !== null) {
-        return `the crate is released, but the ${f.phase} step failed (\`${f.command}\`): fix it and rerun it with ${rerun(f.phase, r.failedArgv)}, then finish the tag, push and closeout; keep ${issueRef(r)} open until they match the published version`;
+        return `the crate is released, but the ${f.phase} step failed (${fenceCode(f.command)}): fix it and rerun it with ${rerun(f.phase, r.failedArgv)}, then finish the tag, push and closeout; keep ${issueRef(r)} open until they match the published version`;
       }
       const left = CLOSING.filter((p) => !r.closing.has(p));
       const steps = left.map((p) => (p === 'tag' ? 'create the release tag' : p === 'push' ? 'push the tag and the branch' : 'record closeout with `policy run --phase closeout -- gh issue close ...`'));

@@ -1,5 +1,6 @@
 import type { Verdict, WaivedFinding } from '../engine/model.js';
 import type { RenderOptions } from './render-options.js';
+import { escapeText, markdownFromText } from './markdown-escape.js';
 import { describeSubject, severityWord } from './subjects.js';
 import { formatSummary } from './summary.js';
 
@@ -11,33 +12,21 @@ export const SUMMARY_BUDGET_BYTES = 512 * 1024;
 
 const encoder = new TextEncoder();
 
-/**
- * Makes text safe inside one GFM table cell. Outside code spans: backslashes first, so a
- * message ending in `\` cannot escape the cell's closing pipe; `<` and `&` as entities, so
- * text from git or an issue cannot open raw HTML. Inside a code span entities and backslash
- * escapes would show literally (`RELEASE_v&lt;version&gt;.md`), and HTML cannot open there,
- * so only its pipes are escaped, which GFM tables honour even in code. Line breaks become
- * `<br>`, since a cell is one source line.
- */
-export function escapeCell(text: string): string {
-  return text
-    .split(/(`[^`\r\n]+`)/)
-    .map((part, index) => (index % 2 === 1 ? part.replace(/\|/g, '\\|') : escapePlain(part)))
-    .join('');
+const TABLE = { table: true } as const;
+
+/** A cell of plain repository text (a subject, a waiver's reason or owner): all of it is text. */
+function textCell(text: string): string {
+  return escapeText(text, false);
 }
 
-function escapePlain(text: string): string {
-  return text
-    .replace(/\\/g, '\\\\')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/\|/g, '\\|')
-    .replace(/\r\n|\r|\n/g, '<br>');
+/** A cell of rule-written text with `code` spans (a message, a fix) and repository text in it. */
+function markupCell(text: string): string {
+  return markdownFromText(text, TABLE);
 }
 
 interface Table {
   header: string[];
+  /** Each row's cells, already Markdown. */
   rows: string[][];
 }
 
@@ -47,7 +36,7 @@ function renderTable(table: Table, budget: number): { lines: string[]; used: num
   let used = lines.reduce((sum, line) => sum + encoder.encode(line).length + 1, 0);
   let kept = 0;
   for (const row of table.rows) {
-    const line = `| ${row.map(escapeCell).join(' | ')} |`;
+    const line = `| ${row.join(' | ')} |`;
     const size = encoder.encode(line).length + 1;
     if (used + size > budget) break;
     lines.push(line);
@@ -64,12 +53,15 @@ function omissionNote(omitted: number, what: string): string[] {
 
 function waivedRow(finding: WaivedFinding): string[] {
   const { reason, owner, expires } = finding.waiver;
-  return [severityWord(finding.severity), finding.rule, describeSubject(finding.subject), finding.message, reason, owner, expires];
+  return [
+    textCell(severityWord(finding.severity)), textCell(finding.rule), textCell(describeSubject(finding.subject)), markupCell(finding.message),
+    textCell(reason), textCell(owner), textCell(expires),
+  ];
 }
 
 export function renderMarkdown(verdict: Verdict, options: RenderOptions): string {
   const heading = options.title ?? `gate ${verdict.gate}`;
-  const lines = [`### release-policy: ${escapeCell(heading)}`, ''];
+  const lines = [`### release-policy: ${escapeText(heading, false)}`, ''];
   let budget = SUMMARY_BUDGET_BYTES;
 
   if (verdict.findings.length === 0) {
@@ -78,7 +70,9 @@ export function renderMarkdown(verdict: Verdict, options: RenderOptions): string
     const table = renderTable(
       {
         header: ['severity', 'rule', 'subject', 'message', 'fix'],
-        rows: verdict.findings.map((f) => [severityWord(f.severity), f.rule, describeSubject(f.subject), f.message, f.fix]),
+        rows: verdict.findings.map((f) => [
+          textCell(severityWord(f.severity)), textCell(f.rule), textCell(describeSubject(f.subject)), markupCell(f.message), markupCell(f.fix),
+        ]),
       },
       budget,
     );
@@ -100,9 +94,9 @@ export function renderMarkdown(verdict: Verdict, options: RenderOptions): string
   const unavailable = Object.entries(verdict.unavailable);
   if (unavailable.length > 0) {
     lines.push('', '#### Unavailable facts', '');
-    lines.push(...unavailable.map(([fact, reason]) => `- **${escapeCell(fact)}**: ${escapeCell(reason)}`));
+    lines.push(...unavailable.map(([fact, reason]) => `- **${escapeText(fact, false)}**: ${markdownFromText(reason)}`));
   }
 
-  lines.push('', `**${escapeCell(formatSummary(verdict, options.title))}**`);
+  lines.push('', `**${escapeText(formatSummary(verdict, options.title), false)}**`);
   return `${lines.join('\n')}\n`;
 }

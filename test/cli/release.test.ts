@@ -188,7 +188,8 @@ describe.skipIf(!HAS_GIT)('policy comment', () => {
       'Release blocked for demo v0.2.0.',
       '',
       'Failed step:',
-      `- sh -c 'echo "   Compiling demo v0.2.0"; echo "error[E0308]: mismatched types" >&2; exit 101'`,
+      // A code span: Markdown would not show the quotes, brackets and `>&` of this command as they are.
+      `- \`sh -c 'echo "   Compiling demo v0.2.0"; echo "error[E0308]: mismatched types" >&2; exit 101'\``,
       '',
       'Current state:',
       '- crate published: no',

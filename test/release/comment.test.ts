@@ -1,6 +1,12 @@
+import MarkdownIt from 'markdown-it';
 import { describe, expect, it } from 'vitest';
 import { findStateInComment, renderStatusComment } from '../../src/release/comment.js';
-import type { ReleaseState } from '../../src/release/model.js';
+import type { JournalEvent, ReleaseState } from '../../src/release/model.js';
+import { foldRelease } from '../../src/release/state.js';
+
+// As GitHub renders an issue comment: raw HTML and autolinks on.
+const md = new MarkdownIt({ html: true, linkify: true });
+md.linkify.set({ fuzzyLink: false });
 
 const blocked: ReleaseState = {
   package: 'demo', version: '0.2.0', issue: 7, status: 'blocked',
@@ -58,4 +64,56 @@ describe('renderStatusComment', () => {
     expect(findStateInComment('LGTM')).toBeNull();
     expect(findStateInComment('<!-- release-policy:state {broken -->')).toBeNull();
   });
+
+  describe('with hostile text from users and the repository', () => {
+    const reason = 'x --> <img src=x> <!-- y';
+    const command = ['sh', '-c', 'echo "```" `date` --> <img src=x onerror=alert(1)> <!-- z'];
+    const event = (n: number, fields: Partial<JournalEvent>): JournalEvent => ({
+      v: 1, id: `e${n}`, at: `2026-11-24T19:0${n}:00Z`, package: 'demo<b>x</b>', version: '0.2.0', issue: 7, type: 'step-finished', ...fields,
+    });
+    // A failed publish decided on with a hostile reason, folded as `policy comment` folds the journal.
+    const state = foldRelease([
+      event(1, { phase: 'dry-run', command: ['cargo', 'publish', '--dry-run'], exitCode: 0, outcome: 'ok', reason: 'exit-zero' }),
+      event(2, { phase: 'publish', command, exitCode: 101, outcome: 'failed', reason: 'exit-nonzero', excerpt: '```\n<!-- e -->' }),
+      event(3, { type: 'decision', version: '0.2.1', reason }),
+    ]);
+    const text = renderStatusComment(state, { ecosystem: 'cargo' });
+    const html = md.render(text);
+
+    it('puts the reason into the next action (the case this guards)', () => {
+      expect(state.nextAction).toContain(reason);
+    });
+
+    it('renders no element from the text and one HTML comment, the hidden state, last', () => {
+      expect(html).not.toMatch(/<img|<b>|<a /);
+      expect(html.match(/<!--/g)).toHaveLength(1);
+      expect(html.trimEnd().endsWith(' -->')).toBe(true);
+      expect(html.indexOf('<!-- release-policy:state ')).toBeGreaterThan(html.indexOf('next action:'));
+      // Only list items, paragraphs and code: the failed command's span was not broken.
+      const tags = [...html.matchAll(/<\/?([a-z]+)[^>]*>/g)].map((m) => m[1]);
+      expect(new Set(tags)).toEqual(new Set(['p', 'ul', 'li', 'code']));
+    });
+
+    it('shows the text as written', () => {
+      expect(html).toContain('Release blocked for demo&lt;b&gt;x&lt;/b&gt; v0.2.0.');
+      expect(html).toContain("<li><code>sh -c 'echo &quot;```&quot; `date` --&gt; &lt;img src=x onerror=alert(1)&gt; &lt;!-- z'</code></li>");
+      expect(html).toContain('x --&gt; &lt;img src=x&gt; &lt;!-- y');
+    });
+
+    it('keeps the hidden state parseable: it reads back the same state', () => {
+      expect(findStateInComment(text)).toEqual(state);
+    });
+  });
+
+  it('keeps a command holding backticks one code span in the next action, so it can be copied whole', () => {
+    const argv = ['sh', '-c', 'echo `date` ``x``; exit 1'];
+    const failed = foldRelease([
+      { v: 1, id: 'e1', at: '2026-11-24T19:00:00Z', package: 'demo', version: '0.2.0', issue: 7, type: 'step-finished', phase: 'notes', command: argv, exitCode: 1, outcome: 'failed', reason: 'exit-nonzero' },
+    ]);
+    const html = md.render(renderStatusComment(failed, { ecosystem: 'cargo' }));
+    const command = "sh -c 'echo `date` ``x``; exit 1'";
+    expect(html).toContain(`<li><code>${command}</code></li>`);
+    expect(html).toContain(`<code>policy run --phase notes -- ${command}</code>`);
+  });
 });
+
