@@ -7,7 +7,9 @@ import type { PackageConfig } from '../policy/model.js';
 import { defaultCargoRegistry } from '../registry/cargo-config.js';
 import type { JournalEvent } from '../release/model.js';
 import { choosePublishTarget, parsePublishArgs, recordedPublishCommand, type PublishTarget, type TargetManifest } from '../release/publish-target.js';
+import { findRepoRoot } from '../policy/locate.js';
 import { git } from './git.js';
+import { journalPath, readJournal } from './journal.js';
 import { readCargoManifest, type CargoManifest } from './manifest.js';
 import { ancestorManifests } from './sources.js';
 
@@ -49,6 +51,33 @@ export async function resolvePublishTarget(request: TargetRequest): Promise<Reso
   }
   const target = choosePublishTarget({ args, manifest, policy: { name: pkg.name, registry: pkg.registry }, cargoDefault });
   return { ...target, command, manifest: manifest === null ? null : manifestPath };
+}
+
+/**
+ * For the registry fact: package name → the target of its recorded publish of the version
+ * asked, for the cargo packages that have one. Reads the journal; an unreadable one gives none.
+ */
+export async function publishTargets(
+  cwd: string,
+  commonDir: string,
+  packages: readonly PackageConfig[],
+  versions: ReadonlyMap<string, string>,
+  env: NodeJS.ProcessEnv,
+): Promise<Map<string, ResolvedPublishTarget>> {
+  const targets = new Map<string, ResolvedPublishTarget>();
+  let events: JournalEvent[];
+  try {
+    events = (await readJournal(journalPath(commonDir))).events;
+  } catch {
+    return targets;
+  }
+  const root = findRepoRoot(cwd) ?? cwd;
+  for (const pkg of packages) {
+    const version = versions.get(pkg.name) ?? '';
+    if (pkg.ecosystem !== 'cargo' || version === '' || recordedPublishCommand(events, pkg.name, version) === null) continue;
+    targets.set(pkg.name, await resolvePublishTarget({ root, cwd, pkg, events, version, env }));
+  }
+  return targets;
 }
 
 /** A `--manifest-path` as written, made repository-relative: from the command's folder, else the root. */
