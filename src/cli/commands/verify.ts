@@ -134,7 +134,7 @@ export async function runVerify(ctx: CliContext, argv: string[]): Promise<number
   const elsewhere = target.crate !== pkg.name || target.registry !== pkg.registry;
   const lines = [
     `${target.crate} ${version} on ${where}: published ${verdict.word}`,
-    ...(elsewhere ? [`  asked ${target.crate} on ${answer.registry}, as ${target.from} says (the policy names ${pkg.name} on ${pkg.registry})`] : []),
+    ...(elsewhere ? [`  asked ${target.crate} on ${answer.registry} (from ${target.from}); the policy names ${pkg.name} on ${pkg.registry}`] : []),
     ...(verdict.compared === '' ? [] : [`  ${verdict.compared}`]),
     ...(verdict.published === 'unknown' && answer.reason !== '' ? [`  why unknown: ${answer.reason}`] : []),
     '  evidence:',
