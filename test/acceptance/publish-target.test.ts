@@ -125,6 +125,16 @@ describe.skipIf(!HAS_CARGO || !HAS_GIT)('policy verify asks the registry and cra
     const findings = (JSON.parse(ci.stdout) as { findings: { rule: string }[] }).findings;
     expect(findings.filter((f) => f.rule === 'tagged-version-published')).toEqual([]);
     expect(s.local.requests.filter((r) => r.path === `/index/${indexPath('demo')}`)).toEqual([]);
+
+    // The recorded registry no longer defined: a usage error naming the recorded command, nothing recorded.
+    const journal = join(s.repo.dir, '.git', 'release-policy', 'journal.jsonl');
+    const before = readFileSync(journal, 'utf8');
+    writeFileSync(join(s.repo.dir, '.cargo', 'config.toml'), `[registries.local]\nindex = "sparse+${s.local.indexUrl}"\n`);
+    const undefinedRegistry = await s.policy('verify');
+    expect(undefinedRegistry.code).toBe(2);
+    expect(undefinedRegistry.stderr).toContain('cargo registry `local2` is not defined');
+    expect(undefinedRegistry.stderr).toContain('`cargo publish --registry local2`');
+    expect(readFileSync(journal, 'utf8')).toBe(before);
   }, CARGO_TIMEOUT);
 
   it('-p othercrate in a workspace: verify asks about othercrate, not the policy\'s package', async () => {
