@@ -156,11 +156,19 @@ const OFFLINE = 'offline: the registry is not asked (--offline or POLICY_OFFLINE
 async function registryFact(req: CollectRequest, packages: Promise<PackageFact[]>): Promise<RegistryPackageFact[]> {
   if (req.offline) throw new Error(OFFLINE);
   // Loaded on first use: the hooks, which never ask the registry, do not pay for its module.
-  const [read, commonDir, { collectRegistry }] = await Promise.all([packages, gitCommonDir(req.cwd).catch(() => null), import('./registry.js')]);
+  const [read, commonDir, { collectRegistry }, { publishTargets }] = await Promise.all([
+    packages,
+    gitCommonDir(req.cwd).catch(() => null),
+    import('./registry.js'),
+    import('./publish-target.js'),
+  ]);
+  const versions = new Map(read.filter((p) => p.manifestError === '').map((p) => [p.name, p.version]));
   return collectRegistry({
     cwd: req.cwd,
     packages: req.packages,
-    versions: new Map(read.filter((p) => p.manifestError === '').map((p) => [p.name, p.version])),
+    versions,
+    // A version published to another registry, or as another crate, is asked about there.
+    targets: commonDir === null ? new Map() : await publishTargets(req.cwd, commonDir, req.packages, versions, req.env ?? process.env),
     env: req.env ?? process.env,
     cacheDir: commonDir === null ? null : join(commonDir, 'release-policy', 'registry-cache'),
     toolVersion: req.toolVersion ?? '',

@@ -38,7 +38,9 @@ export function newEvent(fields: Omit<JournalEvent, 'v' | 'id' | 'at'>, now: Dat
 const KNOWN_KEYS = new Set([
   'v', 'id', 'at', 'type', 'package', 'version', 'issue', 'phase', 'command', 'exitCode',
   'outcome', 'published', 'excerpt', 'reason', 'commit', 'content', 'evidence',
+  'asked',
 ]);
+const ASKED_KEYS = ['crate', 'registry', 'url', 'from'];
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
 
 /**
@@ -89,6 +91,12 @@ export function validateEvent(value: unknown): string | null {
       if (typeof e.source !== 'string' || typeof e.at !== 'string' || typeof e.detail !== 'string') return 'evidence source, at and detail must be strings';
       if (e.status !== null && !Number.isSafeInteger(e.status)) return 'evidence status must be an integer or null';
     }
+  }
+  if (event.asked !== undefined) {
+    const a = event.asked as Record<string, unknown>;
+    if (typeof a !== 'object' || a === null || Array.isArray(a)) return 'asked must be an object';
+    if (Object.keys(a).some((key) => !ASKED_KEYS.includes(key))) return `asked has ${ASKED_KEYS.join(', ')} only`;
+    if (ASKED_KEYS.some((key) => typeof a[key] !== 'string')) return `asked ${ASKED_KEYS.join(', ')} must be strings`;
   }
   return null;
 }

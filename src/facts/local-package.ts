@@ -27,6 +27,8 @@ export interface LocalPackageRequest {
   version: string;
   /** The commit the publish ran on; null: HEAD. */
   commit: string | null;
+  /** Cargo: `-p NAME` for a workspace member whose own manifest was not found (packaged from `manifest`'s workspace). */
+  cargoPackage?: string;
   env: NodeJS.ProcessEnv;
 }
 
@@ -52,7 +54,7 @@ async function crateChecksum(request: LocalPackageRequest): Promise<LocalChecksu
       if (lock !== null) copyFileSync(join(request.root, lock), join(tree, lock));
       const manifest = join(tree, request.manifest);
       const target = join(scratch, 'target');
-      const result = await run('cargo', ['package', '--no-verify', '--quiet', '--manifest-path', manifest, '--target-dir', target], tree, request.env);
+      const result = await run('cargo', ['package', '--no-verify', '--quiet', '--manifest-path', manifest, ...(request.cargoPackage ? ['-p', request.cargoPackage] : []), '--target-dir', target], tree, request.env);
       if (result.code !== 0) {
         const why = result.stderr.trim().split('\n').filter((line) => line.trim() !== '').slice(-3).join(' / ');
         return { reason: `\`cargo package\` at commit ${commit.slice(0, 12)} failed (exit ${result.code ?? 'none'}): ${why}` };

@@ -11,6 +11,11 @@ export interface RegistryRequest {
   packages: PackageConfig[];
   /** Package name → the version to ask about (the release's, else the manifest's); packages without one are skipped. */
   versions: Map<string, string>;
+  /**
+   * Package name → the crate and registry its recorded publish of that version went to
+   * (src/facts/publish-target.ts); packages without one are asked as the policy says.
+   */
+  targets?: Map<string, { crate: string; registry: string; index?: string }>;
   env: NodeJS.ProcessEnv;
   cacheDir: string | null;
   toolVersion: string;
@@ -19,21 +24,26 @@ export interface RegistryRequest {
 export async function collectRegistry(request: RegistryRequest): Promise<RegistryPackageFact[]> {
   const asked = request.packages.filter((pkg) => (request.versions.get(pkg.name) ?? '') !== '');
   const session = {};
-  const answers = await Promise.all(asked.map((pkg) => askRegistry({
-    ecosystem: pkg.ecosystem,
-    name: pkg.name,
-    version: request.versions.get(pkg.name) ?? '',
-    registry: pkg.registry,
-    cwd: request.cwd,
-    env: request.env,
-    cacheDir: request.cacheDir,
-    toolVersion: request.toolVersion,
-    // One index request per package, all in parallel (ARCHITECTURE.md, network facts): the
-    // web API's one request per second would serialise a workspace's packages.
-    useApi: false,
-  }, session)));
-  return answers.map((answer) => ({
-    package: answer.package,
+  const answers = await Promise.all(asked.map((pkg) => {
+    const target = request.targets?.get(pkg.name);
+    return askRegistry({
+      ecosystem: pkg.ecosystem,
+      name: target?.crate ?? pkg.name,
+      version: request.versions.get(pkg.name) ?? '',
+      registry: target?.registry ?? pkg.registry,
+      ...(target?.index === undefined ? {} : { index: target.index }),
+      cwd: request.cwd,
+      env: request.env,
+      cacheDir: request.cacheDir,
+      toolVersion: request.toolVersion,
+      // One index request per package, all in parallel (ARCHITECTURE.md, network facts): the
+      // web API's one request per second would serialise a workspace's packages.
+      useApi: false,
+    }, session);
+  }));
+  return answers.map((answer, i) => ({
+    // The policy's package, which the rules match on, even when its crate is named otherwise.
+    package: asked[i]!.name,
     ecosystem: answer.ecosystem,
     registry: answer.registry,
     url: answer.url,

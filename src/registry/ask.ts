@@ -5,14 +5,14 @@
 // problem as an error call resolveCargoRegistry / resolveNpmRegistry first: they throw
 // RegistryConfigError.
 import { askCargo, gitIndexAnswer } from './cargo.js';
-import { resolveCargoRegistry } from './cargo-config.js';
+import { cargoIndexLocation, resolveCargoRegistry } from './cargo-config.js';
 import { ConditionalCache, DEFAULT_TIMEOUT_MS, userAgent, type HttpContext } from './http.js';
 import { RegistryConfigError, unknownAnswer, type AskRequest, type RegistryAnswer } from './model.js';
 import { askNpm, resolveNpmRegistry } from './npm.js';
 
 export { RegistryConfigError } from './model.js';
-export type { AskRequest, PublishedAnswer, RegistryAnswer, RegistryEvidence, RegistryVersion } from './model.js';
-export { CRATES_IO, CRATES_IO_INDEX, cargoConfigCandidates, registryEnvName, resolveCargoRegistry, type CargoRegistryLocation } from './cargo-config.js';
+export type { AskRequest, PublishedAnswer, RegistryAnswer, Evidence, RegistryVersion } from './model.js';
+export { CRATES_IO, CRATES_IO_INDEX, cargoConfigCandidates, cargoIndexLocation, defaultCargoRegistry, registryEnvName, resolveCargoRegistry, type CargoRegistryLocation } from './cargo-config.js';
 export { indexFilePath } from './cargo.js';
 export { NPMJS, NPMJS_REGISTRY, resolveNpmRegistry, type NpmRegistryLocation } from './npm.js';
 
@@ -46,7 +46,9 @@ export async function askRegistry(request: AskRequest, session?: RegistrySession
     if (request.ecosystem === 'npm') {
       return await askNpm(resolveNpmRegistry(request.name, request.cwd, request.env), asked, context);
     }
-    const location = resolveCargoRegistry(request.registry, request.cwd, request.env);
+    const location = request.index !== undefined
+      ? cargoIndexLocation(request.index, '--index')
+      : resolveCargoRegistry(request.registry, request.cwd, request.env);
     if (location.protocol === 'git') return gitIndexAnswer(base, location);
     return await askCargo(location, asked, context);
   } catch (error) {

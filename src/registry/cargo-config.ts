@@ -89,14 +89,7 @@ export function resolveCargoRegistry(name: string, cwd: string, env: NodeJS.Proc
 
 /** `[registries.NAME].index` of one config file; null when the file does not set it. */
 function registryIndexIn(file: string, name: string, looked: readonly string[]): string | null {
-  let table: Record<string, unknown>;
-  try {
-    table = parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch (error) {
-    // smol-toml's message already names the line and column and quotes the line.
-    const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new RegistryConfigError(`cannot read cargo config ${file}: ${why}`, looked);
-  }
+  const table = readConfigTable(file, looked);
   const registries = table.registries;
   if (typeof registries !== 'object' || registries === null) return null;
   const entry = (registries as Record<string, unknown>)[name];
@@ -107,6 +100,47 @@ function registryIndexIn(file: string, name: string, looked: readonly string[]):
     throw new RegistryConfigError(`cargo config ${file}: registries.${name}.index must be a string (the index URL)`, looked);
   }
   return index;
+}
+
+/**
+ * cargo's `[registry] default`: CARGO_REGISTRY_DEFAULT, else the deepest config file that sets
+ * it (the order resolveCargoRegistry reads); null when unset. Throws RegistryConfigError for a
+ * config file that is not valid TOML.
+ */
+export function defaultCargoRegistry(cwd: string, env: NodeJS.ProcessEnv): { name: string; from: string } | null {
+  if (env.CARGO_REGISTRY_DEFAULT) return { name: env.CARGO_REGISTRY_DEFAULT, from: 'CARGO_REGISTRY_DEFAULT' };
+  const looked: string[] = [];
+  const seen = new Set<string>();
+  for (const candidate of cargoConfigCandidates(cwd, env)) {
+    const folder = dirname(candidate);
+    if (seen.has(folder) || !existsSync(candidate)) continue;
+    seen.add(folder);
+    looked.push(candidate);
+    const registry = readConfigTable(candidate, looked).registry;
+    const name = typeof registry === 'object' && registry !== null ? (registry as Record<string, unknown>).default : undefined;
+    if (typeof name === 'string' && name !== '') return { name, from: candidate };
+  }
+  return null;
+}
+
+/**
+ * The location of an index given as a URL, as `cargo publish --index URL` takes it
+ * (`sparse+https://…/` for a sparse index). Credentials in it are dropped: an index is read
+ * without them, and the recorded command has them redacted anyway.
+ */
+export function cargoIndexLocation(index: string, from: string): CargoRegistryLocation {
+  const bare = index.replace(/^(sparse\+)?([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1$2');
+  return location(redactUrl(bare), bare, from);
+}
+
+function readConfigTable(file: string, looked: readonly string[]): Record<string, unknown> {
+  try {
+    return parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    // smol-toml's message already names the line and column and quotes the line.
+    const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new RegistryConfigError(`cannot read cargo config ${file}: ${why}`, looked);
+  }
 }
 
 function location(name: string, index: string, from: string): CargoRegistryLocation {

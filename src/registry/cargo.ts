@@ -12,7 +12,7 @@ import {
   shortSum,
   unknownAnswer,
   type RegistryAnswer,
-  type RegistryEvidence,
+  type Evidence,
   type RegistryVersion,
   type SourceAnswer,
 } from './model.js';
@@ -80,7 +80,7 @@ export async function askIndex(location: CargoRegistryLocation, name: string, ve
     configJson(`${location.url}config.json`, context),
     httpGet(`${location.url}${indexFilePath(name)}`, context, { conditional: true }),
   ]);
-  const evidence: RegistryEvidence[] = [];
+  const evidence: Evidence[] = [];
   const parsed = readConfig(config);
   evidence.push(parsed.evidence);
   const said = readIndexFile(file, name, version);
@@ -94,9 +94,9 @@ export async function askIndex(location: CargoRegistryLocation, name: string, ve
   };
 }
 
-function readConfig(answer: HttpAnswer | HttpFailure): { config: IndexConfig | null; evidence: RegistryEvidence; why: string } {
+function readConfig(answer: HttpAnswer | HttpFailure): { config: IndexConfig | null; evidence: Evidence; why: string } {
   const base = { source: answer.source, status: answer.status, at: answer.at };
-  const fail = (detail: string, why: string): { config: null; evidence: RegistryEvidence; why: string } => ({
+  const fail = (detail: string, why: string): { config: null; evidence: Evidence; why: string } => ({
     config: null,
     evidence: { ...base, detail: `config.json: ${detail}` },
     why: `${answer.source} ${why}, so the web API is not known`,
@@ -156,7 +156,7 @@ export async function askApi(api: string, name: string, version: string, context
   const url = `${api.replace(/\/+$/, '')}/api/v1/crates/${encodeURIComponent(name)}/${encodeURIComponent(version)}`;
   const answer = await httpGet(url, context, { accept: 'application/json', spacingMs: API_SPACING_MS });
   const none = { listed: '', checksum: '', yanked: false, versions: [] };
-  const evidence = (detail: string): RegistryEvidence[] => [{ source: answer.source, status: answer.status, at: answer.at, detail }];
+  const evidence = (detail: string): Evidence[] => [{ source: answer.source, status: answer.status, at: answer.at, detail }];
   if (!answer.ok) return { ...none, said: 'unknown', evidence: evidence(answer.error), why: `the API at ${answer.source} gave no answer (${answer.error})` };
   if (answer.status === 200) {
     try {

@@ -3,23 +3,12 @@
 // publish twice, or skip a publish it believes done. So `no` needs the registry's positive
 // word (a 404 it explains, an index without the version) and everything else is `unknown`,
 // with the evidence kept for the report.
+import type { Evidence } from '../release/model.js';
+
+// One evidence type for the registry's answers and the journal that records them.
+export type { Evidence };
 
 export type PublishedAnswer = 'yes' | 'no' | 'unknown';
-
-export interface RegistryEvidence {
-  /** The URL asked, credentials removed. */
-  source: string;
-  /** HTTP status; null when no answer (refused, reset, timeout, DNS). */
-  status: number | null;
-  /** ISO time the answer came. */
-  at: string;
-  /**
-   * One line: what this answer said ("index lists 0.2.0 (cksum 8bff…)", "404: crate `x`
-   * does not have a version `0.2.0`", "timed out after 5000 ms", "304 not modified, cached
-   * copy used: …").
-   */
-  detail: string;
-}
 
 export interface RegistryVersion {
   version: string;
@@ -45,7 +34,7 @@ export interface RegistryAnswer {
   /** Every version the index or packument lists (empty when unreachable). */
   versions: RegistryVersion[];
   /** One entry per request sent, in the order the answers came. */
-  evidence: RegistryEvidence[];
+  evidence: Evidence[];
   /** Why the answer is `unknown` (one sentence naming the registry and URL); "" otherwise. */
   reason: string;
 }
@@ -56,6 +45,8 @@ export interface AskRequest {
   version: string;
   /** Registry name from the policy (`crates-io` default for cargo, `npmjs` for npm). */
   registry: string;
+  /** Cargo: the index URL to ask instead of resolving `registry` (a publish's `--index URL`). */
+  index?: string;
   /** Folder to resolve configuration from (cargo: `.cargo/config.toml` from here up; npm: `.npmrc` from here up). */
   cwd: string;
   env: NodeJS.ProcessEnv;
@@ -102,7 +93,7 @@ export interface SourceAnswer {
   yanked: boolean;
   /** Every version the source lists; empty when it lists none or did not answer. */
   versions: RegistryVersion[];
-  evidence: RegistryEvidence[];
+  evidence: Evidence[];
   /** Why `said` is unknown, one clause naming the URL; "" otherwise. */
   why: string;
 }

@@ -5,7 +5,7 @@
 import type { Outcome, Phase, Published } from './model.js';
 
 /** The program name of argv[0], without folders or a Windows `.exe`/`.cmd`. */
-function programName(arg0: string | undefined): string {
+export function programName(arg0: string | undefined): string {
   if (arg0 === undefined) return '';
   const base = arg0.split(/[\\/]/).pop() ?? '';
   return base.replace(/\.(exe|cmd|bat)$/i, '').toLowerCase();
@@ -15,7 +15,7 @@ function programName(arg0: string | undefined): string {
  * The subcommand and its arguments, skipping global options (and the values of those that
  * take one, when given as a separate argument).
  */
-function subcommand(args: readonly string[], valued: ReadonlySet<string>): { name: string; rest: string[] } | null {
+export function subcommand(args: readonly string[], valued: ReadonlySet<string>): { name: string; rest: string[] } | null {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === '--') return null;
@@ -34,7 +34,7 @@ function options(rest: readonly string[]): string[] {
   return end === -1 ? [...rest] : rest.slice(0, end);
 }
 
-const CARGO_GLOBAL_VALUED = new Set(['--config', '-Z', '-C', '--color', '--explain']);
+export const CARGO_GLOBAL_VALUED = new Set(['--config', '-Z', '-C', '--color', '--explain']);
 const GIT_GLOBAL_VALUED = new Set(['-C', '-c', '--exec-path', '--namespace', '--config-env']);
 const NPM_GLOBAL_VALUED = new Set(['--prefix', '--userconfig', '--registry', '--workspace', '-w', '--loglevel']);
 

@@ -44,16 +44,40 @@ export interface JournalEvent {
   content?: Content;
   /** `verification`: the registry answers behind the conclusion. */
   evidence?: Evidence[];
+  /** `verification`: the crate and registry asked (those of the recorded publish). */
+  asked?: Asked;
+}
+
+/** The question a verification put: which crate, on which registry, and why that one. */
+export interface Asked {
+  crate: string;
+  /** The registry's name (or, for a publish's `--index`, the index as given, credentials removed). */
+  registry: string;
+  /** The index or registry URL asked, credentials removed; "" when it could not be resolved. */
+  url: string;
+  /** Where the registry came from: "`--registry local2` of the recorded publish", "the policy (...)". */
+  from: string;
 }
 
 export const CONTENT_VALUES = ['ours', 'other', 'unknown'] as const;
 export type Content = (typeof CONTENT_VALUES)[number];
 
-/** One registry answer: the URL asked (no credentials), its HTTP status (null: none), when, and what it said. */
+/**
+ * One registry answer, as the registry client gathers it and the journal keeps it behind a
+ * verification: the URL asked, its HTTP status, when, and what it said.
+ */
 export interface Evidence {
+  /** The URL asked, credentials removed. */
   source: string;
+  /** HTTP status; null when no answer came (refused, reset, timeout, DNS). */
   status: number | null;
+  /** ISO time the answer came. */
   at: string;
+  /**
+   * One line: what this answer said ("index lists 0.2.0 (cksum 8bff…)", "404: crate `x`
+   * does not have a version `0.2.0`", "timed out after 5000 ms", "304 not modified, cached
+   * copy used: …").
+   */
   detail: string;
 }
 

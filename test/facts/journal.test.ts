@@ -300,6 +300,10 @@ describe('validateEvent', () => {
     ['published maybe', { ...valid, published: 'maybe' }, expect.stringMatching(/^published must be one of/)],
     ['excerpt a number', { ...valid, excerpt: 3 }, 'excerpt must be a string'],
     ['commit not hex', { ...valid, commit: 'HEAD' }, 'commit must be a lowercase hex object name'],
+    ['what a verification asked', { ...valid, type: 'verification', asked: { crate: 'demo', registry: 'local2', url: 'http://127.0.0.1:1/index/', from: 'f' } }, null],
+    ['asked without its url', { ...valid, asked: { crate: 'demo', registry: 'local2', from: 'f' } }, 'asked crate, registry, url, from must be strings'],
+    ['asked with another key', { ...valid, asked: { crate: 'demo', registry: 'r', url: '', from: 'f', token: 'x' } }, 'asked has crate, registry, url, from only'],
+    ['asked a string', { ...valid, asked: 'local2' }, 'asked must be an object'],
   ];
   it.each(cases)('%s', (_name, value, expected) => {
     expect(validateEvent(value)).toEqual(expected);

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { askRegistry } from '../../src/registry/ask.js';
-import { cargoConfigCandidates, registryEnvName, resolveCargoRegistry } from '../../src/registry/cargo-config.js';
+import { cargoConfigCandidates, cargoIndexLocation, defaultCargoRegistry, registryEnvName, resolveCargoRegistry } from '../../src/registry/cargo-config.js';
 import { indexFilePath } from '../../src/registry/cargo.js';
 import { RegistryConfigError } from '../../src/registry/model.js';
 import { isolatedEnv, tempDir, write } from './fixtures.js';
@@ -130,6 +130,35 @@ describe('askRegistry with a configuration problem', () => {
     const answer = await ask('local', root, isolatedEnv());
     expect(answer.published).toBe('unknown');
     expect(answer.reason).toContain(`cannot read cargo config ${join(root, '.cargo', 'config.toml')}`);
+  });
+});
+
+describe('cargoIndexLocation (a publish\'s --index URL)', () => {
+  it('reads a sparse index without the credentials written in it', () => {
+    expect(cargoIndexLocation('sparse+https://ci-bot:S3CRET@r.example/index', '--index')).toEqual({
+      name: 'sparse+https://r.example/index',
+      index: 'sparse+https://r.example/index',
+      protocol: 'sparse',
+      url: 'https://r.example/index/',
+      from: '--index',
+    });
+  });
+  it('takes an index without sparse+ as git, as cargo does', () => {
+    expect(cargoIndexLocation('https://r.example/index', '--index')).toMatchObject({ protocol: 'git' });
+  });
+  it('refuses a sparse index that is not http(s)', () => {
+    expect(() => cargoIndexLocation('sparse+ftp://r.example/', '--index')).toThrow(RegistryConfigError);
+  });
+});
+
+describe('defaultCargoRegistry', () => {
+  it('is CARGO_REGISTRY_DEFAULT, else the deepest config file\'s [registry] default, else null', () => {
+    const { root, nested } = project();
+    expect(defaultCargoRegistry(nested, isolatedEnv())).toBeNull();
+    write(join(root, '.cargo', 'config.toml'), '[registry]\ndefault = "outer"\n');
+    write(join(root, 'crates', '.cargo', 'config.toml'), '[registry]\ndefault = "inner"\n');
+    expect(defaultCargoRegistry(nested, isolatedEnv())).toEqual({ name: 'inner', from: join(root, 'crates', '.cargo', 'config.toml') });
+    expect(defaultCargoRegistry(nested, { ...isolatedEnv(), CARGO_REGISTRY_DEFAULT: 'env' })).toEqual({ name: 'env', from: 'CARGO_REGISTRY_DEFAULT' });
   });
 });
 

@@ -7,10 +7,11 @@ import { newEvent } from '../../facts/journal.js';
 import { localChecksum } from '../../facts/local-package.js';
 import { appendReleaseEvent, gitCommonDir, releaseState } from '../../facts/release.js';
 import { readJournal } from '../../facts/journal.js';
-import type { Content, JournalEvent, Published } from '../../release/model.js';
-import { askRegistry, RegistryConfigError, resolveCargoRegistry, resolveNpmRegistry } from '../../registry/ask.js';
-import type { RegistryAnswer } from '../../registry/model.js';
+import { resolvePublishTarget, type ResolvedPublishTarget } from '../../facts/publish-target.js';
+import { formatCommand, type JournalEvent } from '../../release/model.js';
+import { askRegistry, cargoIndexLocation, RegistryConfigError, resolveCargoRegistry, resolveNpmRegistry } from '../../registry/ask.js';
 import { createRedactor } from '../../release/redact.js';
+import { verificationVerdict } from '../../release/verification.js';
 import { parseCommandArgs } from '../args.js';
 import { isOffline, UsageError, type CliContext } from '../context.js';
 import { findRepoRoot } from '../../policy/locate.js';
@@ -31,10 +32,15 @@ the answer in the release journal. The registry's word is three-valued:
             index and API disagree (an index lagging behind a publish): the release stays
             as it was; ask again later
 
-Cargo registries: crates-io (the sparse index https://index.crates.io/ and the web API
-https://crates.io/api/v1), or the name the policy gives (packages[].registry) as cargo's
-configuration defines it: [registries.NAME] index = "sparse+https://..." in .cargo/config.toml
-from this folder up, then $CARGO_HOME/config.toml, or CARGO_REGISTRIES_<NAME>_INDEX.
+Cargo: the crate and registry the recorded publish of the version used, as cargo chose
+them: --index URL, else --registry NAME, else the manifest's publish = ["NAME"], else
+cargo's registry.default, else crates-io; the crate -p NAME names, else the manifest's
+[package] name (--manifest-path read too). With no publish recorded, the policy's package
+and registry (packages[].registry). A registry name is read as cargo's configuration defines
+it: crates-io (the sparse index https://index.crates.io/ and the web API
+https://crates.io/api/v1), [registries.NAME] index = "sparse+https://..." in
+.cargo/config.toml from this folder up, then $CARGO_HOME/config.toml, or
+CARGO_REGISTRIES_<NAME>_INDEX.
 npm: as npm resolves it: @scope:registry for a scoped name, else npm_config_registry, else
 registry= in .npmrc (this folder up, then the user's), else https://registry.npmjs.org/.
 
@@ -60,84 +66,84 @@ export async function runVerify(ctx: CliContext, argv: string[]): Promise<number
     ctx.stderr('policy verify: POLICY_OFFLINE=1 is set, and verifying means asking the registry; nothing was recorded.\n  hint: run it where the registry is reachable, without POLICY_OFFLINE.\n');
     return 3;
   }
+  const version = state.version ?? (await readWorkTree(scene)).version;
+  const root = findRepoRoot(scene.cwd) ?? scene.cwd;
+  // The crate and registry the recorded publish went to, not only the policy's: asking the
+  // policy's registry about a crate uploaded elsewhere reads "no" and opens the publish gate.
+  const target: ResolvedPublishTarget = pkg.ecosystem === 'cargo'
+    ? await resolvePublishTarget({ root, cwd: scene.cwd, pkg, events: scene.journal.contents.events, version, env: ctx.env })
+    : { crate: pkg.name, registry: pkg.registry, from: 'the policy', command: null, manifest: pkg.manifest };
   // A registry the configuration does not define is a usage error (exit 2), not an unknown answer.
   try {
     if (pkg.ecosystem === 'npm') resolveNpmRegistry(pkg.name, scene.cwd, ctx.env);
-    else resolveCargoRegistry(pkg.registry, scene.cwd, ctx.env);
+    else if (target.index !== undefined) cargoIndexLocation(target.index, '--index');
+    else resolveCargoRegistry(target.registry, scene.cwd, ctx.env);
   } catch (error) {
-    if (error instanceof RegistryConfigError) throw new UsageError(error.message, `The policy names registry "${pkg.registry}" for ${pkg.name} (packages[].registry in release-policy.yml).`);
-    throw error;
+    if (!(error instanceof RegistryConfigError)) throw error;
+    const named = target.command === null
+      ? `The policy names registry "${pkg.registry}" for ${pkg.name} (packages[].registry in release-policy.yml).`
+      : `The registry comes from ${target.from}: \`${formatCommand(target.command)}\`.`;
+    throw new UsageError(error.message, named);
   }
-  const version = state.version ?? (await readWorkTree(scene)).version;
   if (version === '') throw new UsageError(`no version to verify for ${pkg.name}: nothing is in the journal and the manifest has none`);
-  const root = findRepoRoot(scene.cwd) ?? scene.cwd;
 
   const answer = await askRegistry({
     ecosystem: pkg.ecosystem,
-    name: pkg.name,
+    name: target.crate,
     version,
-    registry: pkg.registry,
+    registry: target.registry,
+    ...(target.index === undefined ? {} : { index: target.index }),
     cwd: scene.cwd,
     env: ctx.env,
     cacheDir: join(await gitCommonDir(scene.cwd), 'release-policy', 'registry-cache'),
     toolVersion: ctx.toolVersion,
   });
 
-  let published: Published = answer.published;
-  let content: Content | undefined;
-  let compared = '';
-  if (answer.published === 'yes') {
-    const local = await localChecksum({
-      root,
-      ecosystem: pkg.ecosystem,
-      manifest: pkg.manifest,
-      name: pkg.name,
-      version,
-      commit: publishCommit(scene, version),
-      env: ctx.env,
-    });
-    if ('checksum' in local) {
-      content = local.checksum === answer.checksum ? 'ours' : 'other';
-      compared = content === 'ours'
-        ? `the registry's checksum ${short(answer.checksum)} is the local package's: our upload landed`
-        : `the registry's checksum ${short(answer.checksum)} is not the local package's (${short(local.checksum)}): the version is taken by other content`;
-    } else {
-      // Ours or someone else's cannot be told apart: that is not a confirmation.
-      content = 'unknown';
-      published = 'unknown';
-      compared = `the registry has ${version}, but the local package could not be made to compare checksums: ${local.reason}`;
-    }
-  }
+  const local = answer.published !== 'yes' ? null : await localChecksum({
+    root,
+    ecosystem: pkg.ecosystem,
+    manifest: target.manifest ?? pkg.manifest,
+    name: target.crate,
+    version,
+    commit: publishCommit(scene, version),
+    env: ctx.env,
+    // A `-p` crate whose manifest was not found is packaged from the policy's workspace.
+    ...(target.manifest === null && target.crate !== pkg.name ? { cargoPackage: target.crate } : {}),
+  });
+  const verdict = verificationVerdict(answer, local);
 
   // URLs in the evidence are redacted already; cargo's and npm's messages in a reason may hold
   // anything the environment does (a token-like value), so the whole record is redacted too.
   const redactor = createRedactor([], ctx.env);
+  const asked = { crate: target.crate, registry: answer.registry, url: answer.url, from: target.from };
   const event = newEvent({
     type: 'verification',
     package: pkg.name,
     version,
     issue: state.issue,
-    published,
-    ...(content === undefined ? {} : { content }),
+    published: verdict.published,
+    ...(verdict.content === undefined ? {} : { content: verdict.content }),
     evidence: answer.evidence,
-    reason: redactor.text(published === 'unknown' ? (answer.reason || compared) : compared || describe(answer)),
+    reason: redactor.text(verdict.reason),
+    asked: { ...asked, registry: redactor.text(asked.registry), from: redactor.text(asked.from) },
   });
   await appendReleaseEvent(scene.journal.path, event);
   const after = releaseState(await readJournal(scene.journal.path), { package: pkg.name, defaultPackage: pkg.name });
 
-  const where = answer.url === '' ? answer.registry : `${answer.registry} (${answer.url})`;
-  const word = content === 'other' ? 'taken' : published;
+  const where = answer.url === '' || answer.url === answer.registry ? answer.registry : `${answer.registry} (${answer.url})`;
+  const elsewhere = target.crate !== pkg.name || target.registry !== pkg.registry;
   const lines = [
-    `${pkg.name} ${version} on ${where}: published ${word}`,
-    ...(compared === '' ? [] : [`  ${compared}`]),
-    ...(published === 'unknown' && answer.reason !== '' ? [`  why unknown: ${answer.reason}`] : []),
+    `${target.crate} ${version} on ${where}: published ${verdict.word}`,
+    ...(elsewhere ? [`  asked ${target.crate} on ${answer.registry} (from ${target.from}); the policy names ${pkg.name} on ${pkg.registry}`] : []),
+    ...(verdict.compared === '' ? [] : [`  ${verdict.compared}`]),
+    ...(verdict.published === 'unknown' && answer.reason !== '' ? [`  why unknown: ${answer.reason}`] : []),
     '  evidence:',
     ...answer.evidence.map((e) => `    ${e.at}  ${e.status ?? 'no answer'}  ${e.source}  ${e.detail}`),
     `Recorded in ${scene.journal.path}. The release is ${after.status}${after.taken ? ' (version taken)' : ''}.`,
     `  next action: ${after.nextAction}`,
   ];
   ctx.stdout(redactor.text(`${lines.join('\n')}\n`));
-  return published === 'unknown' ? 3 : 0;
+  return verdict.published === 'unknown' ? 3 : 0;
 }
 
 /** The commit the last publish of the version ran on, from the journal; null when none is recorded. */
@@ -148,12 +154,4 @@ function publishCommit(scene: ReleaseScene, version: string): string | null {
     if (e.package === scene.pkg.name && e.version === version && e.phase === 'publish' && e.commit) return e.commit;
   }
   return null;
-}
-
-function describe(answer: RegistryAnswer): string {
-  return answer.published === 'no' ? `the registry does not have ${answer.version}` : '';
-}
-
-function short(checksum: string): string {
-  return checksum.length > 19 ? `${checksum.slice(0, 16)}…` : checksum;
 }
