@@ -87,6 +87,7 @@ export interface ReleaseFact {
   verification: { published: string; at: string; content: string };
   verifiedSinceFailure: boolean;
   taken: boolean;
+  running: { phase: string; at: string; command: string; pid: number; host: string; alive: 'yes' | 'unknown' }[];
   completed: string[];
   allowPaths: string[];
   tag: { name: string; exists: boolean; commit: string; manifestVersion: string };

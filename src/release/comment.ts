@@ -4,6 +4,7 @@
  * and updated in place. Pure.
  */
 import type { ReleaseState } from './model.js';
+import { describeRunning } from './state.js';
 
 export interface CommentOptions {
   ecosystem: 'cargo' | 'npm';
@@ -68,6 +69,8 @@ export function renderStatusComment(state: ReleaseState, options: CommentOptions
   lines.push(
     'Current state:',
     `- ${noun} published: ${state.published}`,
+    // Older states (a comment's hidden JSON) have no `running`.
+    ...(state.running ?? []).map((s) => `- running: ${describeRunning(s)}`),
     `- next action: ${state.nextAction}`,
     '',
     `${STATE_MARKER}${commentSafeJson(state)} -->`,
@@ -106,6 +109,7 @@ export function renderStatusText(state: ReleaseState): string {
     const content = verified.content === 'ours' ? ', our content' : verified.content === 'other' ? ', other content' : '';
     lines.push(`  verified:     registry said ${verified.published}${content} (${verified.at})`);
   }
+  for (const s of state.running ?? []) lines.push(`  running:      ${describeRunning(s)}`);
   if (state.completed.length > 0) lines.push(`  completed:    ${state.completed.join(', ')}`);
   for (const d of state.decisions) lines.push(`  decision:     v${d.version}: ${d.reason} (${d.at})`);
   lines.push(`  next action:  ${state.nextAction}`);

@@ -9,6 +9,7 @@ const blocked: ReleaseState = {
   completed: [],
   verifiedSinceFailure: false,
   taken: false,
+  running: [],
   nextAction: 'fix packaging, manifest or validation problems, then rerun the dry-run with `policy run -- cargo publish --registry local --dry-run`',
 };
 

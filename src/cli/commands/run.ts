@@ -7,6 +7,7 @@ import { constants as osConstants } from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
 import type { GateName } from '../../engine/model.js';
 import { newEvent, readJournal } from '../../facts/journal.js';
+import { processIdentity } from '../../facts/process.js';
 import { appendReleaseEvent, releaseState } from '../../facts/release.js';
 import { renderVerdict } from '../../report/index.js';
 import { BoundedOutput, RedactingLines } from '../../release/capture.js';
@@ -112,7 +113,8 @@ export async function runRun(ctx: CliContext, argv: string[]): Promise<number> {
     return refusal;
   }
 
-  const base = { package: scene.pkg.name, version, issue, phase, command: redactor.argv, ...(tree.head ? { commit: tree.head } : {}) };
+  // Who runs the step, so that a step whose process died is told from one still running.
+  const base = { package: scene.pkg.name, version, issue, phase, command: redactor.argv, ...(tree.head ? { commit: tree.head } : {}), ...processIdentity(process.pid) };
   // A bump changes the version: it is recorded once, after it ran, under the version it made.
   if (phase !== 'bump') await appendReleaseEvent(scene.journal.path, newEvent({ type: 'step-started', ...base }));
   const result = await execute(ctx, command, scene.cwd, redactor);
