@@ -36,8 +36,8 @@ The phase is inferred from the command where it can be:
 and otherwise given with --phase: ${PHASES.join(', ')}.
 
 Before running, the step's gate is asked: a publish needs a passing dry-run of the same
-version on the same commit and no unconfirmed failed publish (\`policy verify\`); a tag
-needs the version published; closeout needs tag and push done; any step for a version
+version on the same commit, no other publish running, and no unconfirmed failed or
+interrupted publish (\`policy verify\`); a tag needs the version published; closeout needs tag and push done; any step for a version
 other than the blocked one is refused. A refused step is not run.
 
 Options:
