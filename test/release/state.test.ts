@@ -175,6 +175,19 @@ describe('steps that did not finish', () => {
     expect(fold([dryOk(), publish, verify('yes', 'ours')], [[publish, 'elsewhere']])).toMatchObject({ status: 'released', published: 'yes', running: [] });
   });
 
+  it('a publish of an older journal (no process recorded) that never finished counts as running until a verification settles it', () => {
+    const publish = started('publish', 'cargo publish');
+    expect(fold([dryOk(), publish], [])).toMatchObject({ status: 'in-progress', published: 'unknown', running: [{ phase: 'publish', pid: null, host: null, alive: 'unknown' }] });
+    expect(fold([dryOk(), publish, verify('no')], [])).toMatchObject({
+      status: 'blocked', published: 'no', verifiedSinceFailure: true, running: [], failure: { phase: 'publish', reason: 'interrupted' },
+    });
+  });
+
+  it('a step of another version does not end a publish that never finished', () => {
+    const publish = startedBy('publish', 'cargo publish');
+    expect(fold([dryOk(), publish, dryOk('0.2.1')], [[publish, 'running']])).toMatchObject({ version: '0.2.0', published: 'unknown', running: [{ phase: 'publish' }] });
+  });
+
   it('a verification while the publish still runs does not end it', () => {
     const publish = startedBy('publish', 'cargo publish');
     expect(fold([dryOk(), publish, verify('no')], [[publish, 'running']])).toMatchObject({ status: 'in-progress', published: 'unknown', running: [{ phase: 'publish' }] });
