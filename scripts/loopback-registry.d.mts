@@ -8,6 +8,11 @@ export type PublishFault =
   /** Stores the version, then destroys the connection without an answer. */
   | 'store-then-reset'
   /**
+   * Stores the version (index and download), then never answers: the client waits until its
+   * own deadline or until close() drops the connection. `requests` lists the request only then.
+   */
+  | 'store-then-hang'
+  /**
    * Answers 400 ``crate version `V` is already uploaded`` and stores nothing, as crates.io
    * answers the loser of two concurrent publishes of one version.
    */

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 const HOST = '127.0.0.1';
 
 /** Faults the publish endpoint can be told to inject; null publishes normally. */
-const PUBLISH_FAULTS = new Set([null, 'accept-then-500', '500', 'store-then-reset', 'already-uploaded', '429', '403']);
+const PUBLISH_FAULTS = new Set([null, 'accept-then-500', '500', 'store-then-reset', 'store-then-hang', 'already-uploaded', '429', '403']);
 /** Faults for reads: the single-version API, the index's crate files, the npm packuments. */
 const READ_FAULTS = {
   api: new Set([null, '500', '429', 'reset', 'hang']),
@@ -218,6 +218,8 @@ export async function startRegistry(options = {}) {
     }
     if (publishFault === 'accept-then-500') return sendJson(res, 500, errors('injected fault: the version was stored'));
     if (publishFault === 'store-then-reset') return res.destroy();
+    // The upload landed and the answer never comes (until the client gives up or close()).
+    if (publishFault === 'store-then-hang') return undefined;
     return sendJson(res, 200, { warnings: { invalid_categories: [], invalid_badges: [], other: [] } });
   }
 

@@ -39,6 +39,7 @@ const KNOWN_KEYS = new Set([
   'v', 'id', 'at', 'type', 'package', 'version', 'issue', 'phase', 'command', 'exitCode',
   'outcome', 'published', 'excerpt', 'reason', 'commit', 'content', 'evidence',
   'asked',
+  'pid', 'host', 'processStart',
 ]);
 const ASKED_KEYS = ['crate', 'registry', 'url', 'from'];
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
@@ -80,6 +81,10 @@ export function validateEvent(value: unknown): string | null {
   }
   if (event.commit !== undefined && (typeof event.commit !== 'string' || !/^[0-9a-f]{4,64}$/.test(event.commit))) {
     return 'commit must be a lowercase hex object name';
+  }
+  if (event.pid !== undefined && !(Number.isSafeInteger(event.pid) && (event.pid as number) > 0)) return 'pid must be a positive integer';
+  for (const key of ['host', 'processStart'] as const) {
+    if (event[key] !== undefined && (typeof event[key] !== 'string' || event[key] === '')) return `${key} must be a non-empty string`;
   }
   if (event.content !== undefined && !isOneOf(event.content, CONTENT_VALUES)) return `content must be one of ${CONTENT_VALUES.join(', ')}`;
   if (event.evidence !== undefined) {

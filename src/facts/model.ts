@@ -89,6 +89,7 @@ export interface ReleaseFact {
   verifiedSinceFailure: boolean;
   taken: boolean;
   abandoned: { reason: string; at: string };
+  running: { phase: string; at: string; command: string; pid: number; host: string; alive: 'yes' | 'unknown' }[];
   completed: string[];
   allowPaths: string[];
   tag: { name: string; exists: boolean; commit: string; manifestVersion: string };

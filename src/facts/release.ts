@@ -8,6 +8,8 @@ import { rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { appendEvent, journalPath, readJournal, type JournalContents, type JournalEvent } from './journal.js';
 import { CatFileBatch, runGit } from './git.js';
+import { probeSteps } from './process.js';
+import { unfinishedSteps } from '../release/state.js';
 import { readPackageVersion, revSource } from './sources.js';
 import type { PackageConfig } from '../policy/model.js';
 import type { ReleaseFact } from './model.js';
@@ -50,9 +52,14 @@ export async function openJournal(cwd: string): Promise<{ path: string; contents
   return { path, contents: await readJournal(path) };
 }
 
-/** The release state folded from a journal's events. */
+/**
+ * The release state folded from a journal's events, with what the processes of unfinished
+ * steps are doing now: a step whose process is gone was interrupted, one still running is
+ * not finished yet.
+ */
 export function releaseState(contents: JournalContents, context: Pick<ReleaseContext, 'package' | 'defaultPackage'>): ReleaseState {
-  const state = foldRelease(contents.events, context.package === undefined ? {} : { package: context.package });
+  const processes = probeSteps(contents.events);
+  const state = foldRelease(contents.events, context.package === undefined ? { processes } : { package: context.package, processes });
   if (state.package === null) state.package = context.defaultPackage;
   return state;
 }
@@ -84,6 +91,7 @@ export function toReleaseFact(
     verifiedSinceFailure: state.verifiedSinceFailure,
     taken: state.taken,
     abandoned: state.abandoned === undefined ? { reason: '', at: '' } : { ...state.abandoned },
+    running: state.running.map((r) => ({ phase: r.phase, at: r.at, command: r.command, pid: r.pid ?? 0, host: r.host ?? '', alive: r.alive })),
     completed: [...state.completed],
     allowPaths,
     tag,
@@ -129,9 +137,13 @@ const RESTRICTIVE: readonly ReleaseState['status'][] = ['idle', 'closed', 'aband
  */
 export function hookStateWord(contents: JournalContents): ReleaseState['status'] {
   const packages = new Set(contents.events.map((event) => event.package));
+  // The word outlives the step that wrote it: a `policy run` killed mid-step never rewrites
+  // it. So it is written as if every unfinished step had been interrupted, and while one runs
+  // the hooks ask the engine, which looks at the process.
+  const processes = new Map(unfinishedSteps(contents.events).map((e) => [e.id, 'gone' as const]));
   let word: ReleaseState['status'] = 'idle';
   for (const pkg of packages) {
-    const { status } = foldRelease(contents.events, { package: pkg });
+    const { status } = foldRelease(contents.events, { package: pkg, processes });
     if (RESTRICTIVE.indexOf(status) > RESTRICTIVE.indexOf(word)) word = status;
   }
   return word;

@@ -5,6 +5,7 @@
  */
 import { codeSpan, escapeText, markdownFromText } from '../report/markdown-escape.js';
 import type { ReleaseState } from './model.js';
+import { describeRunning } from './state.js';
 
 export interface CommentOptions {
   ecosystem: 'cargo' | 'npm';
@@ -91,6 +92,8 @@ export function renderStatusComment(state: ReleaseState, options: CommentOptions
   lines.push(
     'Current state:',
     `- ${noun} published: ${state.published}`,
+    // Older states (a comment's hidden JSON) have no `running`.
+    ...(state.running ?? []).map((s) => `- running: ${markdownFromText(describeRunning(s))}`),
     `- next action: ${markdownFromText(state.nextAction)}`,
     '',
     `${STATE_MARKER}${commentSafeJson(state)} -->`,
@@ -129,6 +132,7 @@ export function renderStatusText(state: ReleaseState): string {
     const content = verified.content === 'ours' ? ', our content' : verified.content === 'other' ? ', other content' : '';
     lines.push(`  verified:     registry said ${verified.published}${content} (${verified.at})`);
   }
+  for (const s of state.running ?? []) lines.push(`  running:      ${describeRunning(s)}`);
   if (state.completed.length > 0) lines.push(`  completed:    ${state.completed.join(', ')}`);
   if (state.abandoned !== undefined) lines.push(`  abandoned:    ${state.abandoned.reason} (${state.abandoned.at})`);
   if (state.notTheStep !== undefined) {

@@ -46,6 +46,16 @@ export interface JournalEvent {
   evidence?: Evidence[];
   /** `verification`: the crate and registry asked (those of the recorded publish). */
   asked?: Asked;
+  /** `step-started`/`step-finished`: the `policy run` process that ran the step. */
+  pid?: number;
+  /** `step-started`/`step-finished`: the host name of the machine it ran on. */
+  host?: string;
+  /**
+   * `step-started`/`step-finished`: when that process started, as `<boot id>/<clock ticks
+   * since boot>` (Linux), so that a reused pid is not taken for the step's process; absent
+   * where the system does not tell.
+   */
+  processStart?: string;
 }
 
 /** The question a verification put: which crate, on which registry, and why that one. */
@@ -57,6 +67,28 @@ export interface Asked {
   url: string;
   /** Where the registry came from: "`--registry local2` of the recorded publish", "the policy (...)". */
   from: string;
+}
+
+/**
+ * What is known of the process of a step that has no `step-finished`, as a collector found it
+ * (the fold itself never looks): `running` on this machine; `gone` (dead, or its pid now
+ * belongs to another process); `elsewhere` (started on another host: cannot be checked from
+ * here). A step the collector says nothing about recorded no process.
+ */
+export type StepProcess = 'running' | 'gone' | 'elsewhere';
+
+/** A step that started and has not finished, and may still be running. */
+export interface RunningStep {
+  phase: Phase;
+  /** When it started. */
+  at: string;
+  /** The step's command, shell-quoted where needed. */
+  command: string;
+  /** The `policy run` process; null when the journal line records none (older versions). */
+  pid: number | null;
+  host: string | null;
+  /** `yes`: its process was found alive on this machine; `unknown`: it could not be checked. */
+  alive: 'yes' | 'unknown';
 }
 
 export const CONTENT_VALUES = ['ours', 'other', 'unknown'] as const;
@@ -127,6 +159,8 @@ export interface ReleaseState {
    * dry-run -- true`): recorded, but it proves nothing and clears no block.
    */
   notTheStep?: { phase: Phase; command: string; at: string };
+  /** Steps that started, have not finished, and whose process lives (or cannot be checked). */
+  running: RunningStep[];
 }
 
 const SAFE_ARG = /^[A-Za-z0-9_@%+=:,./-]+$/;

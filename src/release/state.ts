@@ -3,11 +3,41 @@
  */
 import { fenceCode } from '../report/markdown-escape.js';
 import { inferPhase } from './classify.js';
-import { formatCommand, type JournalEvent, type Phase, type ReleaseDecision, type ReleaseState } from './model.js';
+import { formatCommand, type JournalEvent, type Phase, type ReleaseDecision, type ReleaseState, type RunningStep, type StepProcess } from './model.js';
 
 export interface FoldOptions {
   /** The package to fold for; default the package of the last event. */
   package?: string;
+  /**
+   * What a collector found about the processes of unfinished steps (see `unfinishedSteps`),
+   * by the id of their `step-started`. A step it says nothing about recorded no process.
+   */
+  processes?: ReadonlyMap<string, StepProcess>;
+}
+
+/**
+ * The `step-started` events without a `step-finished`, in journal order. A `step-finished`
+ * closes the latest open start of its package and phase run by the same process (pid, host
+ * and start time, where both record them), else the latest open start of its package and phase.
+ */
+export function unfinishedSteps(events: readonly JournalEvent[]): JournalEvent[] {
+  const open: JournalEvent[] = [];
+  for (const e of events) {
+    if (e.type === 'step-started' && e.phase !== undefined) open.push(e);
+    if (e.type !== 'step-finished' || e.phase === undefined) continue;
+    const same = (s: JournalEvent) => s.package === e.package && s.phase === e.phase;
+    const sameProcess = (s: JournalEvent) =>
+      same(s) && s.pid === e.pid && s.host === e.host && s.processStart === e.processStart;
+    let index = e.pid === undefined ? -1 : lastIndex(open, sameProcess);
+    if (index === -1) index = lastIndex(open, (s) => same(s) && (e.pid === undefined || s.pid === undefined));
+    if (index !== -1) open.splice(index, 1);
+  }
+  return open;
+}
+
+function lastIndex<T>(items: readonly T[], test: (item: T) => boolean): number {
+  for (let i = items.length - 1; i >= 0; i--) if (test(items[i]!)) return i;
+  return -1;
 }
 
 /** The fold's working state: the published state (without its derived next action) plus bookkeeping. */
@@ -18,23 +48,32 @@ interface Release extends Omit<ReleaseState, 'nextAction'> {
   failedArgv: string[];
   /** Steps started and not finished yet (phase → event). */
   open: Map<Phase, JournalEvent>;
+  /** Which `step-started` events never finish, and what is known of their processes. */
+  steps: Steps;
   /** The last phase that succeeded. */
   lastOk: Phase | null;
 }
 
 
+interface Steps {
+  /** Ids of the `step-started` events that have no `step-finished`. */
+  unfinished: ReadonlySet<string>;
+  processes: ReadonlyMap<string, StepProcess>;
+}
+
 const CLOSING: readonly Phase[] = ['tag', 'push', 'closeout'];
 
-function fresh(pkg: string | null, decisions: ReleaseDecision[] = []): Release {
+function fresh(pkg: string | null, steps: Steps, decisions: ReleaseDecision[] = []): Release {
   return {
     package: pkg, version: null, issue: null, status: 'idle', failure: null, published: 'no',
     decisions, completed: [], verifiedSinceFailure: false, closing: new Set(), failedArgv: [], open: new Map(), lastOk: null,
-    taken: false,
+    taken: false, running: [], steps,
   };
 }
 
 /** Whether the current release leaves room to switch to another version without a decision. */
 function settled(r: Release): boolean {
+  if (r.open.has('publish')) return false; // an upload may be under way
   return r.status === 'idle' || r.status === 'closed' || r.status === 'abandoned' || (r.status === 'in-progress' && r.published === 'no');
 }
 
@@ -72,6 +111,33 @@ export function abandonRefusal(state: ReleaseState): string | null {
   return null;
 }
 
+/** What is known of the process of an unfinished step: undefined when it recorded none. */
+function processOf(r: Release, e: JournalEvent): StepProcess | undefined {
+  return r.steps.processes.get(e.id);
+}
+
+/**
+ * A step whose process ended without recording its outcome: it failed, with reason
+ * `interrupted` and no exit code. For a publish, whether the upload landed is unknown.
+ */
+function interrupt(r: Release, e: JournalEvent, why: string): void {
+  const phase = e.phase!;
+  r.open.delete(phase);
+  const publish = phase === 'publish';
+  const outcome: Omit<JournalEvent, 'v' | 'id' | 'at'> = {
+    type: 'step-finished', package: e.package, version: e.version, issue: e.issue, phase,
+    outcome: publish ? 'unknown' : 'failed', reason: 'interrupted', excerpt: why,
+    ...(publish ? { published: 'unknown' as const } : {}),
+    ...(e.command === undefined ? {} : { command: e.command }),
+    ...(e.commit === undefined ? {} : { commit: e.commit }),
+  };
+  onStepFinished(r, { v: 1, id: e.id, at: e.at, ...outcome });
+}
+
+function processWords(e: JournalEvent): string {
+  return e.pid === undefined ? 'its process was not recorded' : `pid ${e.pid}${e.host === undefined ? '' : ` on ${e.host}`}`;
+}
+
 function failWith(r: Release, phase: Phase, e: JournalEvent, reason: string, exitCode: number | null, error: string): void {
   r.failure = { phase, command: formatCommand(e.command ?? []), exitCode, error, at: e.at, reason };
   r.verifiedSinceFailure = false;
@@ -100,16 +166,19 @@ function startRelease(r: Release, e: JournalEvent): void {
 function onStepStarted(r: Release, e: JournalEvent): void {
   const phase = e.phase;
   if (phase === undefined) return;
-  // A publish started and never finished, followed by another step: it was interrupted, so
-  // whether the upload landed is unknown.
+  // A publish that recorded no process, started and never finished, followed by another
+  // step: `policy run` steps follow one another, so it was interrupted.
   const openPublish = r.open.get('publish');
-  if (openPublish !== undefined && r.published !== 'yes') {
-    r.open.delete('publish');
-    r.published = 'unknown';
-    failWith(r, 'publish', openPublish, 'interrupted', null, 'the publish step started and never finished');
+  if (openPublish !== undefined && r.steps.unfinished.has(openPublish.id) && processOf(r, openPublish) === undefined && r.published !== 'yes') {
+    interrupt(r, openPublish, 'the publish step started and never finished');
+  }
+  if (r.status === 'idle') r.status = 'in-progress';
+  if (r.steps.unfinished.has(e.id) && processOf(r, e) === 'gone') {
+    // It never finishes and its process is gone: it ended here, as far as anyone can tell.
+    interrupt(r, e, `the ${phase} step started at ${e.at} and its process (${processWords(e)}) ended without recording an outcome`);
+    return;
   }
   r.open.set(phase, e);
-  if (r.status === 'idle') r.status = 'in-progress';
 }
 
 function onStepFinished(r: Release, e: JournalEvent): void {
@@ -166,6 +235,12 @@ function onStepFinished(r: Release, e: JournalEvent): void {
 function onVerification(r: Release, e: JournalEvent): void {
   const published = e.published;
   if (published === undefined) return;
+  // The registry's answer settles a publish that never finished, unless its process is still
+  // running here (then the upload may still land after the answer).
+  const openPublish = r.open.get('publish');
+  if (openPublish !== undefined && r.steps.unfinished.has(openPublish.id) && processOf(r, openPublish) !== 'running') {
+    interrupt(r, openPublish, `the publish step started at ${openPublish.at} (${processWords(openPublish)}) never recorded an outcome`);
+  }
   r.lastVerification = { published, at: e.at, content: e.content ?? '', evidence: e.evidence ?? [] };
   if (r.failure !== null) r.verifiedSinceFailure = true;
   if (published === 'yes' && e.content === 'other') {
@@ -218,7 +293,11 @@ function onAbandon(r: Release, e: JournalEvent): void {
  */
 export function foldRelease(events: readonly JournalEvent[], options: FoldOptions = {}): ReleaseState {
   const pkg = options.package ?? events[events.length - 1]?.package ?? null;
-  let r = fresh(pkg);
+  const steps: Steps = {
+    unfinished: new Set(unfinishedSteps(events).map((e) => e.id)),
+    processes: options.processes ?? new Map(),
+  };
+  let r = fresh(pkg, steps);
   for (const e of events) {
     if (e.package !== pkg) continue;
     if (e.type === 'decision') {
@@ -236,7 +315,7 @@ export function foldRelease(events: readonly JournalEvent[], options: FoldOption
       if (r.version === null || settled(r) || decided) {
         // Decisions carry over into the release they decided; a closed release's do not.
         const carried = (r.status === 'closed' || r.status === 'abandoned') && !decided ? [] : r.decisions;
-        r = fresh(pkg, carried);
+        r = fresh(pkg, steps, carried);
         startRelease(r, e);
       } else {
         continue; // a step for another version while this one is not settled: refused by the gates
@@ -248,6 +327,9 @@ export function foldRelease(events: readonly JournalEvent[], options: FoldOption
     else if (e.type === 'verification') onVerification(r, e);
     else if (e.type === 'abandon') onAbandon(r, e);
   }
+  r.running = runningSteps(r);
+  // While a publish may still be uploading, "no" would be a guess: the upload may land.
+  if (r.running.some((s) => s.phase === 'publish') && r.published === 'no') r.published = 'unknown';
   const state: ReleaseState = {
     package: r.package,
     version: r.version,
@@ -259,6 +341,7 @@ export function foldRelease(events: readonly JournalEvent[], options: FoldOption
     completed: r.completed,
     verifiedSinceFailure: r.verifiedSinceFailure,
     taken: r.taken,
+    running: r.running,
     nextAction: nextAction(r),
   };
   if (r.lastDryRunOk !== undefined) state.lastDryRunOk = r.lastDryRunOk;
@@ -266,6 +349,31 @@ export function foldRelease(events: readonly JournalEvent[], options: FoldOption
   if (r.abandoned !== undefined && r.status === 'abandoned') state.abandoned = r.abandoned;
   if (r.notTheStep !== undefined) state.notTheStep = r.notTheStep;
   return state;
+}
+
+/** The open steps at the end of the fold that never finish: running, or not known to be gone. */
+function runningSteps(r: Release): RunningStep[] {
+  const running: RunningStep[] = [];
+  for (const [phase, e] of r.open) {
+    if (!r.steps.unfinished.has(e.id)) continue; // its step-finished belongs to another release
+    running.push({
+      phase,
+      at: e.at,
+      command: formatCommand(e.command ?? []),
+      pid: e.pid ?? null,
+      host: e.host ?? null,
+      alive: processOf(r, e) === 'running' ? 'yes' : 'unknown',
+    });
+  }
+  return running.sort((a, b) => a.at.localeCompare(b.at));
+}
+
+/** "a publish is running since T (pid N on HOST)", or what is known of a step that cannot be checked. */
+export function describeRunning(s: RunningStep): string {
+  const who = s.pid === null ? 'its process was not recorded' : `pid ${s.pid}${s.host === null ? '' : ` on ${s.host}`}`;
+  return s.alive === 'yes'
+    ? `a ${s.phase} is running since ${s.at} (${who})`
+    : `a ${s.phase} started at ${s.at} (${who}) has not finished, and whether it still runs cannot be checked from here`;
 }
 
 function issueRef(r: Release): string {
@@ -290,9 +398,11 @@ function nextAction(r: Release): string {
     case 'abandoned':
       return `the release of ${r.package}${v} was abandoned (${r.abandoned?.reason ?? ''}): ${v.trim() || 'the version'} will not be published; re-plan ${issueRef(r)}, or start the next release with a new version`;
     case 'in-progress': {
-      const publishing = r.open.get('publish');
+      const publishing = r.running.find((s) => s.phase === 'publish');
       if (publishing !== undefined) {
-        return `a publish started at ${publishing.at} has not finished: if it is no longer running, confirm the registry state with \`policy verify\` before anything else`;
+        return publishing.alive === 'yes'
+          ? `${describeRunning(publishing)}: wait for it to finish and read its outcome with \`policy status\`; do not start another publish`
+          : `${describeRunning(publishing)}: if it is no longer running, confirm the registry state with \`policy verify\` before anything else; do not start another publish`;
       }
       if (r.lastDryRunOk !== undefined && r.lastDryRunOk.version === r.version) {
         const at = r.lastDryRunOk.commit === null ? '' : ` on commit ${r.lastDryRunOk.commit}`;
@@ -329,6 +439,9 @@ function nextAction(r: Release): string {
         }
         return 'confirm the registry state with `policy verify` before anything else; do not retry the publish, tag or bump the version';
       }
+      if (f.reason === 'interrupted' && f.phase !== 'publish' && r.published !== 'yes') {
+        return `the ${f.phase} step of${v} was interrupted (${f.error}): check what it left behind, then rerun it with ${rerun(f.phase, r.failedArgv)}; keep ${issueRef(r)} open`;
+      }
       switch (f.phase) {
         case 'bump':
           return `fix the version bump for${v} (keep the version and release notes), then rerun it with ${rerun('bump', r.failedArgv)}`;
@@ -337,7 +450,9 @@ function nextAction(r: Release): string {
         case 'dry-run':
           return `fix packaging, manifest or validation problems, then rerun the dry-run with ${rerun('dry-run', r.failedArgv)}; do not create or push a release tag`;
         case 'publish': {
-          const why = f.reason === 'rate-limited'
+          const why = f.reason === 'interrupted'
+            ? 'the publish was interrupted before it recorded an outcome'
+            : f.reason === 'rate-limited'
             ? 'the registry refused the upload with 429, rate limited: wait until the time the error names'
             : f.reason === 'upload-refused'
               ? 'the registry refused the upload (token, ownership or size, as the error says)'

@@ -1,6 +1,6 @@
 import MarkdownIt from 'markdown-it';
 import { describe, expect, it } from 'vitest';
-import { findStateInComment, renderStatusComment } from '../../src/release/comment.js';
+import { findStateInComment, renderStatusComment, renderStatusText } from '../../src/release/comment.js';
 import type { JournalEvent, ReleaseState } from '../../src/release/model.js';
 import { foldRelease } from '../../src/release/state.js';
 
@@ -15,6 +15,7 @@ const blocked: ReleaseState = {
   completed: [],
   verifiedSinceFailure: false,
   taken: false,
+  running: [],
   nextAction: 'fix packaging, manifest or validation problems, then rerun the dry-run with `policy run -- cargo publish --registry local --dry-run`',
 };
 
@@ -58,6 +59,22 @@ describe('renderStatusComment', () => {
     const hidden = text.slice(text.indexOf('<!--') + 4, text.lastIndexOf('-->'));
     expect(hidden).not.toContain('--');
     expect(findStateInComment(text)).toEqual(hostile);
+  });
+
+  it('says which step is still running, in the comment and in the status text', () => {
+    const running: ReleaseState = {
+      ...blocked, status: 'in-progress', failure: null, published: 'unknown', nextAction: 'wait',
+      running: [{ phase: 'publish', at: '2026-12-03T06:00:00.000Z', command: 'cargo publish', pid: 4242, host: 'build-1', alive: 'yes' }],
+    };
+    expect(renderStatusComment(running, { ecosystem: 'cargo' }).split('\n').slice(0, 6)).toEqual([
+      'Release in progress for demo v0.2.0.', '', 'Current state:', '- crate published: unknown',
+      '- running: a publish is running since 2026-12-03T06:00:00.000Z (pid 4242 on build-1)', '- next action: wait',
+    ]);
+    expect(renderStatusText(running)).toContain('\n  running:      a publish is running since 2026-12-03T06:00:00.000Z (pid 4242 on build-1)\n');
+    const unchecked = { ...running, running: [{ ...running.running[0]!, pid: null, host: null, alive: 'unknown' as const }] };
+    expect(renderStatusText(unchecked)).toContain(
+      'running:      a publish started at 2026-12-03T06:00:00.000Z (its process was not recorded) has not finished, and whether it still runs cannot be checked from here',
+    );
   });
 
   it('finds no state in other comments', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JournalEvent } from '../../src/release/model.js';
-import { abandonRefusal, foldRelease } from '../../src/release/state.js';
+import { abandonRefusal, foldRelease, unfinishedSteps } from '../../src/release/state.js';
 
 let n = 0;
 const base = (version = '0.2.0', issue: number | null = 7) => ({ v: 1 as const, package: 'demo', version, issue });
@@ -63,7 +63,7 @@ describe('foldRelease', () => {
     expect(state).toEqual({
       package: 'demo', version: '0.2.0', issue: 7, status: 'blocked',
       failure: { phase: 'dry-run', command: 'cargo publish --registry local --dry-run', exitCode: 101, error: 'error: failed to verify package tarball', at: '2026-11-24T19:01:00Z', reason: 'exit-nonzero' },
-      published: 'no', decisions: [], completed: [], verifiedSinceFailure: false, taken: false,
+      published: 'no', decisions: [], completed: [], verifiedSinceFailure: false, taken: false, running: [],
       nextAction: 'fix packaging, manifest or validation problems, then rerun the dry-run with `policy run -- cargo publish --registry local --dry-run`; do not create or push a release tag',
     });
   });
@@ -178,5 +178,100 @@ describe('deliberate moves only', () => {
     expect(abandonRefusal(foldRelease([dryOk(), pubUnknown()]))).toContain('confirm it with `policy verify` first');
     expect(abandonRefusal(foldRelease([dryOk(), pubOk(), tagOk(), pushOk(), closeOk()]))).toContain('no release in progress');
     expect(abandonRefusal(foldRelease([dryFail(), abandon('x')]))).toContain('already abandoned');
+  });
+});
+
+describe('steps that did not finish', () => {
+  const proc = { pid: 4242, host: 'build-1', processStart: 'boot/100' };
+  const startedBy = (phase: JournalEvent['phase'], command: string, who: Partial<JournalEvent> = proc): JournalEvent => ({ ...started(phase, command), ...who });
+  const fold = (events: JournalEvent[], processes: [JournalEvent, 'running' | 'gone' | 'elsewhere'][]) =>
+    foldRelease(events, { processes: new Map(processes.map(([e, p]) => [e.id, p])) });
+
+  it('a publish whose process runs is not finished: no second publish, published unknown until it ends', () => {
+    const publish = startedBy('publish', 'cargo publish --registry local');
+    const state = fold([dryOk(), publish], [[publish, 'running']]);
+    expect(state).toMatchObject({
+      status: 'in-progress', published: 'unknown', failure: null,
+      running: [{ phase: 'publish', at: publish.at, command: 'cargo publish --registry local', pid: 4242, host: 'build-1', alive: 'yes' }],
+    });
+    expect(state.nextAction).toBe(`a publish is running since ${publish.at} (pid 4242 on build-1): wait for it to finish and read its outcome with \`policy status\`; do not start another publish`);
+  });
+
+  it('another step while the publish runs does not interrupt it, and its own finish settles it', () => {
+    const publish = startedBy('publish', 'cargo publish');
+    const notes = startedBy('notes', 'true', { pid: 5151, host: 'build-1' });
+    const during = [dryOk(), publish, notes, finished('notes', 'true', 0, { pid: 5151, host: 'build-1' })];
+    expect(fold(during, [[publish, 'running']])).toMatchObject({ status: 'in-progress', published: 'unknown', running: [{ phase: 'publish' }] });
+    const done = fold([...during, finished('publish', 'cargo publish', 0, { outcome: 'published', published: 'yes', reason: 'uploaded', ...proc })], [[publish, 'running']]);
+    expect(done).toMatchObject({ status: 'released', published: 'yes', running: [] });
+  });
+
+  it('a publish whose process is gone is unknown with reason interrupted, until a verification answers', () => {
+    const publish = startedBy('publish', 'cargo publish --registry local');
+    const gone = fold([dryOk(), publish], [[publish, 'gone']]);
+    expect(gone).toMatchObject({
+      status: 'unknown', published: 'unknown', running: [],
+      failure: { phase: 'publish', command: 'cargo publish --registry local', exitCode: null, reason: 'interrupted', at: publish.at },
+    });
+    expect(gone.failure?.error).toContain('(pid 4242 on build-1) ended without recording an outcome');
+    expect(gone.nextAction).toMatch(/^confirm the registry state with `policy verify`/);
+    expect(fold([dryOk(), publish, verify('yes', 'ours')], [[publish, 'gone']])).toMatchObject({ status: 'released', published: 'yes' });
+    const no = fold([dryOk(), publish, verify('no')], [[publish, 'gone']]);
+    expect(no).toMatchObject({ status: 'blocked', published: 'no', verifiedSinceFailure: true, failure: { reason: 'interrupted' } });
+    expect(no.nextAction).toMatch(/\(the publish was interrupted before it recorded an outcome\)/);
+  });
+
+  it('a publish started on another host is treated as running, says so, and a verification settles it', () => {
+    const publish = startedBy('publish', 'cargo publish', { ...proc, host: 'laptop' });
+    const state = fold([dryOk(), publish], [[publish, 'elsewhere']]);
+    expect(state).toMatchObject({ status: 'in-progress', published: 'unknown', running: [{ phase: 'publish', host: 'laptop', alive: 'unknown' }] });
+    expect(state.nextAction).toMatch(/has not finished, and whether it still runs cannot be checked from here: if it is no longer running, confirm the registry state with `policy verify`/);
+    expect(fold([dryOk(), publish, verify('yes', 'ours')], [[publish, 'elsewhere']])).toMatchObject({ status: 'released', published: 'yes', running: [] });
+  });
+
+  it('a publish of an older journal (no process recorded) that never finished counts as running until a verification settles it', () => {
+    const publish = started('publish', 'cargo publish');
+    expect(fold([dryOk(), publish], [])).toMatchObject({ status: 'in-progress', published: 'unknown', running: [{ phase: 'publish', pid: null, host: null, alive: 'unknown' }] });
+    expect(fold([dryOk(), publish, verify('no')], [])).toMatchObject({
+      status: 'blocked', published: 'no', verifiedSinceFailure: true, running: [], failure: { phase: 'publish', reason: 'interrupted' },
+    });
+  });
+
+  it('a step of another version does not end a publish that never finished', () => {
+    const publish = startedBy('publish', 'cargo publish');
+    expect(fold([dryOk(), publish, dryOk('0.2.1')], [[publish, 'running']])).toMatchObject({ version: '0.2.0', published: 'unknown', running: [{ phase: 'publish' }] });
+  });
+
+  it('a verification while the publish still runs does not end it', () => {
+    const publish = startedBy('publish', 'cargo publish');
+    expect(fold([dryOk(), publish, verify('no')], [[publish, 'running']])).toMatchObject({ status: 'in-progress', published: 'unknown', running: [{ phase: 'publish' }] });
+  });
+
+  it('an interrupted dry-run is a failed dry-run, an interrupted tag a failed tag', () => {
+    const dry = startedBy('dry-run', 'cargo publish --dry-run');
+    const dryState = fold([dryOk(), dry], [[dry, 'gone']]);
+    expect(dryState).toMatchObject({ status: 'blocked', published: 'no', failure: { phase: 'dry-run', reason: 'interrupted', exitCode: null } });
+    expect(dryState.lastDryRunOk).toBeUndefined();
+    expect(dryState.nextAction).toMatch(/^the dry-run step of v0.2.0 was interrupted \(.*\): check what it left behind, then rerun it with `policy run -- cargo publish --dry-run`/);
+    const tag = startedBy('tag', 'git tag v0.2.0');
+    expect(fold([dryOk(), pubOk(), tag], [[tag, 'gone']])).toMatchObject({ status: 'released', published: 'yes', failure: { phase: 'tag', reason: 'interrupted' } });
+    const push = startedBy('push', 'git push origin v0.2.0');
+    expect(fold([dryOk(), pubNo(), verify('no'), push], [[push, 'gone']])).toMatchObject({ status: 'blocked', failure: { phase: 'push', reason: 'interrupted' } });
+  });
+
+  it('a step that finished is not interrupted, whatever its process does now', () => {
+    const dry = startedBy('dry-run', 'cargo publish --dry-run');
+    const done = finished('dry-run', 'cargo publish --dry-run', 0, proc);
+    expect(fold([dry, done], [[dry, 'gone']])).toMatchObject({ status: 'in-progress', failure: null, running: [] });
+  });
+
+  it('matches each finish to the start of its own process', () => {
+    const a = startedBy('notes', 'true', { pid: 1, host: 'h' });
+    const b = startedBy('notes', 'true', { pid: 2, host: 'h' });
+    const c = started('notes', 'true'); // an older line without a process
+    expect(unfinishedSteps([a, b, finished('notes', 'true', 0, { pid: 1, host: 'h' })]).map((e) => e.id)).toEqual([b.id]);
+    expect(unfinishedSteps([a, b, finished('notes', 'true', 0, { pid: 2, host: 'h' })]).map((e) => e.id)).toEqual([a.id]);
+    expect(unfinishedSteps([c, a, finished('notes', 'true', 0)]).map((e) => e.id)).toEqual([c.id]);
+    expect(unfinishedSteps([a, finished('notes', 'true', 0, { pid: 2, host: 'h' })]).map((e) => e.id)).toEqual([a.id]);
   });
 });

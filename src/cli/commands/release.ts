@@ -15,7 +15,8 @@ export const STATUS_HELP = `Usage: policy status [--format text|json] [--package
 The current release, folded from the release journal: package, version, issue, status
 (idle, in-progress, blocked, unknown, released, closed, abandoned), the failed step with its exact
 command, exit code and error, whether the version is published (yes, no, unknown),
-recorded decisions, and the next action.
+recorded decisions, steps still running (a step whose process ended without recording
+its outcome is a failed step, reason interrupted), and the next action.
 
 Options:
   --format F       text (default) or json

@@ -7,6 +7,7 @@ import { constants as osConstants } from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
 import type { GateName } from '../../engine/model.js';
 import { newEvent, readJournal } from '../../facts/journal.js';
+import { processIdentity } from '../../facts/process.js';
 import { appendReleaseEvent, releaseState } from '../../facts/release.js';
 import { renderVerdict } from '../../report/index.js';
 import { BoundedOutput, RedactingLines } from '../../release/capture.js';
@@ -36,8 +37,8 @@ The phase is inferred from the command where it can be:
 and otherwise given with --phase: ${PHASES.join(', ')}.
 
 Before running, the step's gate is asked: a publish needs a passing dry-run of the same
-version on the same commit and no unconfirmed failed publish (\`policy verify\`); a tag
-needs the version published; closeout needs tag and push done; any step for a version
+version on the same commit, no other publish running, and no unconfirmed failed or
+interrupted publish (\`policy verify\`); a tag needs the version published; closeout needs tag and push done; any step for a version
 other than the blocked one is refused. A refused step is not run.
 
 Options:
@@ -121,7 +122,8 @@ export async function runRun(ctx: CliContext, argv: string[]): Promise<number> {
     return refusal;
   }
 
-  const base = { package: scene.pkg.name, version, issue, phase, command: redactor.argv, ...(tree.head ? { commit: tree.head } : {}) };
+  // Who runs the step, so that a step whose process died is told from one still running.
+  const base = { package: scene.pkg.name, version, issue, phase, command: redactor.argv, ...(tree.head ? { commit: tree.head } : {}), ...processIdentity(process.pid) };
   // A bump changes the version: it is recorded once, after it ran, under the version it made.
   if (phase !== 'bump') await appendReleaseEvent(scene.journal.path, newEvent({ type: 'step-started', ...base }));
   const result = await execute(ctx, command, scene.cwd, redactor);
