@@ -2,7 +2,7 @@
 // (src/release/state.ts) into the current release's state.
 import { findRepoRoot, gitDirsOnDisk } from '../policy/locate.js';
 import type { ReleaseState } from '../release/model.js';
-import { foldRelease } from '../release/state.js';
+import { foldRelease, type FoldOptions } from '../release/state.js';
 import { readFileSync, statSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -51,8 +51,13 @@ export async function openJournal(cwd: string): Promise<{ path: string; contents
 }
 
 /** The release state folded from a journal's events. */
-export function releaseState(contents: JournalContents, context: Pick<ReleaseContext, 'package' | 'defaultPackage'>): ReleaseState {
-  const state = foldRelease(contents.events, context.package === undefined ? {} : { package: context.package });
+export function releaseState(
+  contents: JournalContents,
+  context: Pick<ReleaseContext, 'package' | 'defaultPackage'> & { ecosystem?: PackageConfig['ecosystem'] },
+): ReleaseState {
+  const options: FoldOptions = context.package === undefined ? {} : { package: context.package };
+  if (context.ecosystem !== undefined) options.ecosystem = context.ecosystem;
+  const state = foldRelease(contents.events, options);
   if (state.package === null) state.package = context.defaultPackage;
   return state;
 }
@@ -93,7 +98,10 @@ export function toReleaseFact(
 /** `batch` gives the caller's cat-file, started only when a release's tag must be looked up. */
 export async function collectRelease(cwd: string, context: ReleaseContext, batch?: () => CatFileBatch): Promise<ReleaseFact> {
   const journal = await openJournal(cwd);
-  const state = releaseState(journal.contents, context);
+  // The package the fold will pick, for the ecosystem its advice speaks.
+  const folded = context.package ?? journal.contents.events.at(-1)?.package ?? context.defaultPackage;
+  const ecosystem = context.packages.find((p) => p.name === folded)?.ecosystem;
+  const state = releaseState(journal.contents, ecosystem === undefined ? context : { ...context, ecosystem });
   const pkg = context.packages.find((p) => p.name === state.package);
   // Only a release in the journal has a tag to look up: an idle repository pays nothing.
   const tag = pkg !== undefined && state.version !== null ? await readReleaseTag(cwd, pkg, state.version, batch?.()) : undefined;

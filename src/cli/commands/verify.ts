@@ -123,7 +123,7 @@ export async function runVerify(ctx: CliContext, argv: string[]): Promise<number
     reason: redactor.text(published === 'unknown' ? (answer.reason || compared) : compared || describe(answer)),
   });
   await appendReleaseEvent(scene.journal.path, event);
-  const after = releaseState(await readJournal(scene.journal.path), { package: pkg.name, defaultPackage: pkg.name });
+  const after = releaseState(await readJournal(scene.journal.path), { package: pkg.name, defaultPackage: pkg.name, ecosystem: pkg.ecosystem });
 
   const where = answer.url === '' ? answer.registry : `${answer.registry} (${answer.url})`;
   const word = content === 'other' ? 'taken' : published;
