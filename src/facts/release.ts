@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { appendEvent, journalPath, readJournal, type JournalContents, type JournalEvent } from './journal.js';
 import { CatFileBatch, runGit } from './git.js';
 import { readPackageVersion, revSource } from './sources.js';
+import { NO_NOTES, readReleaseNotes } from './release-notes.js';
 import type { PackageConfig } from '../policy/model.js';
 import type { ReleaseFact } from './model.js';
 
@@ -68,6 +69,7 @@ export function toReleaseFact(
   journal: { path: string; contents: JournalContents },
   allowPaths: string[],
   tag: ReleaseFact['tag'] = { name: '', exists: false, commit: '', manifestVersion: '' },
+  notes: ReleaseFact['notes'] = NO_NOTES,
 ): ReleaseFact {
   const f = state.failure;
   return {
@@ -91,6 +93,7 @@ export function toReleaseFact(
     completed: [...state.completed],
     allowPaths,
     tag,
+    notes,
     journal: { path: journal.path, problems: journal.contents.problems.map((p) => ({ ...p })) },
   };
 }
@@ -105,7 +108,8 @@ export async function collectRelease(cwd: string, context: ReleaseContext, batch
   const pkg = context.packages.find((p) => p.name === state.package);
   // Only a release in the journal has a tag to look up: an idle repository pays nothing.
   const tag = pkg !== undefined && state.version !== null ? await readReleaseTag(cwd, pkg, state.version, batch?.()) : undefined;
-  return toReleaseFact(state, journal, context.allowPaths, tag);
+  const notes = pkg !== undefined && state.version !== null ? await readReleaseNotes(cwd, pkg, state.version, batch?.()) : undefined;
+  return toReleaseFact(state, journal, context.allowPaths, tag, notes);
 }
 
 /**
