@@ -93,6 +93,7 @@ export function toReleaseFact(
     completed: [...state.completed],
     allowPaths,
     tag,
+    commands: { ...state.commands },
     notes,
     journal: { path: journal.path, problems: journal.contents.problems.map((p) => ({ ...p })) },
   };

@@ -18,7 +18,7 @@ export interface FoldOptions {
 }
 
 /** The fold's working state: the published state (without its derived next action) plus bookkeeping. */
-interface Release extends Omit<ReleaseState, 'nextAction'> {
+interface Release extends Omit<ReleaseState, 'nextAction' | 'commands'> {
   /** Post-publish steps that succeeded since the version was published. */
   closing: Set<Phase>;
   /** The argv of the failed step (for the rerun the next action names). */
@@ -221,6 +221,7 @@ export function foldRelease(events: readonly JournalEvent[], options: FoldOption
     verifiedSinceFailure: r.verifiedSinceFailure,
     taken: r.taken,
     nextAction: nextAction(r),
+    commands: { dryRun: runCommand('dry-run', dryRunArgv(r)), publish: runCommand('publish', publishArgv(r)) },
   };
   if (r.lastDryRunOk !== undefined) state.lastDryRunOk = r.lastDryRunOk;
   if (r.lastVerification !== undefined) state.lastVerification = r.lastVerification;
@@ -232,8 +233,13 @@ function issueRef(r: Release): string {
 }
 
 /** `policy run [--phase P] -- COMMAND`, with --phase only when the command does not tell it. */
+function runCommand(phase: Phase, argv: readonly string[]): string {
+  return `policy run ${inferPhase(argv) === phase ? '' : `--phase ${phase} `}-- ${formatCommand(argv)}`;
+}
+
+/** {@link runCommand} in backticks, as advice shows it. */
 function rerun(phase: Phase, argv: readonly string[]): string {
-  return `\`policy run ${inferPhase(argv) === phase ? '' : `--phase ${phase} `}-- ${formatCommand(argv)}\``;
+  return `\`${runCommand(phase, argv)}\``;
 }
 
 /** The commands advice names when the journal holds none of the user's own. */

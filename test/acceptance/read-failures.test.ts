@@ -89,6 +89,13 @@ describe.skipIf(!HAS_GIT)('an npm package is told npm commands', () => {
       });
       const status = JSON.parse(runPolicy(['status', '--format', 'json'], { cwd: repo.dir, env: hermeticGitEnv }).stdout);
       expect(status.nextAction).toBe('no release in progress: start with the dry-run, `policy run -- npm publish --dry-run`');
+      // A publish without a dry-run is refused, and the refusal names npm's dry-run, not cargo's.
+      const gate = runPolicy(['gate', 'publish'], { cwd: repo.dir, env: hermeticGitEnv });
+      expect(gate.code).toBe(1);
+      expect(gate.stdout).toContain('publish-requires-dry-run');
+      expect(gate.stdout).toContain('`policy run -- npm publish --dry-run`');
+      const refusal = gate.stdout.split('\n').find((line) => line.includes('publishing demo-sdk 1.2.0 is refused'));
+      expect(refusal).not.toContain('cargo');
     } finally {
       repo.remove();
     }

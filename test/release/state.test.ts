@@ -65,6 +65,7 @@ describe('foldRelease', () => {
       failure: { phase: 'dry-run', command: 'cargo publish --registry local --dry-run', exitCode: 101, error: 'error: failed to verify package tarball', at: '2026-11-24T19:01:00Z', reason: 'exit-nonzero' },
       published: 'no', decisions: [], completed: [], verifiedSinceFailure: false, taken: false,
       nextAction: 'fix packaging, manifest or validation problems, then rerun the dry-run with `policy run -- cargo publish --registry local --dry-run`; do not create or push a release tag',
+      commands: { dryRun: 'policy run -- cargo publish --registry local --dry-run', publish: 'policy run -- cargo publish --registry local' },
     });
   });
 
@@ -227,6 +228,14 @@ describe('next actions speak the package\'s ecosystem', () => {
     expect(foldRelease([published], { ecosystem: 'npm' }).nextAction).toMatch(/^the package is released: create the release tag/);
     const bumped = finished('bump', 'npm version minor', 0);
     expect(foldRelease([bumped], { ecosystem: 'npm' }).nextAction).toBe('run the dry-run for v0.2.0 with `policy run -- npm publish --dry-run`');
+  });
+
+  it('the state carries the commands it advises, for the rules\' messages', () => {
+    expect(foldRelease([], { ecosystem: 'npm' }).commands).toEqual({ dryRun: 'policy run -- npm publish --dry-run', publish: 'policy run -- npm publish' });
+    const dry = finished('dry-run', 'cargo package -p oris-runtime', 0, { commit: 'abc123' });
+    expect(foldRelease([dry], {}).commands).toEqual({ dryRun: 'policy run -- cargo package -p oris-runtime', publish: 'policy run -- cargo publish -p oris-runtime' });
+    const custom = finished('dry-run', 'make check', 0, { commit: 'abc123' });
+    expect(foldRelease([custom], {}).commands).toEqual({ dryRun: 'policy run --phase dry-run -- make check', publish: 'policy run -- cargo publish' });
   });
 
   it('cargo stays the default', () => {
