@@ -6,7 +6,7 @@ import { renderStatusComment, renderStatusText } from '../../release/comment.js'
 import { createRedactor } from '../../release/redact.js';
 import { oneOf, parseCommandArgs } from '../args.js';
 import { UsageError, type CliContext } from '../context.js';
-import { compareVersions } from '../../version/semver.js';
+import { compareVersions, isValidVersion } from '../../version/semver.js';
 import { parseIssue, parseVersion, readScene, readWorkTree, warnJournalProblems, type ReleaseScene } from '../release.js';
 
 export const STATUS_HELP = `Usage: policy status [--format text|json] [--package NAME]
@@ -152,7 +152,8 @@ export async function runDecide(ctx: CliContext, argv: string[]): Promise<number
   if (state.version === version) {
     throw new UsageError(`v${version} is already the version under release for ${pkg.name}`, 'A decision names the next version to release instead of it.');
   }
-  if (compareVersions(version, state.version) < 0) {
+  // A journal version that is not SemVer (written by hand) cannot be ordered: nothing to compare.
+  if (isValidVersion(state.version) && compareVersions(version, state.version) < 0) {
     throw new UsageError(
       `--version ${version} is lower than v${state.version}, the version under release for ${pkg.name}`,
       `A next version must be higher than ${state.version} (a lower one would publish out of order); for example ${nextPatch(state.version)}.`,
