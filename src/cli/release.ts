@@ -54,7 +54,7 @@ export async function readScene(
     pkg = guess(packages) ?? packages.find((p) => p.name === last) ?? packages[0] ?? null;
   }
   if (pkg === null) throw new UsageError('the policy names no package', 'List the package under `packages:` in release-policy.yml.');
-  const state = releaseState(journal.contents, { package: pkg.name, defaultPackage: pkg.name });
+  const state = releaseState(journal.contents, { package: pkg.name, defaultPackage: pkg.name, ecosystem: pkg.ecosystem });
   return { cwd, loaded, pkg, journal, state };
 }
 

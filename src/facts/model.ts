@@ -93,6 +93,10 @@ export interface ReleaseFact {
   completed: string[];
   allowPaths: string[];
   tag: { name: string; exists: boolean; commit: string; manifestVersion: string };
+  /** The dry-run and publish commands the next action names (the user's own, arguments kept). */
+  commands: { dryRun: string; publish: string };
+  /** The release notes of the version under release as git knows them (src/facts/release-notes.ts). */
+  notes: { path: string; existed: boolean; restore: string };
   journal: { path: string; problems: { line: number; message: string }[] };
 }
 

@@ -2,7 +2,7 @@
 // (src/release/state.ts) into the current release's state.
 import { findRepoRoot, gitDirsOnDisk } from '../policy/locate.js';
 import type { ReleaseState } from '../release/model.js';
-import { foldRelease } from '../release/state.js';
+import { foldRelease, type FoldOptions } from '../release/state.js';
 import { readFileSync, statSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -11,6 +11,7 @@ import { CatFileBatch, runGit } from './git.js';
 import { probeSteps } from './process.js';
 import { unfinishedSteps } from '../release/state.js';
 import { readPackageVersion, revSource } from './sources.js';
+import { NO_NOTES, readReleaseNotes } from './release-notes.js';
 import type { PackageConfig } from '../policy/model.js';
 import type { ReleaseFact } from './model.js';
 
@@ -54,12 +55,17 @@ export async function openJournal(cwd: string): Promise<{ path: string; contents
 
 /**
  * The release state folded from a journal's events, with what the processes of unfinished
- * steps are doing now: a step whose process is gone was interrupted, one still running is
- * not finished yet.
+ * steps are doing now (a step whose process is gone was interrupted, one still running is not
+ * finished yet), in the words of the package's ecosystem.
  */
-export function releaseState(contents: JournalContents, context: Pick<ReleaseContext, 'package' | 'defaultPackage'>): ReleaseState {
-  const processes = probeSteps(contents.events);
-  const state = foldRelease(contents.events, context.package === undefined ? { processes } : { package: context.package, processes });
+export function releaseState(
+  contents: JournalContents,
+  context: Pick<ReleaseContext, 'package' | 'defaultPackage'> & { ecosystem?: PackageConfig['ecosystem'] },
+): ReleaseState {
+  const options: FoldOptions = { processes: probeSteps(contents.events) };
+  if (context.package !== undefined) options.package = context.package;
+  if (context.ecosystem !== undefined) options.ecosystem = context.ecosystem;
+  const state = foldRelease(contents.events, options);
   if (state.package === null) state.package = context.defaultPackage;
   return state;
 }
@@ -70,6 +76,7 @@ export function toReleaseFact(
   journal: { path: string; contents: JournalContents },
   allowPaths: string[],
   tag: ReleaseFact['tag'] = { name: '', exists: false, commit: '', manifestVersion: '' },
+  notes: ReleaseFact['notes'] = NO_NOTES,
 ): ReleaseFact {
   const f = state.failure;
   return {
@@ -95,6 +102,8 @@ export function toReleaseFact(
     completed: [...state.completed],
     allowPaths,
     tag,
+    commands: { ...state.commands },
+    notes,
     journal: { path: journal.path, problems: journal.contents.problems.map((p) => ({ ...p })) },
   };
 }
@@ -102,11 +111,15 @@ export function toReleaseFact(
 /** `batch` gives the caller's cat-file, started only when a release's tag must be looked up. */
 export async function collectRelease(cwd: string, context: ReleaseContext, batch?: () => CatFileBatch): Promise<ReleaseFact> {
   const journal = await openJournal(cwd);
-  const state = releaseState(journal.contents, context);
+  // The package the fold will pick, for the ecosystem its advice speaks.
+  const folded = context.package ?? journal.contents.events.at(-1)?.package ?? context.defaultPackage;
+  const ecosystem = context.packages.find((p) => p.name === folded)?.ecosystem;
+  const state = releaseState(journal.contents, ecosystem === undefined ? context : { ...context, ecosystem });
   const pkg = context.packages.find((p) => p.name === state.package);
   // Only a release in the journal has a tag to look up: an idle repository pays nothing.
   const tag = pkg !== undefined && state.version !== null ? await readReleaseTag(cwd, pkg, state.version, batch?.()) : undefined;
-  return toReleaseFact(state, journal, context.allowPaths, tag);
+  const notes = pkg !== undefined && state.version !== null ? await readReleaseNotes(cwd, pkg, state.version, batch?.()) : undefined;
+  return toReleaseFact(state, journal, context.allowPaths, tag, notes);
 }
 
 /**

@@ -158,6 +158,14 @@ export type ReasonCode =
   | 'upload-ambiguous'
   /** failed before `Uploading` was printed: nothing was sent */
   | 'before-upload'
+  /**
+   * failed before any upload because the registry (or the network to it) did not answer: the
+   * name did not resolve, the connection was refused, reset or timed out, or the server answered
+   * 5xx. Nothing was sent; the same command may succeed once the registry is reachable.
+   */
+  | 'registry-unreachable'
+  /** exit 126 or 127 (or a spawn error): the command was not found or not executable; it never ran */
+  | 'command-not-run'
   /** the registry answered the upload with 429: rate limited, nothing stored; retry after the time it names */
   | 'rate-limited'
   /** the registry answered the upload with another 4xx (403 not an owner, 401, 413 too large...): nothing stored */
@@ -294,13 +302,46 @@ function refusedStatus(lines: readonly string[]): number | null {
 }
 
 /**
+ * Network failures as cargo (curl's and git's words), npm and Node print them: the name did
+ * not resolve, the connection was refused, reset or timed out. Matched only on the lines the
+ * error excerpt keeps, so cargo's `warning: spurious network error` before a retry that
+ * worked does not make a later packaging error a network one.
+ */
+const NETWORK = [
+  /\bCould(?: not|n't) resolve (?:host|hostname|proxy)\b/i,
+  /\bfailed to resolve address\b/i,
+  /\b(?:failed to lookup address|Name or service not known|Temporary failure in name resolution|nodename nor servname)\b/i,
+  /\bCould(?: not|n't) connect to (?:server|host)\b/i,
+  /\bFailed to connect to \S+ port \d+/i,
+  /\bConnection refused\b/i,
+  /\bConnection reset\b|\bFailure when receiving data from the peer\b|\bFailed sending data to the peer\b/i,
+  /\bTimeout was reached\b|\bOperation timed out\b|\bconnection timed out\b/i,
+  /\b(?:ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ESOCKETTIMEDOUT|ENETUNREACH|EHOSTUNREACH)\b/,
+  /\bnetwork request to \S+ failed\b/i,
+  /\bNetwork is unreachable\b|\bNo route to host\b/i,
+  // The registry answered, but with a server error: it cannot take the request now.
+  /\bfailed to get (?:a )?(?:200|successful HTTP) (?:OK )?response\b.*\bgot 5\d\d\b/i,
+  /\(status 5\d\d\b/,
+];
+
+function networkFailure(output: string): boolean {
+  const lines = errorExcerpt(output, Number.MAX_SAFE_INTEGER).split('\n');
+  return lines.some((line) => NETWORK.some((re) => re.test(line)));
+}
+
+/** Exit codes a shell (and `policy run`) gives a command that could not run: 127 not found, 126 not executable. */
+const NOT_RUN_EXIT_CODES: ReadonlySet<number> = new Set([126, 127]);
+
+/**
  * The outcome of one step from its exit code and output, per the spec and cargo's markers:
  * - publish: `Uploaded` printed: published (even when exit ≠ 0, e.g. the index wait timed out);
  *   `already exists` / `already uploaded`: unknown (the registry holds the version, ours or
  *   someone else's); the registry refused the upload with a 4xx (429 rate limit, 403...): not
  *   published; failed after `Uploading` without `Uploaded`: unknown; failed before
- *   `Uploading`: not published.
- * - dry-run: exit 0 but a warning that the version already exists: failed.
+ *   `Uploading`: not published (the registry unreachable, when the network failed).
+ * - dry-run: exit 0 but a warning that the version already exists: failed; a network failure:
+ *   failed, the registry unreachable.
+ * - any phase: exit 126/127 without an upload: failed, the command could not run.
  * - any other phase (or none): exit 0 ok, otherwise failed.
  */
 export function classifyOutcome(input: ClassifyInput): Classification {
@@ -328,7 +369,7 @@ export function classifyOutcome(input: ClassifyInput): Classification {
       return { outcome: 'not-published', published: 'no', reason: refused === 429 ? 'rate-limited' : 'upload-refused', excerpt };
     }
     if (uploading) return { outcome: 'unknown', published: 'unknown', reason: 'upload-ambiguous', excerpt };
-    return { outcome: 'not-published', published: 'no', reason: 'before-upload', excerpt };
+    return { outcome: 'not-published', published: 'no', reason: beforeUpload(input), excerpt };
   }
 
   if (phase === 'dry-run') {
@@ -339,10 +380,17 @@ export function classifyOutcome(input: ClassifyInput): Classification {
     }
     return succeeded
       ? { outcome: 'ok', published: null, reason: 'exit-zero', excerpt: '' }
-      : { outcome: 'failed', published: null, reason: 'exit-nonzero', excerpt };
+      : { outcome: 'failed', published: null, reason: beforeUpload(input), excerpt };
   }
 
-  return succeeded
-    ? { outcome: 'ok', published: null, reason: 'exit-zero', excerpt: '' }
-    : { outcome: 'failed', published: null, reason: 'exit-nonzero', excerpt };
+  if (succeeded) return { outcome: 'ok', published: null, reason: 'exit-zero', excerpt: '' };
+  const notRun = exitCode !== null && NOT_RUN_EXIT_CODES.has(exitCode);
+  return { outcome: 'failed', published: null, reason: notRun ? 'command-not-run' : 'exit-nonzero', excerpt };
+}
+
+/** Why a publish or dry-run failed before anything was sent: the command did not run, the registry was unreachable, or another cause. */
+function beforeUpload(input: ClassifyInput): 'command-not-run' | 'registry-unreachable' | 'before-upload' | 'exit-nonzero' {
+  if (input.exitCode !== null && NOT_RUN_EXIT_CODES.has(input.exitCode)) return 'command-not-run';
+  if (networkFailure(input.output)) return 'registry-unreachable';
+  return input.phase === 'publish' ? 'before-upload' : 'exit-nonzero';
 }

@@ -147,6 +147,11 @@ export interface ReleaseState {
   /** Whether a registry confirmation was recorded after the current failure. */
   verifiedSinceFailure: boolean;
   nextAction: string;
+  /**
+   * The dry-run and publish as the next action names them: `policy run -- ...` with the user's
+   * own last command of that phase (its arguments kept), else the ecosystem's plain one.
+   */
+  commands: { dryRun: string; publish: string };
   lastDryRunOk?: { version: string; commit: string | null; at: string };
   /** The last registry confirmation for this version (`policy verify`). */
   lastVerification?: { published: Published; at: string; content: Content | ''; evidence: Evidence[] };

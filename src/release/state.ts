@@ -2,8 +2,10 @@
  * The release state: a pure fold of journal events. No IO, no clock.
  */
 import { fenceCode } from '../report/markdown-escape.js';
-import { inferPhase } from './classify.js';
+import { inferPhase, programName } from './classify.js';
 import { formatCommand, type JournalEvent, type Phase, type ReleaseDecision, type ReleaseState, type RunningStep, type StepProcess } from './model.js';
+
+export type Ecosystem = 'cargo' | 'npm';
 
 export interface FoldOptions {
   /** The package to fold for; default the package of the last event. */
@@ -13,6 +15,12 @@ export interface FoldOptions {
    * by the id of their `step-started`. A step it says nothing about recorded no process.
    */
   processes?: ReadonlyMap<string, StepProcess>;
+  /**
+   * The package's ecosystem, for the commands the next action names when the journal holds
+   * none of the user's own (`npm publish --dry-run` rather than `cargo publish --dry-run`);
+   * default cargo.
+   */
+  ecosystem?: Ecosystem;
 }
 
 /**
@@ -41,7 +49,7 @@ function lastIndex<T>(items: readonly T[], test: (item: T) => boolean): number {
 }
 
 /** The fold's working state: the published state (without its derived next action) plus bookkeeping. */
-interface Release extends Omit<ReleaseState, 'nextAction'> {
+interface Release extends Omit<ReleaseState, 'nextAction' | 'commands'> {
   /** Post-publish steps that succeeded since the version was published. */
   closing: Set<Phase>;
   /** The argv of the failed step (for the rerun the next action names). */
@@ -52,6 +60,12 @@ interface Release extends Omit<ReleaseState, 'nextAction'> {
   steps: Steps;
   /** The last phase that succeeded. */
   lastOk: Phase | null;
+  /**
+   * The last command recorded for each phase of this release, so that advice names the
+   * user's own command (`-p NAME`, `--registry R`, `--manifest-path`, `--features`...).
+   */
+  argv: Partial<Record<Phase, string[]>>;
+  ecosystem: Ecosystem;
 }
 
 
@@ -63,11 +77,11 @@ interface Steps {
 
 const CLOSING: readonly Phase[] = ['tag', 'push', 'closeout'];
 
-function fresh(pkg: string | null, steps: Steps, decisions: ReleaseDecision[] = []): Release {
+function fresh(pkg: string | null, steps: Steps, ecosystem: Ecosystem, decisions: ReleaseDecision[] = [], argv: Release['argv'] = {}): Release {
   return {
     package: pkg, version: null, issue: null, status: 'idle', failure: null, published: 'no',
     decisions, completed: [], verifiedSinceFailure: false, closing: new Set(), failedArgv: [], open: new Map(), lastOk: null,
-    taken: false, running: [], steps,
+    taken: false, running: [], steps, argv, ecosystem,
   };
 }
 
@@ -297,7 +311,8 @@ export function foldRelease(events: readonly JournalEvent[], options: FoldOption
     unfinished: new Set(unfinishedSteps(events).map((e) => e.id)),
     processes: options.processes ?? new Map(),
   };
-  let r = fresh(pkg, steps);
+  const ecosystem = options.ecosystem ?? 'cargo';
+  let r = fresh(pkg, steps, ecosystem);
   for (const e of events) {
     if (e.package !== pkg) continue;
     if (e.type === 'decision') {
@@ -315,13 +330,15 @@ export function foldRelease(events: readonly JournalEvent[], options: FoldOption
       if (r.version === null || settled(r) || decided) {
         // Decisions carry over into the release they decided; a closed release's do not.
         const carried = (r.status === 'closed' || r.status === 'abandoned') && !decided ? [] : r.decisions;
-        r = fresh(pkg, steps, carried);
+        // The commands carry over too: the next version is released the same way.
+        r = fresh(pkg, steps, ecosystem, carried, r.argv);
         startRelease(r, e);
       } else {
         continue; // a step for another version while this one is not settled: refused by the gates
       }
     }
     if (e.issue !== null) r.issue = e.issue;
+    if (e.phase !== undefined && e.command !== undefined && e.command.length > 0) r.argv[e.phase] = e.command;
     if (e.type === 'step-started') onStepStarted(r, e);
     else if (e.type === 'step-finished') onStepFinished(r, e);
     else if (e.type === 'verification') onVerification(r, e);
@@ -343,6 +360,7 @@ export function foldRelease(events: readonly JournalEvent[], options: FoldOption
     taken: r.taken,
     running: r.running,
     nextAction: nextAction(r),
+    commands: { dryRun: runCommand('dry-run', dryRunArgv(r)), publish: runCommand('publish', publishArgv(r)) },
   };
   if (r.lastDryRunOk !== undefined) state.lastDryRunOk = r.lastDryRunOk;
   if (r.lastVerification !== undefined) state.lastVerification = r.lastVerification;
@@ -381,18 +399,87 @@ function issueRef(r: Release): string {
 }
 
 /** `policy run [--phase P] -- COMMAND`, with --phase only when the command does not tell it. */
+function runCommand(phase: Phase, argv: readonly string[]): string {
+  return `policy run ${inferPhase(argv) === phase ? '' : `--phase ${phase} `}-- ${formatCommand(argv)}`;
+}
+
+/** {@link runCommand} in backticks, as advice shows it. */
 function rerun(phase: Phase, argv: readonly string[]): string {
   // A fence longer than any backtick run in the command keeps it one code span in the comment.
-  return fenceCode(`policy run ${inferPhase(argv) === phase ? '' : `--phase ${phase} `}-- ${formatCommand(argv)}`);
+  return fenceCode(runCommand(phase, argv));
+}
+
+/** The commands advice names when the journal holds none of the user's own. */
+const DEFAULT_COMMANDS: Record<Ecosystem, { dryRun: string[]; publish: string[] }> = {
+  cargo: { dryRun: ['cargo', 'publish', '--dry-run'], publish: ['cargo', 'publish'] },
+  npm: { dryRun: ['npm', 'publish', '--dry-run'], publish: ['npm', 'publish'] },
+};
+
+/** The arguments before a `--` separator (after it, nothing is an option of the command) and the rest. */
+function splitAtSeparator(argv: readonly string[]): [string[], string[]] {
+  const end = argv.indexOf('--');
+  return end === -1 ? [[...argv], []] : [argv.slice(0, end), argv.slice(end)];
+}
+
+/**
+ * The real publish a dry-run command stands for: the same command and arguments without
+ * `--dry-run` (`-n`), and `cargo package` as `cargo publish` (without its `--list`). Null when
+ * the command is not a dry-run of a publish (a command given `--phase dry-run`).
+ */
+export function publishCommandOf(argv: readonly string[]): string[] | null {
+  if (inferPhase(argv) !== 'dry-run') return null;
+  const [options, rest] = splitAtSeparator(argv);
+  const cargo = programName(argv[0]) === 'cargo';
+  let renamed = false;
+  const out: string[] = [];
+  for (const [i, arg] of options.entries()) {
+    if (i > 0 && (arg === '--dry-run' || arg === '--dry-run=true' || (cargo && arg === '-n'))) continue;
+    if (cargo && !renamed && arg === 'package') {
+      out.push('publish');
+      renamed = true;
+      continue;
+    }
+    if (cargo && renamed && (arg === '--list' || arg === '-l')) continue;
+    out.push(arg);
+  }
+  const publish = [...out, ...rest];
+  return inferPhase(publish) === 'publish' ? publish : null;
+}
+
+/** The dry-run of a publish command: the same command and arguments with `--dry-run`. Null when it is not a publish. */
+export function dryRunCommandOf(argv: readonly string[]): string[] | null {
+  if (inferPhase(argv) !== 'publish') return null;
+  const [options, rest] = splitAtSeparator(argv);
+  const dryRun = [...options, '--dry-run', ...rest];
+  return inferPhase(dryRun) === 'dry-run' ? dryRun : null;
+}
+
+/** The dry-run to advise: the user's last one, else their publish with `--dry-run`, else the ecosystem's plain one. */
+function dryRunArgv(r: Release): string[] {
+  const recorded = r.argv['dry-run'];
+  if (recorded !== undefined) return recorded;
+  const fromPublish = r.argv.publish === undefined ? null : dryRunCommandOf(r.argv.publish);
+  return fromPublish ?? DEFAULT_COMMANDS[r.ecosystem].dryRun;
+}
+
+/** The publish to advise: the user's last one, else their dry-run without `--dry-run`, else the ecosystem's plain one. */
+function publishArgv(r: Release): string[] {
+  const recorded = r.argv.publish;
+  if (recorded !== undefined) return recorded;
+  const fromDryRun = r.argv['dry-run'] === undefined ? null : publishCommandOf(r.argv['dry-run']);
+  return fromDryRun ?? DEFAULT_COMMANDS[r.ecosystem].publish;
 }
 
 function nextAction(r: Release): string {
   const v = r.version === null ? '' : ` v${r.version}`;
+  const noun = r.ecosystem === 'npm' ? 'package' : 'crate';
+  const dryRun = rerun('dry-run', dryRunArgv(r));
+  const publish = rerun('publish', publishArgv(r));
   const pending = r.decisions.filter((d) => d.version !== r.version);
   const decided = pending[pending.length - 1];
   switch (r.status) {
     case 'idle':
-      return 'no release in progress: start with the dry-run, `policy run -- cargo publish --dry-run`';
+      return `no release in progress: start with the dry-run, ${dryRun}`;
     case 'closed':
       return `the release of ${r.package}${v} is closed: the next issue may start`;
     case 'abandoned':
@@ -406,18 +493,18 @@ function nextAction(r: Release): string {
       }
       if (r.lastDryRunOk !== undefined && r.lastDryRunOk.version === r.version) {
         const at = r.lastDryRunOk.commit === null ? '' : ` on commit ${r.lastDryRunOk.commit}`;
-        return `the dry-run passed${at}: publish from the same commit with \`policy run -- cargo publish\``;
+        return `the dry-run passed${at}: publish from the same commit with ${publish}`;
       }
-      return `run the dry-run for${v} with \`policy run -- cargo publish --dry-run\``;
+      return `run the dry-run for${v} with ${dryRun}`;
     }
     case 'released': {
       const f = r.failure;
       if (f !== null) {
-        return `the crate is released, but the ${f.phase} step failed (${fenceCode(f.command)}): fix it and rerun it with ${rerun(f.phase, r.failedArgv)}, then finish the tag, push and closeout; keep ${issueRef(r)} open until they match the published version`;
+        return `the ${noun} is released, but the ${f.phase} step failed (${fenceCode(f.command)}): fix it and rerun it with ${rerun(f.phase, r.failedArgv)}, then finish the tag, push and closeout; keep ${issueRef(r)} open until they match the published version`;
       }
       const left = CLOSING.filter((p) => !r.closing.has(p));
       const steps = left.map((p) => (p === 'tag' ? 'create the release tag' : p === 'push' ? 'push the tag and the branch' : 'record closeout with `policy run --phase closeout -- gh issue close ...`'));
-      return `the crate is released: ${steps.join(', then ')}; keep ${issueRef(r)} open until then`;
+      return `the ${noun} is released: ${steps.join(', then ')}; keep ${issueRef(r)} open until then`;
     }
     case 'unknown':
     case 'blocked': {
@@ -426,7 +513,7 @@ function nextAction(r: Release): string {
         return `the registry holds${v} with content that is not ours: the version is taken. Decide the next version deliberately with \`policy decide --version V --reason TEXT\`; do not retry, tag or reuse${v}; keep ${issueRef(r)} open`;
       }
       if (decided !== undefined) {
-        return `next version decided (v${decided.version}: ${decided.reason}): set the manifest to ${decided.version}, update the release notes and rerun the dry-run with \`policy run -- cargo publish --dry-run\``;
+        return `next version decided (v${decided.version}: ${decided.reason}): set the manifest to ${decided.version}, update the release notes and rerun the dry-run with ${dryRun}`;
       }
       if (f === null) {
         return r.published === 'unknown'
@@ -439,16 +526,30 @@ function nextAction(r: Release): string {
         }
         return 'confirm the registry state with `policy verify` before anything else; do not retry the publish, tag or bump the version';
       }
+      const same = rerun(f.phase, r.failedArgv);
       if (f.reason === 'interrupted' && f.phase !== 'publish' && r.published !== 'yes') {
-        return `the ${f.phase} step of${v} was interrupted (${f.error}): check what it left behind, then rerun it with ${rerun(f.phase, r.failedArgv)}; keep ${issueRef(r)} open`;
+        return `the ${f.phase} step of${v} was interrupted (${f.error}): check what it left behind, then rerun it with ${same}; keep ${issueRef(r)} open`;
+      }
+      if (f.reason === 'command-not-run') {
+        const program = r.failedArgv[0] === undefined ? 'the command' : `\`${formatCommand(r.failedArgv.slice(0, 1))}\``;
+        const why = f.exitCode === 126 ? 'exit 126: found but not executable' : 'exit 127: not found';
+        const verify = f.phase === 'publish' ? `, confirm with \`policy verify\` that${v} is not on the registry` : '';
+        return `the ${f.phase} step did not run: ${program} could not be run (${why}); install it or fix PATH or its permissions${verify}, then rerun the same command with ${same}`;
+      }
+      if (f.reason === 'registry-unreachable') {
+        const reach = 'check the network, the registry address in your configuration and whether the registry is up';
+        if (f.phase === 'publish') {
+          return `the registry could not be reached before the upload (the name did not resolve, or the connection was refused, reset or timed out), so${v} is not published: ${reach}, confirm it with \`policy verify\` once the registry answers, then rerun the same command with ${same}; do not bump the version`;
+        }
+        return `the registry could not be reached (the name did not resolve, or the connection was refused, reset or timed out); nothing is wrong with the package as far as this shows: ${reach}, then rerun the same command with ${same}; do not create or push a release tag`;
       }
       switch (f.phase) {
         case 'bump':
-          return `fix the version bump for${v} (keep the version and release notes), then rerun it with ${rerun('bump', r.failedArgv)}`;
+          return `fix the version bump for${v} (keep the version and release notes), then rerun it with ${same}`;
         case 'notes':
-          return `fix the release notes for${v} (keep them and the version), then rerun ${rerun('notes', r.failedArgv)}`;
+          return `fix the release notes for${v} (keep them and the version), then rerun ${same}`;
         case 'dry-run':
-          return `fix packaging, manifest or validation problems, then rerun the dry-run with ${rerun('dry-run', r.failedArgv)}; do not create or push a release tag`;
+          return `fix packaging, manifest or validation problems, then rerun the dry-run with ${same}; do not create or push a release tag`;
         case 'publish': {
           const why = f.reason === 'interrupted'
             ? 'the publish was interrupted before it recorded an outcome'
@@ -458,16 +559,16 @@ function nextAction(r: Release): string {
               ? 'the registry refused the upload (token, ownership or size, as the error says)'
               : 'the upload did not start';
           if (r.lastVerification?.published === 'no' && r.verifiedSinceFailure) {
-            return `the registry confirmed${v} is not published (${why}): fix the cause above, rerun the dry-run, then publish with ${rerun('publish', r.failedArgv)}`;
+            return `the registry confirmed${v} is not published (${why}): fix the cause above, rerun the dry-run with ${dryRun}, then publish with ${same}`;
           }
-          return `${v.trim() || 'the version'} is not published (${why}): fix the cause above, confirm it with \`policy verify\`, rerun the dry-run, then publish with ${rerun('publish', r.failedArgv)}; do not bump the version`;
+          return `${v.trim() || 'the version'} is not published (${why}): fix the cause above, confirm it with \`policy verify\`, rerun the dry-run with ${dryRun}, then publish with ${same}; do not bump the version`;
         }
         case 'tag':
         case 'push':
-          if (r.published === 'yes') return `the crate is released: fix the tag/push and record closeout; keep ${issueRef(r)} open`;
-          return `fix the ${f.phase} (${f.command}) and rerun it with ${rerun(f.phase, r.failedArgv)}; the crate is not published, so do not push a release tag`;
+          if (r.published === 'yes') return `the ${noun} is released: fix the tag/push and record closeout; keep ${issueRef(r)} open`;
+          return `fix the ${f.phase} (${f.command}) and rerun it with ${same}; the ${noun} is not published, so do not push a release tag`;
         case 'closeout':
-          return `fix the closeout and rerun it with ${rerun('closeout', r.failedArgv)}; keep ${issueRef(r)} open until it succeeds`;
+          return `fix the closeout and rerun it with ${same}; keep ${issueRef(r)} open until it succeeds`;
       }
     }
   }

@@ -75,6 +75,7 @@ rules:
   publish-requires-dry-run: off
   publish-no-blind-retry: off
   blocked-no-version-change: off
+  abandoned-not-published: off
 waivers:
   - rule: release-notes-present
     when: 'repo.branch == "main" && finding.subject.name == "demo-runtime 0.2.2"'

@@ -188,3 +188,34 @@ describe('formatCommand', () => {
     expect(formatCommand(argv)).toBe(text);
   });
 });
+
+describe('classifyOutcome: the registry unreachable, a command that could not run', () => {
+  const npmError = (code: string, detail: string) => `npm error code ${code}\nnpm error ${detail}`;
+  it.each([
+    ['cargo: timeout before upload', 'publish', 101, lines('    Updating `local` index', 'error: download of config.json failed', '', 'Caused by:', '  failed to download from `https://r.example/index/config.json`', '', 'Caused by:', '  [28] Timeout was reached (Connection timed out after 30001 milliseconds)'), 'registry-unreachable'],
+    ['cargo: reset before upload', 'dry-run', 101, lines('    Updating crates.io index', 'error: failed to query replaced source registry `crates-io`', '', 'Caused by:', '  [56] Failure when receiving data from the peer (Recv failure: Connection reset by peer)'), 'registry-unreachable'],
+    ['cargo: index answers 503', 'dry-run', 101, lines('    Updating `local` index', 'error: failed to get successful HTTP response from `http://127.0.0.1:1/index/config.json` (127.0.0.1), got 503'), 'registry-unreachable'],
+    ['cargo: git index cannot resolve', 'dry-run', 101, lines('    Updating crates.io index', 'error: failed to fetch `https://github.com/rust-lang/crates.io-index`', '', 'Caused by:', "  failed to resolve address for github.com: Name or service not known; class=Net (12)"), 'registry-unreachable'],
+    ['npm: ENOTFOUND', 'publish', 1, npmError('ENOTFOUND', 'request to https://registry.npmjs.org/demo failed, reason: getaddrinfo ENOTFOUND registry.npmjs.org'), 'registry-unreachable'],
+    ['npm: ECONNREFUSED', 'dry-run', 1, npmError('ECONNREFUSED', 'request to http://127.0.0.1:4873/demo failed, reason: connect ECONNREFUSED 127.0.0.1:4873'), 'registry-unreachable'],
+    ['npm: ETIMEDOUT', 'publish', 1, npmError('ETIMEDOUT', 'network request to https://registry.npmjs.org/demo failed, reason: ETIMEDOUT'), 'registry-unreachable'],
+    // A retry that worked: the warning is not the failure, the compile error is.
+    ['cargo: spurious network warning, then a compile error', 'dry-run', 101, lines('warning: spurious network error (2 tries remaining): [7] Could not connect to server', PACKAGE, COMPILE_ERROR), 'exit-nonzero'],
+    ['cargo: compile error before upload', 'publish', 101, lines(PACKAGE, COMPILE_ERROR), 'before-upload'],
+    ['command not found', 'dry-run', 127, 'error: policy run: cannot run "carg": not found on PATH', 'command-not-run'],
+    ['not executable', 'notes', 126, 'error: policy run: cannot run "./check-notes": spawn EACCES', 'command-not-run'],
+    ['a shell that could not find the publish command', 'publish', 127, 'sh: 1: cargo: not found', 'command-not-run'],
+  ] as const)('%s → %s', (_name, phase, exitCode, output, reason) => {
+    expect(classifyOutcome({ phase, exitCode, output }).reason).toBe(reason);
+  });
+
+  it('a network failure after Uploading stays ambiguous: the upload may have landed', () => {
+    const got = classifyOutcome({ phase: 'publish', exitCode: 101, output: lines(PACKAGE, UPLOADING, 'error: failed to publish', 'Caused by:', '  [56] Failure when receiving data from the peer (Recv failure: Connection reset by peer)') });
+    expect(got).toMatchObject({ outcome: 'unknown', published: 'unknown', reason: 'upload-ambiguous' });
+  });
+
+  it('exit 127 after Uploaded is still published, and unreachable before the upload is not published', () => {
+    expect(classifyOutcome({ phase: 'publish', exitCode: 127, output: lines(UPLOADING, UPLOADED) }).published).toBe('yes');
+    expect(classifyOutcome({ phase: 'publish', exitCode: 127, output: '' })).toMatchObject({ outcome: 'not-published', published: 'no' });
+  });
+});

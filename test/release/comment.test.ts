@@ -17,6 +17,7 @@ const blocked: ReleaseState = {
   taken: false,
   running: [],
   nextAction: 'fix packaging, manifest or validation problems, then rerun the dry-run with `policy run -- cargo publish --registry local --dry-run`',
+  commands: { dryRun: 'policy run -- cargo publish --registry local --dry-run', publish: 'policy run -- cargo publish --registry local' },
 };
 
 describe('renderStatusComment', () => {

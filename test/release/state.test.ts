@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JournalEvent } from '../../src/release/model.js';
-import { abandonRefusal, foldRelease, unfinishedSteps } from '../../src/release/state.js';
+import { abandonRefusal, dryRunCommandOf, foldRelease, publishCommandOf, unfinishedSteps } from '../../src/release/state.js';
 
 let n = 0;
 const base = (version = '0.2.0', issue: number | null = 7) => ({ v: 1 as const, package: 'demo', version, issue });
@@ -65,6 +65,7 @@ describe('foldRelease', () => {
       failure: { phase: 'dry-run', command: 'cargo publish --registry local --dry-run', exitCode: 101, error: 'error: failed to verify package tarball', at: '2026-11-24T19:01:00Z', reason: 'exit-nonzero' },
       published: 'no', decisions: [], completed: [], verifiedSinceFailure: false, taken: false, running: [],
       nextAction: 'fix packaging, manifest or validation problems, then rerun the dry-run with `policy run -- cargo publish --registry local --dry-run`; do not create or push a release tag',
+      commands: { dryRun: 'policy run -- cargo publish --registry local --dry-run', publish: 'policy run -- cargo publish --registry local' },
     });
   });
 
@@ -273,5 +274,121 @@ describe('steps that did not finish', () => {
     expect(unfinishedSteps([a, b, finished('notes', 'true', 0, { pid: 2, host: 'h' })]).map((e) => e.id)).toEqual([a.id]);
     expect(unfinishedSteps([c, a, finished('notes', 'true', 0)]).map((e) => e.id)).toEqual([c.id]);
     expect(unfinishedSteps([a, finished('notes', 'true', 0, { pid: 2, host: 'h' })]).map((e) => e.id)).toEqual([a.id]);
+  });
+});
+
+/** The `policy run ...` commands a next action names, as argv (split on spaces: the tests use no quoting). */
+function advised(action: string): string[][] {
+  return [...action.matchAll(/`policy run (?:--phase \S+ )?-- ([^`]+)`/g)].map((m) => m[1]!.split(' '));
+}
+
+describe('next actions keep the user\'s own command', () => {
+  const ARGS = '-p oris-runtime --registry local --manifest-path crates/oris-runtime/Cargo.toml --features a,b';
+
+  it('a failed dry-run is rerun with the same arguments', () => {
+    const state = foldRelease([finished('dry-run', `cargo publish ${ARGS} --dry-run`, 101)], {});
+    expect(advised(state.nextAction)).toEqual([`cargo publish ${ARGS} --dry-run`.split(' ')]);
+  });
+
+  it('a passed dry-run is followed by the same command without --dry-run', () => {
+    const state = foldRelease([finished('dry-run', `cargo publish ${ARGS} --dry-run`, 0, { commit: 'abc123' })], {});
+    expect(advised(state.nextAction)).toEqual([`cargo publish ${ARGS}`.split(' ')]);
+  });
+
+  it('cargo package -p NAME becomes cargo publish -p NAME', () => {
+    const state = foldRelease([finished('dry-run', 'cargo package -p oris-runtime --list', 0, { commit: 'abc123' })], {});
+    expect(advised(state.nextAction)).toEqual([['cargo', 'publish', '-p', 'oris-runtime']]);
+  });
+
+  it('a publish that failed before the upload names its dry-run with --dry-run added, and itself unchanged', () => {
+    const failed = finished('publish', `cargo publish ${ARGS}`, 101, { outcome: 'not-published', published: 'no', reason: 'before-upload' });
+    const state = foldRelease([started('publish', `cargo publish ${ARGS}`), failed], {});
+    expect(advised(state.nextAction)).toEqual([`cargo publish ${ARGS} --dry-run`.split(' '), `cargo publish ${ARGS}`.split(' ')]);
+  });
+
+  it('the dry-run the user ran is the dry-run to rerun after a failed publish', () => {
+    const dry = finished('dry-run', 'cargo publish -n -p oris-runtime --registry local', 0, { commit: 'abc123' });
+    const failed = finished('publish', 'cargo publish -p oris-runtime --registry local', 101, { outcome: 'not-published', published: 'no', reason: 'upload-refused' });
+    expect(advised(foldRelease([dry, failed], {}).nextAction)).toEqual([
+      'cargo publish -n -p oris-runtime --registry local'.split(' '),
+      'cargo publish -p oris-runtime --registry local'.split(' '),
+    ]);
+  });
+
+  it('a decided next version reruns the dry-run of the release with its arguments', () => {
+    const taken = verify('yes', 'other');
+    const events = [finished('dry-run', `cargo publish ${ARGS} --dry-run`, 0, { commit: 'abc123' }), pubUnknown('version-exists'), taken, decide('0.2.1', 'taken')];
+    expect(advised(foldRelease(events, {}).nextAction)).toEqual([`cargo publish ${ARGS} --dry-run`.split(' ')]);
+  });
+
+  it.each([
+    [['cargo', 'publish', '--dry-run', '--registry', 'local'], ['cargo', 'publish', '--registry', 'local']],
+    [['cargo', '+nightly', 'publish', '-n'], ['cargo', '+nightly', 'publish']],
+    [['npm', 'publish', '--dry-run', '--tag', 'next'], ['npm', 'publish', '--tag', 'next']],
+    [['make', 'release-check'], null],
+  ])('publishCommandOf(%j) = %j', (argv, publish) => {
+    expect(publishCommandOf(argv)).toEqual(publish);
+  });
+
+  it.each([
+    [['cargo', 'publish', '-p', 'x'], ['cargo', 'publish', '-p', 'x', '--dry-run']],
+    [['npm', 'publish', '--access', 'public'], ['npm', 'publish', '--access', 'public', '--dry-run']],
+    [['cargo', 'publish', '--dry-run'], null],
+  ])('dryRunCommandOf(%j) = %j', (argv, dryRun) => {
+    expect(dryRunCommandOf(argv)).toEqual(dryRun);
+  });
+});
+
+describe('next actions for the registry unreachable and a command that could not run', () => {
+  it('a dry-run that could not reach the registry: check the network, rerun the same command; not a packaging problem', () => {
+    const failed = finished('dry-run', 'cargo publish -p oris-runtime --registry local --dry-run', 101, { reason: 'registry-unreachable' });
+    const state = foldRelease([failed], {});
+    expect(state.status).toBe('blocked');
+    expect(state.nextAction).toMatch(/^the registry could not be reached .*check the network/);
+    expect(state.nextAction).not.toMatch(/packaging/);
+    expect(advised(state.nextAction)).toEqual([['cargo', 'publish', '-p', 'oris-runtime', '--registry', 'local', '--dry-run']]);
+  });
+
+  it('a publish that could not reach the registry: not published, verify, rerun the same command', () => {
+    const failed = finished('publish', 'cargo publish --registry local', 101, { outcome: 'not-published', published: 'no', reason: 'registry-unreachable' });
+    const state = foldRelease([dryOk(), failed], {});
+    expect(state).toMatchObject({ status: 'blocked', published: 'no' });
+    expect(state.nextAction).toMatch(/^the registry could not be reached before the upload .*so v0.2.0 is not published: .*`policy verify`/);
+    expect(advised(state.nextAction)).toEqual([['cargo', 'publish', '--registry', 'local']]);
+  });
+
+  it.each([
+    [127, 'exit 127: not found'],
+    [126, 'exit 126: found but not executable'],
+  ])('exit %i: the step did not run (%s), not killed by a signal', (exitCode, why) => {
+    const failed = finished('dry-run', 'carg publish --dry-run', exitCode, { reason: 'command-not-run' });
+    const state = foldRelease([failed], {});
+    expect(state.failure).toMatchObject({ exitCode, reason: 'command-not-run' });
+    expect(state.nextAction).toBe(`the dry-run step did not run: \`carg\` could not be run (${why}); install it or fix PATH or its permissions, then rerun the same command with \`policy run --phase dry-run -- carg publish --dry-run\``);
+  });
+});
+
+describe('next actions speak the package\'s ecosystem', () => {
+  it('npm: the dry-run and publish named are npm\'s, and the package (not the crate) is released', () => {
+    expect(foldRelease([], { ecosystem: 'npm' }).nextAction).toBe('no release in progress: start with the dry-run, `policy run -- npm publish --dry-run`');
+    const dry = finished('dry-run', 'npm publish --dry-run --tag next', 0, { commit: 'abc123' });
+    expect(advised(foldRelease([dry], { ecosystem: 'npm' }).nextAction)).toEqual([['npm', 'publish', '--tag', 'next']]);
+    const published = finished('publish', 'npm publish', 0, { outcome: 'published', published: 'yes', reason: 'uploaded' });
+    expect(foldRelease([published], { ecosystem: 'npm' }).nextAction).toMatch(/^the package is released: create the release tag/);
+    const bumped = finished('bump', 'npm version minor', 0);
+    expect(foldRelease([bumped], { ecosystem: 'npm' }).nextAction).toBe('run the dry-run for v0.2.0 with `policy run -- npm publish --dry-run`');
+  });
+
+  it('the state carries the commands it advises, for the rules\' messages', () => {
+    expect(foldRelease([], { ecosystem: 'npm' }).commands).toEqual({ dryRun: 'policy run -- npm publish --dry-run', publish: 'policy run -- npm publish' });
+    const dry = finished('dry-run', 'cargo package -p oris-runtime', 0, { commit: 'abc123' });
+    expect(foldRelease([dry], {}).commands).toEqual({ dryRun: 'policy run -- cargo package -p oris-runtime', publish: 'policy run -- cargo publish -p oris-runtime' });
+    const custom = finished('dry-run', 'make check', 0, { commit: 'abc123' });
+    expect(foldRelease([custom], {}).commands).toEqual({ dryRun: 'policy run --phase dry-run -- make check', publish: 'policy run -- cargo publish' });
+  });
+
+  it('cargo stays the default', () => {
+    expect(foldRelease([], {}).nextAction).toBe('no release in progress: start with the dry-run, `policy run -- cargo publish --dry-run`');
+    expect(foldRelease([pubOk()], {}).nextAction).toMatch(/^the crate is released/);
   });
 });

@@ -8,6 +8,7 @@ import { abandonRefusal } from '../../release/state.js';
 import { createRedactor } from '../../release/redact.js';
 import { oneOf, parseCommandArgs } from '../args.js';
 import { UsageError, type CliContext } from '../context.js';
+import { compareVersions, isValidVersion } from '../../version/semver.js';
 import { parseIssue, parseVersion, readScene, readWorkTree, warnJournalProblems, type ReleaseScene } from '../release.js';
 
 export const STATUS_HELP = `Usage: policy status [--format text|json] [--package NAME]
@@ -49,10 +50,14 @@ Records a deliberate next-version decision in the release journal (publish-failu
 longer a silent bump: the gates allow it, and the release of V starts with its dry-run.
 
 Options:
-  --version V      the version decided on (SemVer, without a leading v)
+  --version V      the version decided on: SemVer, without a leading v, higher than the
+                   version under release
   --reason TEXT    why, in a sentence (shown in status and in the status comment)
   --package NAME   the package (default: the journal's last)
   --policy FILE, --cwd DIR, --debug
+
+Refused (exit 2, with the reason): no reason, a leading v, a version not higher than the
+one under release, and a decision while no release is in progress (idle or closed).
 `;
 
 export const ABANDON_HELP = `Usage: policy abandon --reason TEXT [--package NAME]
@@ -141,14 +146,38 @@ export async function runDecide(ctx: CliContext, argv: string[]): Promise<number
   if (typeof values.version !== 'string' || values.version === '') {
     throw new UsageError('policy decide needs --version V', 'For example: policy decide --version 0.2.1 --reason "0.2.0 is taken on crates.io"');
   }
+  if (/^v\d/i.test(values.version)) {
+    // A decision names the version as the manifest will carry it; `v` belongs to the tag.
+    throw new UsageError(
+      `--version ${values.version}: give the version without a leading v`,
+      `For example: policy decide --version ${values.version.slice(1)} --reason TEXT`,
+    );
+  }
   const version = parseVersion(`--version ${values.version}`, values.version);
   const reason = typeof values.reason === 'string' ? values.reason.trim() : '';
   if (reason === '') throw new UsageError('policy decide needs --reason TEXT: say why this version', 'A decision without a reason is the silent bump the spec forbids.');
   const scene = await readScene(ctx, values);
   warnJournalProblems(ctx, scene);
   const { state, pkg } = scene;
+  if (state.version === null || state.status === 'idle' || state.status === 'closed') {
+    // Nothing to decide against: the next version is an ordinary bump, which the gates allow.
+    const why = state.version === null || state.status === 'idle'
+      ? `no release of ${pkg.name} is in progress`
+      : `the release of ${pkg.name} v${state.version} is closed`;
+    throw new UsageError(
+      `policy decide: ${why}, so there is no release to decide a next version for`,
+      'A decision replaces the version of a blocked or unknown release; with none, bump the version and run the dry-run (`policy status` shows the state).',
+    );
+  }
   if (state.version === version) {
     throw new UsageError(`v${version} is already the version under release for ${pkg.name}`, 'A decision names the next version to release instead of it.');
+  }
+  // A journal version that is not SemVer (written by hand) cannot be ordered: nothing to compare.
+  if (isValidVersion(state.version) && compareVersions(version, state.version) < 0) {
+    throw new UsageError(
+      `--version ${version} is lower than v${state.version}, the version under release for ${pkg.name}`,
+      `A next version must be higher than ${state.version} (a lower one would publish out of order); for example ${nextPatch(state.version)}.`,
+    );
   }
   const redactor = createRedactor([], ctx.env);
   const event = newEvent({ type: 'decision', package: pkg.name, version, issue: state.issue, reason: redactor.text(reason) });
@@ -185,4 +214,12 @@ export async function runAbandon(ctx: CliContext, argv: string[]): Promise<numbe
   const issue = state.issue === null ? 'its issue' : `issue #${state.issue}`;
   ctx.stdout(`Recorded: the release of ${pkg.name} v${state.version} is abandoned (was ${state.status}); v${state.version} will not be published.\nReason: ${event.reason}\nRe-plan ${issue}, or start the next release with a new version.\n`);
   return 0;
+}
+
+/** The next patch release of a version, for an example in a message: 0.2.0 → 0.2.1, 1.0.0-rc.1 → 1.0.0. */
+function nextPatch(version: string): string {
+  const match = /^(\d+)\.(\d+)\.(\d+)(-[^+]*)?/.exec(version);
+  if (match === null) return version;
+  const [, major, minor, patch, pre] = match;
+  return pre ? `${major}.${minor}.${patch}` : `${major}.${minor}.${Number(patch) + 1}`;
 }

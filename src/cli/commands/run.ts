@@ -50,8 +50,9 @@ Options:
 
 Exit codes: the command's own exit code when it ran (128+N when killed by signal N), but 1
 when it exited 0 and its output shows the step failed (cargo's dry-run warning that the
-version already exists on the registry); 1 when the policy refused to run it; 2 usage or
-policy error; 3 facts unavailable.
+version already exists on the registry); 127 when the command is not found and 126 when it
+is not executable (it never ran); 1 when the policy refused to run it; 2 usage or policy
+error; 3 facts unavailable.
 `;
 
 /** What each recognisable phase's own commands are, for the message when another one ran. */
@@ -127,7 +128,10 @@ export async function runRun(ctx: CliContext, argv: string[]): Promise<number> {
   // A bump changes the version: it is recorded once, after it ran, under the version it made.
   if (phase !== 'bump') await appendReleaseEvent(scene.journal.path, newEvent({ type: 'step-started', ...base }));
   const result = await execute(ctx, command, scene.cwd, redactor);
-  const classification = classifyOutcome({ phase, exitCode: result.exitCode, output: result.output });
+  // A command that could not start has the exit code a shell gives it (127 not found, 126 not
+  // executable): it never ran, which is not the same as being killed by a signal.
+  const exitCode = result.spawnError !== null ? spawnExitCode(result.spawnError) : result.exitCode;
+  const classification = classifyOutcome({ phase, exitCode, output: result.output });
   const finished = { ...base };
   if (phase === 'bump') {
     const after = await readWorkTree(scene).catch(() => null);
@@ -136,7 +140,7 @@ export async function runRun(ctx: CliContext, argv: string[]): Promise<number> {
   await appendReleaseEvent(scene.journal.path, newEvent(finishedEvent(finished, result, classification)));
 
   const journal = await readJournal(scene.journal.path);
-  const state = releaseState(journal, { package: scene.pkg.name, defaultPackage: scene.pkg.name });
+  const state = releaseState(journal, { package: scene.pkg.name, defaultPackage: scene.pkg.name, ecosystem: scene.pkg.ecosystem });
   const succeeded = classification.outcome === 'ok' || classification.outcome === 'published';
   if (classification.outcome === 'ok' && !isStepCommand(phase, command)) {
     ctx.stderr(
@@ -147,18 +151,25 @@ export async function runRun(ctx: CliContext, argv: string[]): Promise<number> {
   if (succeeded) {
     ctx.stderr(`\npolicy run: ${phase} of ${scene.pkg.name} v${finished.version} succeeded; the release is ${state.status}.\n  next action: ${state.nextAction}\n`);
   } else {
-    const code = result.exitCode === null ? `killed by ${result.signal ?? 'a signal'}` : `exit ${result.exitCode}`;
+    const code = classification.reason === 'command-not-run'
+      ? `could not run the command, exit ${exitCode}: ${exitCode === 127 ? 'not found' : 'not executable'}`
+      : exitCode === null ? `killed by ${result.signal ?? 'a signal'}` : `exit ${exitCode}`;
     ctx.stderr(
       `\npolicy run: ${phase} of ${scene.pkg.name} v${finished.version} failed (${code}); the release is ${state.status}.\n` +
         `Status comment (\`policy comment\` prints it again):\n\n${redactor.text(renderStatusComment(state, { ecosystem: scene.pkg.ecosystem }))}`,
     );
   }
-  if (result.spawnError !== null) return result.spawnError === 'ENOENT' ? 127 : 126;
+  if (result.spawnError !== null) return spawnExitCode(result.spawnError);
   // A step that exited 0 but did not succeed (cargo's dry-run only warns that the version
   // already exists on the registry) must stop a script too: `policy run ... && next` must not go on.
   if (result.exitCode === 0 && !succeeded) return 1;
   if (result.exitCode !== null) return result.exitCode;
   return 128 + (result.signal ? (osConstants.signals[result.signal as NodeJS.Signals] ?? 0) : 0);
+}
+
+/** The exit code a shell gives a command it cannot start: 127 not found, 126 found but not executable. */
+function spawnExitCode(code: string): number {
+  return code === 'ENOENT' ? 127 : 126;
 }
 
 /** cargo's `-p NAME` / `--package NAME` / `--package=NAME`, which names the package a step is for. */
@@ -233,7 +244,7 @@ function finishedEvent(
     outcome: classification.outcome,
     reason: classification.reason,
   };
-  if (result.spawnError !== null) event.exitCode = result.spawnError === 'ENOENT' ? 127 : 126;
+  if (result.spawnError !== null) event.exitCode = spawnExitCode(result.spawnError);
   else if (result.exitCode !== null) event.exitCode = result.exitCode;
   if (classification.published !== null) event.published = classification.published;
   if (classification.excerpt !== '') event.excerpt = classification.excerpt;
