@@ -7,8 +7,10 @@ import { readFileSync, statSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { appendEvent, journalPath, readJournal, type JournalContents, type JournalEvent } from './journal.js';
-import { CatFileBatch, runGit } from './git.js';
-import { readPackageVersion, revSource } from './sources.js';
+import { runGit, type CatFileBatch } from './git.js';
+import { DEFAULT_REMOTE_TIMEOUT_MS, observeRelease, releaseRemote } from './observe.js';
+import { readReleaseTag } from './tags.js';
+import { mergeObserved } from '../release/observed.js';
 import type { PackageConfig } from '../policy/model.js';
 import type { ReleaseFact } from './model.js';
 
@@ -42,6 +44,8 @@ export interface ReleaseContext {
   allowPaths: string[];
   /** The policy's packages: the release tag's template and manifest. */
   packages: PackageConfig[];
+  /** How the remote is read for a published release (default: its remote-tracking refs). */
+  observe?: { remote: 'ls-remote' | 'tracking'; timeoutMs: number };
 }
 
 /** The journal of the repository holding `cwd`: where it is and what it holds. */
@@ -90,32 +94,29 @@ export function toReleaseFact(
   };
 }
 
-/** `batch` gives the caller's cat-file, started only when a release's tag must be looked up. */
+/**
+ * `batch` gives the caller's cat-file, started only when a release's tag must be looked up.
+ * A published release that is not closed is merged with what git shows (its tag and push are
+ * what keeps it open): with `observe.remote` `ls-remote` the remote is asked, and a remote that
+ * cannot be read makes the fact unavailable (RemoteUnreadable).
+ */
 export async function collectRelease(cwd: string, context: ReleaseContext, batch?: () => CatFileBatch): Promise<ReleaseFact> {
   const journal = await openJournal(cwd);
   const state = releaseState(journal.contents, context);
   const pkg = context.packages.find((p) => p.name === state.package);
   // Only a release in the journal has a tag to look up: an idle repository pays nothing.
-  const tag = pkg !== undefined && state.version !== null ? await readReleaseTag(cwd, pkg, state.version, batch?.()) : undefined;
-  return toReleaseFact(state, journal, context.allowPaths, tag);
-}
-
-/**
- * The version's release tag by name, peeled to its commit, and the manifest version there:
- * one short-lived cat-file, instead of the whole `tags` fact (every tag) that gates on the
- * hook path cannot afford.
- */
-async function readReleaseTag(cwd: string, pkg: PackageConfig, version: string, shared?: CatFileBatch): Promise<ReleaseFact['tag']> {
-  const name = pkg.tag.replaceAll('{version}', version);
-  const batch = shared ?? new CatFileBatch(cwd);
-  try {
-    const commit = await batch.read(`refs/tags/${name}^{commit}`);
-    if (commit === null || commit.type !== 'commit') return { name, exists: false, commit: '', manifestVersion: '' };
-    const found = await readPackageVersion(pkg, revSource(batch, commit.oid), new Map());
-    return { name, exists: true, commit: commit.oid, manifestVersion: found.kind === 'ok' ? found.version : '' };
-  } finally {
-    if (shared === undefined) await batch.close();
+  if (pkg === undefined || state.version === null) return toReleaseFact(state, journal, context.allowPaths);
+  if (state.published !== 'yes' || state.status !== 'released') {
+    return toReleaseFact(state, journal, context.allowPaths, await readReleaseTag(cwd, pkg, state.version, batch?.()));
   }
+  const observation = await observeRelease(cwd, pkg, state.version, {
+    remote: context.observe?.remote ?? 'tracking',
+    timeoutMs: context.observe?.timeoutMs ?? DEFAULT_REMOTE_TIMEOUT_MS,
+    remoteName: releaseRemote(journal.contents.events, state),
+    ...(batch === undefined ? {} : { batch: batch() }),
+  });
+  const merged = mergeObserved(state, observation).state;
+  return toReleaseFact(merged, journal, context.allowPaths, observation.tag ?? undefined);
 }
 
 /** Status words from the least to the most restrictive, as the hook shims read them. */
