@@ -64,6 +64,8 @@ async function published(): Promise<Scene> {
   const remote = mkdtempSync(join(tmpdir(), 'release-policy-remote-'));
   repo.git('init', '-q', '--bare', remote);
   repo.git('remote', 'add', 'origin', remote);
+  // The remote's main holds 0.1.0 (what was there before this release).
+  repo.git('push', '-q', 'origin', `${previous}:refs/heads/main`);
   const env = { ...(cargoEnv(registry, join(repo.dir, '.cargo-home')) as Record<string, string>), ...hermeticGitEnv, POLICY_OFFLINE: '0', NO_COLOR: '1' };
   const s: Scene = {
     registry,
