@@ -185,6 +185,8 @@ describe.skipIf(!HAS_CARGO || !HAS_GIT)('what git shows counts, with real cargo,
     expect(step(json.steps, 'tag')).toMatchObject({ done: true, journal: 'none', git: 'done' });
     expect(step(json.steps, 'push')).toMatchObject({ done: true, journal: 'none', git: 'done', disagreement: '' });
     expect(json.status).toBe('released'); // the closeout is still to be recorded
+    const comment = await s.policy(['comment']);
+    expect(comment.stdout).toContain('- next action: the crate is released: record closeout with `policy run --phase closeout -- gh issue close ...`; keep issue #7 open until then\n');
 
     expect((await s.policy(['run', '--phase', 'closeout', '--', 'true'])).code).toBe(0);
     expect((await status(s)).json.status).toBe('closed');

@@ -140,7 +140,9 @@ export async function runComment(ctx: CliContext, argv: string[]): Promise<numbe
   }
   const scene = await readScene(ctx, values);
   warnJournalProblems(ctx, scene);
-  const state = await stateWithIssue(scene, values.issue);
+  // The same state as `policy status`: a tag or push git shows done is not "pending" here.
+  const observed = await observeScene(ctx, scene, false);
+  const state = await stateWithIssue({ ...scene, state: observed.merged?.state ?? scene.state }, values.issue);
   // Already redacted when recorded; redacting again costs nothing and guards older journals.
   const redactor = createRedactor([], ctx.env);
   ctx.stdout(redactor.text(renderStatusComment(state, { ecosystem: scene.pkg.ecosystem })));
