@@ -90,6 +90,8 @@ export interface ReleaseFact {
   completed: string[];
   allowPaths: string[];
   tag: { name: string; exists: boolean; commit: string; manifestVersion: string };
+  /** What git shows of the push (remote, how it was read, whether done, why); empty when not read. */
+  push: { remote: string; via: string; done: boolean; detail: string };
   journal: { path: string; problems: { line: number; message: string }[] };
 }
 

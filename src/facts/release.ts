@@ -67,6 +67,7 @@ export function toReleaseFact(
   journal: { path: string; contents: JournalContents },
   allowPaths: string[],
   tag: ReleaseFact['tag'] = { name: '', exists: false, commit: '', manifestVersion: '' },
+  push: ReleaseFact['push'] = { remote: '', via: '', done: false, detail: '' },
 ): ReleaseFact {
   const f = state.failure;
   return {
@@ -90,6 +91,7 @@ export function toReleaseFact(
     completed: [...state.completed],
     allowPaths,
     tag,
+    push,
     journal: { path: journal.path, problems: journal.contents.problems.map((p) => ({ ...p })) },
   };
 }
@@ -115,8 +117,15 @@ export async function collectRelease(cwd: string, context: ReleaseContext, batch
     remoteName: releaseRemote(journal.contents.events, state),
     ...(batch === undefined ? {} : { batch: batch() }),
   });
-  const merged = mergeObserved(state, observation).state;
-  return toReleaseFact(merged, journal, context.allowPaths, observation.tag ?? undefined);
+  const merged = mergeObserved(state, observation);
+  const pushed = merged.steps.find((step) => step.step === 'push');
+  const push = {
+    remote: observation.remote?.name ?? '',
+    via: observation.remote?.via ?? '',
+    done: pushed?.done ?? false,
+    detail: pushed?.detail ?? '',
+  };
+  return toReleaseFact(merged.state, journal, context.allowPaths, observation.tag ?? undefined, push);
 }
 
 /** Status words from the least to the most restrictive, as the hook shims read them. */

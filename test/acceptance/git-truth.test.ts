@@ -142,7 +142,7 @@ describe.skipIf(!HAS_CARGO || !HAS_GIT)('what git shows counts, with real cargo,
     const refused = await s.policy(['gate', 'close-issue', '7']);
     expect(refused.code).toBe(1);
     expect(refused.stdout).toContain('blocked-keep-issue-open');
-    expect(refused.stdout).toContain('the push step has not succeeded');
+    expect(refused.stdout).toContain('the push step has not succeeded (origin has no tag v0.2.0)');
 
     // A remote that cannot be read, or does not answer in time: exit 3, said, no stack trace.
     s.repo.git('remote', 'set-url', 'origin', join(s.remote, 'missing.git'));
