@@ -3,6 +3,7 @@
 // `git ls-remote` under a deadline. src/release/observed.ts merges it with the journal.
 import type { PackageConfig } from '../policy/model.js';
 import type { JournalEvent, ReleaseState } from '../release/model.js';
+import { redactText } from '../release/redact.js';
 import { pushRemoteOf, type Observation, type ObservedRemote, type ObservedTag } from '../release/observed.js';
 import { runGit, runGitWithDeadline, type CatFileBatch } from './git.js';
 import { readReleaseTag } from './tags.js';
@@ -86,7 +87,9 @@ async function askRemote(cwd: string, remote: string, tag: ObservedTag, timeoutM
     throw new RemoteUnreadable(`the remote ${remote} could not be read: \`git ls-remote ${remote}\` did not answer within ${timeoutMs / 1000} s (POLICY_REMOTE_TIMEOUT sets the deadline in seconds); check the network and the remote, then ask again`);
   }
   if (result.exitCode !== 0) {
-    const why = result.stderr.trim().split('\n').filter((line) => line !== '').slice(-2).join('; ') || `exit code ${String(result.exitCode)}`;
+    // git's own message may quote the remote's URL with its credentials.
+    const said = redactText(result.stderr.trim(), process.env);
+    const why = said.split('\n').filter((line) => line !== '').slice(-2).join('; ') || `exit code ${String(result.exitCode)}`;
     throw new RemoteUnreadable(`the remote ${remote} could not be read: \`git ls-remote ${remote}\` failed: ${why}; check \`git remote -v\` and the access to the remote, then ask again`);
   }
   const refs = new Map<string, string>();

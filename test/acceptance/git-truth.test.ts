@@ -155,6 +155,12 @@ describe.skipIf(!HAS_CARGO || !HAS_GIT)('what git shows counts, with real cargo,
     expect(missingStatus.json.remote.error).toContain('the remote origin could not be read');
     expect(step(missingStatus.json.steps, 'push')).toMatchObject({ git: 'unknown' });
 
+    s.repo.git('remote', 'set-url', 'origin', 'https://maintainer:s3cret-pass-word@127.0.0.1:1/demo.git');
+    const refusedConnection = await s.policy(['gate', 'close-issue', '7']);
+    expect(refusedConnection.code).toBe(3);
+    expect(refusedConnection.stdout + refusedConnection.stderr).toContain('the remote origin could not be read');
+    expect(refusedConnection.stdout + refusedConnection.stderr).not.toContain('s3cret-pass-word');
+
     const port = await hangingServer();
     s.repo.git('remote', 'set-url', 'origin', `git://127.0.0.1:${port}/demo.git`);
     const hung = await s.policy(['gate', 'close-issue', '7'], { POLICY_REMOTE_TIMEOUT: '1' });
