@@ -95,7 +95,7 @@ function pushWord(tag: ObservedTag | null, tagDone: boolean, observation: Observ
   const holding = remote.branches.length === 0 ? '' : remote.branches.map((b) => `${remote.name}/${b}`).join(', ');
   if (remote.via === 'tracking') {
     if (holding === '') return { word: 'not-done', detail: `no remote-tracking branch of ${remote.name} holds ${name}'s commit ${short(tag.commit)} (as of the last fetch or push)` };
-    return { word: 'branch-only', detail: `${holding} holds ${name}'s commit (as of the last fetch or push); the remote's tags are read by \`policy status --remote\`` };
+    return { word: 'branch-only', detail: `${holding} holds ${name}'s commit (as of the last fetch or push); whether the remote has the tag is not visible locally: \`policy status --remote\` asks` };
   }
   if (remote.tagCommit === '') return { word: 'not-done', detail: `${remote.name} has no tag ${name}` };
   if (remote.tagCommit !== tag.commit) {
@@ -147,8 +147,13 @@ export function mergeObserved(state: ReleaseState, observation: Observation): Me
     }
     if (step === 'push') {
       // Remote-tracking refs show the branch, not the tag: they confirm a push the journal
-      // recorded or did not see, never one it recorded as failed (that may be the tag's).
-      const done = push.word === 'done' || (push.word === 'branch-only' && journal !== 'failed') || (push.word === 'unknown' && journal === 'done');
+      // recorded as done, never one it recorded as failed (that may be the tag's) nor one it
+      // did not see (the tag may never have left), unless the closeout was recorded: it ran
+      // only after the close-issue gate asked the remote. Fail closed: `--remote` asks.
+      const closedOut = journalWord(state, 'closeout') === 'done';
+      const done = push.word === 'done'
+        || (push.word === 'branch-only' && (journal === 'done' || (journal === 'none' && closedOut)))
+        || (push.word === 'unknown' && journal === 'done');
       Object.assign(view, { git: push.word, detail: push.detail, done });
       const gitDone = push.word === 'done' || push.word === 'branch-only';
       if (disagrees(journal, push.word, gitDone)) {
@@ -193,7 +198,11 @@ function releasedNextAction(state: ReleaseState, left: readonly ('tag' | 'push' 
     }
     if (p === 'push') {
       const remote = observation.remote?.name ?? 'origin';
-      return `push the tag and the branch holding it (\`${formatCommand(['policy', 'run', '--', 'git', 'push', remote, 'HEAD', tag?.name ?? 'TAG'])}\`)`;
+      const command = `\`${formatCommand(['policy', 'run', '--', 'git', 'push', remote, 'HEAD', tag?.name ?? 'TAG'])}\``;
+      if (observation.remote?.via === 'tracking' && observation.remote.branches.length > 0) {
+        return `confirm that ${remote} has ${tag?.name ?? 'the release tag'} with \`policy status --remote\` (${remote}/${observation.remote.branches[0] ?? ''} holds its commit), or push it with ${command}`;
+      }
+      return `push the tag and the branch holding it (${command})`;
     }
     return 'record closeout with `policy run --phase closeout -- gh issue close ...`';
   });

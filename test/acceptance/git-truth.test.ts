@@ -186,17 +186,22 @@ describe.skipIf(!HAS_CARGO || !HAS_GIT)('what git shows counts, with real cargo,
 
     const gate = await s.policy(['gate', 'close-issue', '7']);
     expect(gate.code, gate.stdout + gate.stderr).toBe(0);
-    expect((await s.policy(['gate', 'close-issue', '7'], { POLICY_OFFLINE: '1' })).code).toBe(0);
+    // Offline, the remote-tracking branch shows the branch but not the tag: not enough (fail closed).
+    const offline = await s.policy(['gate', 'close-issue', '7'], { POLICY_OFFLINE: '1' });
+    expect(offline.code).toBe(1);
+    expect(offline.stdout).toContain('the push step has not succeeded (origin/issue-7-feature holds v0.2.0\'s commit (as of the last fetch or push); whether the remote has the tag is not visible locally');
     const { json } = await status(s, '--remote');
     expect(step(json.steps, 'tag')).toMatchObject({ done: true, journal: 'none', git: 'done' });
     expect(step(json.steps, 'push')).toMatchObject({ done: true, journal: 'none', git: 'done', disagreement: '' });
     expect(json.status).toBe('released'); // the closeout is still to be recorded
     const comment = await s.policy(['comment']);
-    expect(comment.stdout).toContain('- next action: the crate is released: record closeout with `policy run --phase closeout -- gh issue close ...`; keep issue #7 open until then\n');
+    expect(comment.stdout).toContain('- next action: the crate is released: confirm that origin has v0.2.0 with `policy status --remote` (origin/issue-7-feature holds its commit), or push it with `policy run -- git push origin HEAD v0.2.0`, then record closeout');
 
     expect((await s.policy(['run', '--phase', 'closeout', '--', 'true'])).code).toBe(0);
     expect((await status(s)).json.status).toBe('closed');
     expect((await s.policy(['gate', 'start-issue', '8'])).code).toBe(0);
+    // The hooks read no remote: the recorded closeout (the close-issue gate asked the remote before it ran) keeps it closed.
+    expect((await s.policy(['gate', 'start-issue', '8'], { POLICY_OFFLINE: '1' })).code).toBe(0);
   }, CARGO_TIMEOUT);
 
   it('a tag on a commit whose manifest does not carry the version is not done, and the refusal names it', async () => {

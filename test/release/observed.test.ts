@@ -73,9 +73,18 @@ describe('mergeObserved', () => {
     expect(step(mergeObserved(released, noBranch).steps, 'push')).toMatchObject({ done: false, detail: "origin has v0.2.0, but none of its branches holds commit aaaaaaaaaaaa" });
   });
 
-  it('takes a remote-tracking branch as the push unless the journal recorded the push as failed', () => {
+  it('takes a remote-tracking branch as the push the journal recorded, or one the closeout followed, never a failed one', () => {
     const tracking: Observation = { tag: goodTag, remote: { name: 'origin', via: 'tracking', tagCommit: '', branches: ['main'] } };
-    expect(step(mergeObserved(released, tracking).steps, 'push')).toMatchObject({ done: true, git: 'branch-only' });
+    // The tag's presence on the remote is not visible locally: a push the journal never saw is not done.
+    expect(step(mergeObserved(released, tracking).steps, 'push')).toMatchObject({ done: false, journal: 'none', git: 'branch-only', disagreement: '' });
+    expect(step(mergeObserved({ ...released, completed: ['dry-run', 'publish', 'push'] }, tracking).steps, 'push')).toMatchObject({ done: true, git: 'branch-only' });
+    const closedOut = mergeObserved({ ...released, completed: ['dry-run', 'publish', 'closeout'] }, tracking);
+    expect(step(closedOut.steps, 'push')).toMatchObject({ done: true, journal: 'none' });
+    expect(closedOut.state.status).toBe('closed');
+    const noBranch: Observation = { tag: goodTag, remote: { name: 'origin', via: 'tracking', tagCommit: '', branches: [] } };
+    expect(step(mergeObserved({ ...released, completed: ['dry-run', 'publish', 'push'] }, noBranch).steps, 'push')).toMatchObject({
+      done: false, git: 'not-done', disagreement: 'the journal says the push succeeded, git shows no remote-tracking branch of origin holds v0.2.0\'s commit aaaaaaaaaaaa (as of the last fetch or push)',
+    });
     const failedPush: ReleaseState = {
       ...released,
       failure: { phase: 'push', command: 'git push origin v0.2.0', exitCode: 1, error: 'rejected', at: '2026-12-01T00:00:00Z', reason: 'exit-nonzero' },
