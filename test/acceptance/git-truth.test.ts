@@ -113,17 +113,23 @@ describe.skipIf(!HAS_CARGO || !HAS_GIT)('what git shows counts, with real cargo,
   it('a plain `git tag` pushed with `policy run`: the issue may close; the remote is asked, and its faults are exit 3', async () => {
     const s = await published();
     expect((await untracked(s, 'tag', 'v0.2.0')).code).toBe(0);
+    // The same tag again under `policy run`: git refuses, the journal records a failed tag step.
+    expect((await s.policy(['run', '--', 'git', 'tag', 'v0.2.0'])).code).toBe(128);
     const push = await s.policy(['run', '--', 'git', 'push', 'origin', 'HEAD', 'v0.2.0']);
     expect(push.code, push.stdout + push.stderr).toBe(0);
 
     const gate = await s.policy(['gate', 'close-issue', '7']);
     expect(gate.code, gate.stdout + gate.stderr).toBe(0);
+    const failedTag = await status(s);
+    expect(failedTag.json).toMatchObject({ status: 'released', failure: null });
+    expect(step(failedTag.json.steps, 'tag')).toMatchObject({ done: true, journal: 'failed', git: 'done' });
+    expect(step(failedTag.json.steps, 'tag')?.disagreement).toMatch(/^the journal says the tag step failed, git shows v0\.2\.0 is on commit [0-9a-f]{12}, whose manifest carries 0\.2\.0$/);
 
     // Without --remote: the tag from git, the push from the journal and the remote-tracking branch.
     const local = await status(s);
     expect(local.code).toBe(0);
     expect(step(local.json.steps, 'publish')).toMatchObject({ done: true, journal: 'done' });
-    expect(step(local.json.steps, 'tag')).toMatchObject({ done: true, journal: 'none', git: 'done', disagreement: '' });
+    expect(step(local.json.steps, 'tag')).toMatchObject({ done: true, journal: 'failed', git: 'done' });
     expect(step(local.json.steps, 'tag')?.detail).toContain('v0.2.0 is on commit');
     expect(step(local.json.steps, 'push')).toMatchObject({ done: true, journal: 'done', git: 'branch-only' });
     expect(step(local.json.steps, 'closeout')).toMatchObject({ done: false, journal: 'none', git: null });
@@ -132,7 +138,7 @@ describe.skipIf(!HAS_CARGO || !HAS_GIT)('what git shows counts, with real cargo,
     expect(step(remote.json.steps, 'push')).toMatchObject({ done: true, journal: 'done', git: 'done', disagreement: '' });
     expect(step(remote.json.steps, 'push')?.detail).toContain('origin/issue-7-feature holds it');
     const text = await s.policy(['status', '--remote']);
-    expect(text.stdout).toMatch(/tag +done +journal: no record; git: done \(v0\.2\.0 is on commit [0-9a-f]{12}, whose manifest carries 0\.2\.0\)/);
+    expect(text.stdout).toMatch(/tag +done +journal: failed; git: done \(v0\.2\.0 is on commit [0-9a-f]{12}, whose manifest carries 0\.2\.0\)\n +disagree: the journal says the tag step failed, git shows v0\.2\.0 is on commit/);
 
     // The journal says pushed, the remote has lost the tag: git wins, and the status says they disagree.
     expect((await untracked(s, 'push', 'origin', ':refs/tags/v0.2.0')).code).toBe(0);
