@@ -11,7 +11,8 @@ import { CatFileBatch, parseStatusPaths, redactUrl, runGit } from './git.js';
 import { chooseHistoryWalk, collectHistory, type DefaultBranch } from './history.js';
 import { collectPackages, type ParseCache } from './sources.js';
 import { collectTags, readRefs, type Ref } from './tags.js';
-import { collectRelease, gitCommonDir } from './release.js';
+import { collectRelease, gitCommonDir, type ReleaseContext } from './release.js';
+import { RemoteUnreadable, remoteTimeoutMs } from './observe.js';
 import { collectCommit, collectTagPush, emptyPush } from './push.js';
 import { collectPush, type PushLine } from './pre-push.js';
 import { branchIssue } from '../release/references.js';
@@ -180,11 +181,19 @@ function localFacts(req: CollectRequest, needs: Set<FactName>, batch: () => CatF
   return async (out) => {
     const tasks: Promise<void>[] = [];
     if (needs.has('release')) {
-      const context = { defaultPackage: req.packages[0]?.name ?? '', allowPaths: req.allowPaths ?? [], packages: req.packages };
-      if (req.releasePackage !== undefined) Object.assign(context, { package: req.releasePackage });
+      // Closing the issue needs the remote's own word on the tag and the branch (offline: the
+      // remote-tracking refs of the last fetch or push).
+      const remote = req.gate.name === 'close-issue' && !req.offline ? 'ls-remote' : 'tracking';
+      const context: ReleaseContext = {
+        defaultPackage: req.packages[0]?.name ?? '',
+        allowPaths: req.allowPaths ?? [],
+        packages: req.packages,
+        observe: { remote, timeoutMs: remoteTimeoutMs(req.env ?? process.env) },
+      };
+      if (req.releasePackage !== undefined) context.package = req.releasePackage;
       tasks.push(collectRelease(req.cwd, context, batch).then(
         (fact) => void (out.facts.release = fact),
-        (error: unknown) => void (out.unavailable.release = `cannot read the release journal: ${message(error)}`),
+        (error: unknown) => void (out.unavailable.release = error instanceof RemoteUnreadable ? error.message : `cannot read the release journal: ${message(error)}`),
       ));
     }
     if (needs.has('push')) tasks.push(collectPushFact(req, batch).then(

@@ -331,3 +331,45 @@ export function parseLogRaw(out: string, complete = true): { commits: LogCommit[
   }
   return { commits, consumed };
 }
+
+export interface DeadlineResult {
+  stdout: string;
+  stderr: string;
+  /** null when git was stopped at the deadline. */
+  exitCode: number | null;
+  timedOut: boolean;
+}
+
+/**
+ * Runs git with a deadline, for commands that talk to a remote (`git ls-remote`): at the
+ * deadline git and every process it started (ssh, git-remote-https) are killed as a group, and
+ * the answer is returned at once, without waiting for pipes a surviving helper may hold open.
+ */
+export function runGitWithDeadline(cwd: string, args: readonly string[], timeoutMs: number): Promise<DeadlineResult> {
+  return new Promise((resolve) => {
+    const child = spawn('git', args, { cwd, env: gitEnv(), windowsHide: true, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let settled = false;
+    const finish = (result: DeadlineResult): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(result);
+    };
+    const timer = setTimeout(() => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      child.stdout.destroy();
+      child.stderr.destroy();
+      finish({ stdout, stderr, exitCode: null, timedOut: true });
+    }, timeoutMs);
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    child.on('error', (error) => finish({ stdout, stderr: error.message, exitCode: null, timedOut: false }));
+    child.on('close', (code) => finish({ stdout, stderr, exitCode: code, timedOut: false }));
+  });
+}

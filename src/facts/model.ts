@@ -97,6 +97,8 @@ export interface ReleaseFact {
   commands: { dryRun: string; publish: string };
   /** The release notes of the version under release as git knows them (src/facts/release-notes.ts). */
   notes: { path: string; existed: boolean; restore: string };
+  /** What git shows of the push (remote, how it was read, whether done, why); empty when not read. */
+  push: { remote: string; via: string; done: boolean; detail: string };
   journal: { path: string; problems: { line: number; message: string }[] };
 }
 

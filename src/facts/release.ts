@@ -7,11 +7,13 @@ import { readFileSync, statSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { appendEvent, journalPath, readJournal, type JournalContents, type JournalEvent } from './journal.js';
-import { CatFileBatch, runGit } from './git.js';
+import { runGit, type CatFileBatch } from './git.js';
 import { probeSteps } from './process.js';
 import { unfinishedSteps } from '../release/state.js';
-import { readPackageVersion, revSource } from './sources.js';
 import { NO_NOTES, readReleaseNotes } from './release-notes.js';
+import { DEFAULT_REMOTE_TIMEOUT_MS, observeRelease, releaseRemote } from './observe.js';
+import { readReleaseTag } from './tags.js';
+import { mergeObserved } from '../release/observed.js';
 import type { PackageConfig } from '../policy/model.js';
 import type { ReleaseFact } from './model.js';
 
@@ -45,6 +47,8 @@ export interface ReleaseContext {
   allowPaths: string[];
   /** The policy's packages: the release tag's template and manifest. */
   packages: PackageConfig[];
+  /** How the remote is read for a published release (default: its remote-tracking refs). */
+  observe?: { remote: 'ls-remote' | 'tracking'; timeoutMs: number };
 }
 
 /** The journal of the repository holding `cwd`: where it is and what it holds. */
@@ -77,6 +81,7 @@ export function toReleaseFact(
   allowPaths: string[],
   tag: ReleaseFact['tag'] = { name: '', exists: false, commit: '', manifestVersion: '' },
   notes: ReleaseFact['notes'] = NO_NOTES,
+  push: ReleaseFact['push'] = { remote: '', via: '', done: false, detail: '' },
 ): ReleaseFact {
   const f = state.failure;
   return {
@@ -104,11 +109,17 @@ export function toReleaseFact(
     tag,
     commands: { ...state.commands },
     notes,
+    push,
     journal: { path: journal.path, problems: journal.contents.problems.map((p) => ({ ...p })) },
   };
 }
 
-/** `batch` gives the caller's cat-file, started only when a release's tag must be looked up. */
+/**
+ * `batch` gives the caller's cat-file, started only when a release's tag must be looked up.
+ * A published release that is not closed is merged with what git shows (its tag and push are
+ * what keeps it open): with `observe.remote` `ls-remote` the remote is asked, and a remote that
+ * cannot be read makes the fact unavailable (RemoteUnreadable).
+ */
 export async function collectRelease(cwd: string, context: ReleaseContext, batch?: () => CatFileBatch): Promise<ReleaseFact> {
   const journal = await openJournal(cwd);
   // The package the fold will pick, for the ecosystem its advice speaks.
@@ -117,27 +128,29 @@ export async function collectRelease(cwd: string, context: ReleaseContext, batch
   const state = releaseState(journal.contents, ecosystem === undefined ? context : { ...context, ecosystem });
   const pkg = context.packages.find((p) => p.name === state.package);
   // Only a release in the journal has a tag to look up: an idle repository pays nothing.
-  const tag = pkg !== undefined && state.version !== null ? await readReleaseTag(cwd, pkg, state.version, batch?.()) : undefined;
-  const notes = pkg !== undefined && state.version !== null ? await readReleaseNotes(cwd, pkg, state.version, batch?.()) : undefined;
-  return toReleaseFact(state, journal, context.allowPaths, tag, notes);
-}
-
-/**
- * The version's release tag by name, peeled to its commit, and the manifest version there:
- * one short-lived cat-file, instead of the whole `tags` fact (every tag) that gates on the
- * hook path cannot afford.
- */
-async function readReleaseTag(cwd: string, pkg: PackageConfig, version: string, shared?: CatFileBatch): Promise<ReleaseFact['tag']> {
-  const name = pkg.tag.replaceAll('{version}', version);
-  const batch = shared ?? new CatFileBatch(cwd);
-  try {
-    const commit = await batch.read(`refs/tags/${name}^{commit}`);
-    if (commit === null || commit.type !== 'commit') return { name, exists: false, commit: '', manifestVersion: '' };
-    const found = await readPackageVersion(pkg, revSource(batch, commit.oid), new Map());
-    return { name, exists: true, commit: commit.oid, manifestVersion: found.kind === 'ok' ? found.version : '' };
-  } finally {
-    if (shared === undefined) await batch.close();
+  if (pkg === undefined || state.version === null) return toReleaseFact(state, journal, context.allowPaths);
+  // The notes' history matters only while the release is open (preserve-release-notes): a
+  // closed release, the common state on the hook path, pays nothing for it.
+  const open = state.status === 'blocked' || state.status === 'unknown' || state.status === 'released';
+  const notes = open ? await readReleaseNotes(cwd, pkg, state.version, batch?.()) : NO_NOTES;
+  if (state.published !== 'yes' || state.status !== 'released') {
+    return toReleaseFact(state, journal, context.allowPaths, await readReleaseTag(cwd, pkg, state.version, batch?.()), notes);
   }
+  const observation = await observeRelease(cwd, pkg, state.version, {
+    remote: context.observe?.remote ?? 'tracking',
+    timeoutMs: context.observe?.timeoutMs ?? DEFAULT_REMOTE_TIMEOUT_MS,
+    remoteName: releaseRemote(journal.contents.events, state),
+    ...(batch === undefined ? {} : { batch: batch() }),
+  });
+  const merged = mergeObserved(state, observation);
+  const pushed = merged.steps.find((step) => step.step === 'push');
+  const push = {
+    remote: observation.remote?.name ?? '',
+    via: observation.remote?.via ?? '',
+    done: pushed?.done ?? false,
+    detail: pushed?.detail ?? '',
+  };
+  return toReleaseFact(merged.state, journal, context.allowPaths, observation.tag ?? undefined, notes, push);
 }
 
 /** Status words from the least to the most restrictive, as the hook shims read them. */

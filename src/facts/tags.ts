@@ -1,7 +1,7 @@
 // Refs and tags: reading refs with for-each-ref, peeling tags to commits, and the tags fact.
-import type { TagFact } from './model.js';
+import type { ReleaseFact, TagFact } from './model.js';
 import type { PackageConfig } from '../policy/model.js';
-import { runGit, type CatFileBatch } from './git.js';
+import { CatFileBatch, runGit } from './git.js';
 import { readPackageVersion, revSource, type PackageVersion, type ParseCache } from './sources.js';
 
 export interface Ref {
@@ -123,4 +123,24 @@ async function peelToCommit(ref: Ref, batch: CatFileBatch): Promise<{ commit: st
   if (ref.peeledType !== 'tag') return target(ref.peeledType, ref.peeled);
   const object = await batch.read(`${ref.oid}^{}`);
   return target(object?.type ?? '', object?.oid ?? '');
+}
+
+type ReleaseTag = ReleaseFact['tag'];
+
+/**
+ * The version's release tag by name, peeled to its commit, and the manifest version there:
+ * one short-lived cat-file, instead of the whole `tags` fact (every tag) that gates on the
+ * hook path cannot afford.
+ */
+export async function readReleaseTag(cwd: string, pkg: PackageConfig, version: string, shared?: CatFileBatch): Promise<ReleaseTag> {
+  const name = pkg.tag.replaceAll('{version}', version);
+  const batch = shared ?? new CatFileBatch(cwd);
+  try {
+    const commit = await batch.read(`refs/tags/${name}^{commit}`);
+    if (commit === null || commit.type !== 'commit') return { name, exists: false, commit: '', manifestVersion: '' };
+    const found = await readPackageVersion(pkg, revSource(batch, commit.oid), new Map());
+    return { name, exists: true, commit: commit.oid, manifestVersion: found.kind === 'ok' ? found.version : '' };
+  } finally {
+    if (shared === undefined) await batch.close();
+  }
 }

@@ -3,6 +3,8 @@
 // deliberate end to a release that will not happen.
 import { newEvent } from '../../facts/journal.js';
 import { appendReleaseEvent } from '../../facts/release.js';
+import { observeRelease, releaseRemote, remoteTimeoutMs, RemoteUnreadable } from '../../facts/observe.js';
+import { mergeObserved, renderStepSources, type Observation } from '../../release/observed.js';
 import { renderStatusComment, renderStatusText } from '../../release/comment.js';
 import { abandonRefusal } from '../../release/state.js';
 import { createRedactor } from '../../release/redact.js';
@@ -11,21 +13,26 @@ import { UsageError, type CliContext } from '../context.js';
 import { compareVersions, isValidVersion } from '../../version/semver.js';
 import { parseIssue, parseVersion, readScene, readWorkTree, warnJournalProblems, type ReleaseScene } from '../release.js';
 
-export const STATUS_HELP = `Usage: policy status [--format text|json] [--package NAME]
+export const STATUS_HELP = `Usage: policy status [--format text|json] [--package NAME] [--remote]
 
-The current release, folded from the release journal: package, version, issue, status
-(idle, in-progress, blocked, unknown, released, closed, abandoned), the failed step with its exact
-command, exit code and error, whether the version is published (yes, no, unknown),
-recorded decisions, steps still running (a step whose process ended without recording
-its outcome is a failed step, reason interrupted), and the next action.
+The current release, folded from the release journal and merged with what git shows:
+package, version, issue, status (idle, in-progress, blocked, unknown, released, closed,
+abandoned), the failed step with its exact command, exit code and error, whether the
+version is published (yes, no, unknown), recorded decisions, steps still running (a step
+whose process ended without recording its outcome is a failed step, reason interrupted),
+the next action, and for each step (dry-run, publish, tag, push, closeout) whether the
+journal, git or the registry says it is done, and where they disagree.
 
 Options:
   --format F       text (default) or json
   --package NAME   the package whose release to show (default: the journal's last)
+  --remote         ask the remote with \`git ls-remote\` (deadline POLICY_REMOTE_TIMEOUT
+                   seconds, default 10) instead of reading the remote-tracking refs
   --policy FILE, --cwd DIR, --debug
 
-Exit codes: 0, or 2 for a usage or policy error. Journal lines that do not count (torn,
-invalid) are named on standard error and kept in the file.
+Exit codes: 0; 2 for a usage or policy error; 3 when --remote could not read the remote (the
+status is still printed). Journal lines that do not count (torn, invalid) are named on
+standard error and kept in the file.
 `;
 
 export const COMMENT_HELP = `Usage: policy comment [--issue N] [--package NAME]
@@ -90,7 +97,7 @@ async function stateWithIssue(scene: ReleaseScene, flag: unknown) {
 }
 
 export async function runStatus(ctx: CliContext, argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs('status', argv, { format: { type: 'string' }, package: { type: 'string' } });
+  const { values } = parseCommandArgs('status', argv, { format: { type: 'string' }, package: { type: 'string' }, remote: { type: 'boolean' } });
   if (values.help) {
     ctx.stdout(STATUS_HELP);
     return 0;
@@ -98,14 +105,46 @@ export async function runStatus(ctx: CliContext, argv: string[]): Promise<number
   const format = oneOf('format', String(values.format ?? 'text'), ['text', 'json'] as const);
   const scene = await readScene(ctx, values);
   warnJournalProblems(ctx, scene);
-  const state = await stateWithIssue(scene, undefined);
+  const observed = await observeScene(ctx, scene, values.remote === true);
+  const state = await stateWithIssue({ ...scene, state: observed.merged?.state ?? scene.state }, undefined);
+  const steps = observed.merged?.steps ?? [];
+  const remote = observed.observation?.remote ?? null;
+  const remoteView = observed.observation === null ? null : {
+    name: remote?.name ?? '',
+    via: remote?.via ?? (values.remote === true ? 'ls-remote' : 'tracking'),
+    error: observed.observation.remoteError ?? '',
+  };
   if (format === 'json') {
     const journal = { path: scene.journal.path, problems: scene.journal.contents.problems };
-    ctx.stdout(`${JSON.stringify({ ...state, journal }, null, 2)}\n`);
+    ctx.stdout(`${JSON.stringify({ ...state, steps, remote: remoteView, journal }, null, 2)}\n`);
   } else {
-    ctx.stdout(renderStatusText(state));
+    ctx.stdout(renderStatusText(state) + (steps.length === 0 ? '' : renderStepSources(steps)));
+    if (remoteView !== null && remoteView.error !== '') ctx.stdout(`  remote:       ${remoteView.error}\n`);
   }
-  return 0;
+  return observed.unreadable ? 3 : 0;
+}
+
+/**
+ * What git shows of the scene's release, merged with the journal: the release tag, and the
+ * remote by its remote-tracking refs, or asked with ls-remote (`--remote`).
+ */
+async function observeScene(ctx: CliContext, scene: ReleaseScene, askRemote: boolean) {
+  const none = { observation: null, merged: null, unreadable: false } as const;
+  const version = scene.state.version;
+  if (version === null || scene.state.status === 'idle') return none;
+  const remoteName = releaseRemote(scene.journal.contents.events, scene.state);
+  const options = { remote: askRemote ? 'ls-remote' : 'tracking', timeoutMs: remoteTimeoutMs(ctx.env), remoteName } as const;
+  let observation: Observation;
+  let unreadable = false;
+  try {
+    observation = await observeRelease(scene.cwd, scene.pkg, version, options);
+  } catch (error) {
+    if (!(error instanceof RemoteUnreadable)) throw error;
+    // The tag is still shown; the push has no word from git.
+    observation = { ...(await observeRelease(scene.cwd, scene.pkg, version, { ...options, remote: 'tracking' })), remote: null, remoteError: error.message };
+    unreadable = true;
+  }
+  return { observation, merged: mergeObserved(scene.state, observation), unreadable };
 }
 
 export async function runComment(ctx: CliContext, argv: string[]): Promise<number> {
@@ -126,7 +165,9 @@ export async function runComment(ctx: CliContext, argv: string[]): Promise<numbe
   }
   const scene = await readScene(ctx, values);
   warnJournalProblems(ctx, scene);
-  const state = await stateWithIssue(scene, values.issue);
+  // The same state as `policy status`: a tag or push git shows done is not "pending" here.
+  const observed = await observeScene(ctx, scene, false);
+  const state = await stateWithIssue({ ...scene, state: observed.merged?.state ?? scene.state }, values.issue);
   // Already redacted when recorded; redacting again costs nothing and guards older journals.
   const redactor = createRedactor([], ctx.env);
   ctx.stdout(redactor.text(renderStatusComment(state, { ecosystem: scene.pkg.ecosystem })));
