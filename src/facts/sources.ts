@@ -4,6 +4,7 @@ import { join, posix } from 'node:path';
 import type { PackageFact } from './model.js';
 import type { PackageConfig } from '../policy/model.js';
 import type { CatFileBatch, GitObject } from './git.js';
+import { createLimiter } from './limit.js';
 import {
   parseReleaseNotes,
   readCargoManifest,
@@ -32,17 +33,21 @@ export type PackageVersion =
 export const blobOf = (object: GitObject | null): Blob =>
   object?.type === 'blob' ? { text: object.content.toString('utf8'), oid: object.oid } : null;
 
+/** Work-tree files open at once: one read per package at the same moment ran out of descriptors (EMFILE). */
+const fileReads = createLimiter(32);
+
 function worktreeSource(root: string): Source {
   return {
     label: '',
-    read: async (path) => {
-      try {
-        return { text: await readFile(join(root, path), 'utf8'), oid: '' };
-      } catch (error) {
-        if (['ENOENT', 'ENOTDIR', 'EISDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) return null;
-        throw error;
-      }
-    },
+    read: (path) =>
+      fileReads.run(async () => {
+        try {
+          return { text: await readFile(join(root, path), 'utf8'), oid: '' };
+        } catch (error) {
+          if (['ENOENT', 'ENOTDIR', 'EISDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) return null;
+          throw error;
+        }
+      }),
   };
 }
 

@@ -1,0 +1,67 @@
+// Bad input a user (or an attacker) can put in front of the command: each is exit 2 or a
+// named finding with its location, never a stack trace or "internal error".
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { git, releaseNotes, write } from '../../scripts/sample-repo.mjs';
+import { CLI, type CliResult } from '../helpers/cli.js';
+import { HAS_GIT } from '../helpers/tools.js';
+
+const STACK = /\n\s+at .+:\d+:\d+/;
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A git repository holding `files`, committed once. */
+function repoWith(files: Record<string, string | Buffer>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'release-policy-bad-input-'));
+  dirs.push(dir);
+  git(dir, ['init', '-q']);
+  for (const [path, text] of Object.entries(files)) write(dir, path, text);
+  git(dir, ['add', '-A']);
+  git(dir, ['commit', '-q', '-m', 'start']);
+  return dir;
+}
+
+const cargo = (name: string, version: string): string => `[package]\nname = "${name}"\nversion = "${version}"\nedition = "2021"\n`;
+
+/** `policy ARGS` with at most `files` open file descriptors (a shell's `ulimit -n`). */
+function runLimited(args: string[], cwd: string, files: number): CliResult {
+  const quoted = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const result = spawnSync('sh', ['-c', `ulimit -n ${files} && exec ${quoted}`], {
+    cwd,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    env: { ...process.env, NO_COLOR: '1', POLICY_OFFLINE: '1', POLICY_DAEMON: '0' },
+  });
+  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe.skipIf(!HAS_GIT)('many packages', () => {
+  it('reads 2,000 packages with 256 file descriptors: no EMFILE, every package read', () => {
+    const count = 2000;
+    const files: Record<string, string> = { 'RELEASE_v0.1.0.md': releaseNotes('0.1.0') };
+    let policy = 'version: 1\npackages:\n';
+    for (let i = 0; i < count; i++) {
+      files[`crates/p${i}/Cargo.toml`] = cargo(`p${i}`, '0.1.0');
+      policy += `  - name: p${i}\n    manifest: crates/p${i}/Cargo.toml\n`;
+    }
+    files['release-policy.yml'] = policy;
+    const dir = repoWith(files);
+    // The work tree, HEAD and the index are each read for every package, and tags and history too.
+    const facts = runLimited(['facts'], dir, 256);
+    expect(facts.stderr).not.toMatch(STACK);
+    expect(facts.stderr).not.toContain('internal error');
+    expect(facts.code).toBe(0);
+    const packages = (JSON.parse(facts.stdout) as { facts: { packages: { name: string; version: string; manifestError: string }[] } }).facts.packages;
+    expect(packages).toHaveLength(count);
+    expect(packages.filter((p) => p.version === '0.1.0' && p.manifestError === '')).toHaveLength(count);
+    const check = runLimited(['check', '--gate', 'pre-commit', '--format', 'json'], dir, 256);
+    expect([check.code, check.stderr]).toEqual([0, '']);
+    expect((JSON.parse(check.stdout) as { findings: unknown[] }).findings).toEqual([]);
+  });
+});
