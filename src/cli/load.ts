@@ -7,7 +7,7 @@ import type { RuleDefinition } from '../engine/model.js';
 import { compileWaivers, factsNamedBy, type CompiledWaiver } from '../engine/waivers.js';
 import { FACT_NAMES, type FactName } from '../facts/model.js';
 import type { Diagnostic, Policy, WaiverConfig } from '../policy/model.js';
-import { builtInRulesDir, findPolicyFile } from '../policy/locate.js';
+import { builtInRulesDir, checkPolicyPath, findPolicyFile, PolicyFileProblem } from '../policy/locate.js';
 import { PolicyError, UsageError, type CliContext } from './context.js';
 import { readLoadCache, writeLoadCache, type Settings } from './load-cache.js';
 
@@ -35,7 +35,15 @@ export function resolveCwd(ctx: CliContext, cwdFlag: unknown): string {
 
 /** The policy file named by --policy (relative to cwd), else the one found from cwd up; null when none. */
 export function findPolicy(cwd: string, policyFlag: unknown): string | null {
-  return typeof policyFlag === 'string' ? resolve(cwd, policyFlag) : findPolicyFile(cwd);
+  try {
+    if (typeof policyFlag !== 'string') return findPolicyFile(cwd);
+    const file = resolve(cwd, policyFlag);
+    checkPolicyPath(file);
+    return file;
+  } catch (error) {
+    if (error instanceof PolicyFileProblem) throw new UsageError(error.message, error.hint);
+    throw error;
+  }
 }
 
 /** The policy file to use: --policy, else release-policy.yml from cwd up to the repository root. */
@@ -166,7 +174,7 @@ export async function loadCatalogue(
   cwd: string,
   policyFlag: unknown,
 ): Promise<{ rules: RuleDefinition[]; loaded: LoadedPolicy | null }> {
-  const file = typeof policyFlag === 'string' ? resolve(cwd, policyFlag) : findPolicyFile(cwd);
+  const file = findPolicy(cwd, policyFlag);
   if (file) {
     const loaded = await loadPolicy(file, ctx.toolVersion);
     return { rules: loaded.catalogue, loaded };

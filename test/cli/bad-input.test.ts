@@ -1,12 +1,12 @@
 // Bad input a user (or an attacker) can put in front of the command: each is exit 2 or a
 // named finding with its location, never a stack trace or "internal error".
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { git, releaseNotes, write } from '../../scripts/sample-repo.mjs';
-import { CLI, type CliResult } from '../helpers/cli.js';
+import { CLI, runPolicy, type CliResult } from '../helpers/cli.js';
 import { HAS_GIT } from '../helpers/tools.js';
 
 const STACK = /\n\s+at .+:\d+:\d+/;
@@ -26,6 +26,16 @@ function repoWith(files: Record<string, string | Buffer>): string {
   git(dir, ['commit', '-q', '-m', 'start']);
   return dir;
 }
+
+/** A user error: exit 2, nothing on stdout, no stack, no "internal error"; returns stderr. */
+function expectUserError(result: CliResult): string {
+  expect(result.stderr).not.toMatch(STACK);
+  expect(result.stderr).not.toContain('internal error');
+  expect([result.code, result.stdout]).toEqual([2, '']);
+  return result.stderr;
+}
+
+const POLICY = 'version: 1\npackages:\n  - name: demo\n';
 
 const cargo = (name: string, version: string): string => `[package]\nname = "${name}"\nversion = "${version}"\nedition = "2021"\n`;
 
@@ -63,5 +73,40 @@ describe.skipIf(!HAS_GIT)('many packages', () => {
     const check = runLimited(['check', '--gate', 'pre-commit', '--format', 'json'], dir, 256);
     expect([check.code, check.stderr]).toEqual([0, '']);
     expect((JSON.parse(check.stdout) as { findings: unknown[] }).findings).toEqual([]);
+  });
+});
+
+describe.skipIf(!HAS_GIT)('the policy path', () => {
+  it('a broken release-policy.yaml beside a valid release-policy.yml: exit 2 naming both', () => {
+    const dir = repoWith({ 'release-policy.yml': POLICY, 'release-policy.yaml': 'version: [\n', 'Cargo.toml': cargo('demo', '0.1.0') });
+    const stderr = expectUserError(runPolicy(['check'], { cwd: dir }));
+    expect(stderr).toContain(`two policy files: ${join(dir, 'release-policy.yml')} and ${join(dir, 'release-policy.yaml')}`);
+    expect(stderr).toContain('hint: keep one');
+  });
+
+  it('a folder named release-policy.yml says so, not "no release-policy.yml found"', () => {
+    const dir = repoWith({ 'Cargo.toml': cargo('demo', '0.1.0') });
+    mkdirSync(join(dir, 'release-policy.yml'));
+    const stderr = expectUserError(runPolicy(['check'], { cwd: dir }));
+    expect(stderr).toContain(`policy: ${join(dir, 'release-policy.yml')} is a directory`);
+    expect(stderr).not.toContain('no release-policy.yml found');
+    // The hooks see the same problem instead of "nothing to check".
+    expect(expectUserError(runPolicy(['hook', 'pre-commit'], { cwd: dir }))).toContain('is a directory');
+  });
+
+  it('--policy naming a FIFO: exit 2 at once instead of waiting on it forever', () => {
+    const dir = repoWith({ 'Cargo.toml': cargo('demo', '0.1.0') });
+    execFileSync('mkfifo', [join(dir, 'policy.fifo')]);
+    const stderr = expectUserError(runPolicy(['check', '--policy', 'policy.fifo'], { cwd: dir }));
+    expect(stderr).toContain(`policy: ${join(dir, 'policy.fifo')} is a FIFO, not a regular file`);
+  });
+
+  it('a dangling symbolic link, found or given: names where it points', () => {
+    const dir = repoWith({ 'Cargo.toml': cargo('demo', '0.1.0') });
+    symlinkSync('policies/main.yml', join(dir, 'release-policy.yml'));
+    const found = expectUserError(runPolicy(['status'], { cwd: dir }));
+    expect(found).toContain(`${join(dir, 'release-policy.yml')} is a symbolic link to policies/main.yml, which does not exist`);
+    const given = expectUserError(runPolicy(['rules', '--policy', 'release-policy.yml'], { cwd: dir }));
+    expect(given).toContain('is a symbolic link to policies/main.yml, which does not exist');
   });
 });
