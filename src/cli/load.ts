@@ -58,9 +58,9 @@ export function locatePolicy(cwd: string, policyFlag: unknown): string {
   return found;
 }
 
-function readText(file: string, what: string): string {
+function readBytes(file: string, what: string): Buffer {
   try {
-    return readFileSync(file, 'utf8');
+    return readFileSync(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new UsageError(`cannot read ${what} ${file}: ${code === 'ENOENT' ? 'file not found' : (error as Error).message}`);
@@ -76,13 +76,16 @@ export async function loadPolicy(file: string, toolVersion: string): Promise<Loa
   const builtIn = builtInRulesDir();
   const cached = readLoadCache(file, builtIn, toolVersion);
   if (cached) return cached;
-  const text = readText(file, 'policy');
+  const bytes = readBytes(file, 'policy');
   // The YAML parser and validators load only on a cache miss.
-  const [{ readPolicy, resolveRuleSettings }, { loadRuleDirs }, { formatDiagnostic }] = await Promise.all([
+  const [{ readPolicy, resolveRuleSettings }, { loadRuleDirs }, { formatDiagnostic }, { decodeText }] = await Promise.all([
     import('../policy/read-policy.js'),
     import('../policy/read-rules.js'),
     import('../policy/diagnostics.js'),
+    import('../policy/text-bytes.js'),
   ]);
+  const { text, problem } = decodeText(bytes);
+  if (problem) throw new PolicyError([formatDiagnostic({ file, key: '', ...problem })]);
   const diagnostics: Diagnostic[] = [];
   const read = readPolicy(file, text);
   diagnostics.push(...read.diagnostics);

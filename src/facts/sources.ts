@@ -5,6 +5,7 @@ import type { PackageFact } from './model.js';
 import type { PackageConfig } from '../policy/model.js';
 import type { CatFileBatch, GitObject } from './git.js';
 import { createLimiter } from './limit.js';
+import { decodeText, type TextProblem } from '../policy/text-bytes.js';
 import {
   parseReleaseNotes,
   readCargoManifest,
@@ -15,7 +16,8 @@ import {
   type ReleaseNotes,
 } from './manifest.js';
 
-export type Blob = { text: string; oid: string } | null;
+/** A file's text; `problem`: where it stops being UTF-8 text (or holds a NUL), which makes it unreadable. */
+export type Blob = { text: string; oid: string; problem?: TextProblem | null } | null;
 
 /** Where manifests are read from; `label` prefixes error locations (`HEAD:`, `:` for the index, `v1.2.0:`). */
 export interface Source {
@@ -31,7 +33,7 @@ export type PackageVersion =
   | { kind: 'error'; error: string; missing: boolean };
 
 export const blobOf = (object: GitObject | null): Blob =>
-  object?.type === 'blob' ? { text: object.content.toString('utf8'), oid: object.oid } : null;
+  object?.type === 'blob' ? { ...decodeText(object.content), oid: object.oid } : null;
 
 /** Work-tree files open at once: one read per package at the same moment ran out of descriptors (EMFILE). */
 const fileReads = createLimiter(32);
@@ -42,7 +44,7 @@ function worktreeSource(root: string): Source {
     read: (path) =>
       fileReads.run(async () => {
         try {
-          return { text: await readFile(join(root, path), 'utf8'), oid: '' };
+          return { ...decodeText(await readFile(join(root, path))), oid: '' };
         } catch (error) {
           if (['ENOENT', 'ENOTDIR', 'EISDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) return null;
           throw error;
@@ -109,6 +111,7 @@ export async function readPackageVersion(
   const fail = (error: string): PackageVersion => ({ kind: 'error', error, missing: false });
   const blob = await source.read(pkg.manifest);
   if (!blob) return { kind: 'error', error: `${file}: file not found`, missing: true };
+  if (blob.problem) return fail(`${file}:${blob.problem.line}:${blob.problem.col}: ${blob.problem.message}`);
   if (pkg.ecosystem === 'npm') {
     const npm = parseWithCache(cache, 'npm', blob, () => readNpmManifest(blob.text, file));
     return typeof npm === 'string' ? fail(npm) : { kind: 'ok', version: npm.version, publish: npm.publish };
@@ -123,6 +126,7 @@ export async function readPackageVersion(
     if (root) break;
     const above = await source.read(path);
     if (!above) continue;
+    if (above.problem) return fail(`${source.label}${path}:${above.problem.line}:${above.problem.col}: ${above.problem.message}`);
     const parsed = parseWithCache(cache, 'cargo', above, () => readCargoManifest(above.text, source.label + path));
     if (typeof parsed === 'string') return fail(parsed);
     if (parsed.workspace) root = { manifest: parsed, file: source.label + path };

@@ -7,6 +7,7 @@ import type { FactName } from '../facts/model.js';
 import { validateRule } from '../generated/validators.js';
 import { diagnosticsFromAjv, formatKeyPath } from './diagnostics.js';
 import type { Diagnostic, SourceLocation } from './model.js';
+import { decodeText } from './text-bytes.js';
 import { parseYamlSource } from './yaml-source.js';
 import { POLICY_FILE_NAMES } from './locate.js';
 export { builtInRulesDir } from './locate.js';
@@ -166,7 +167,8 @@ function listRuleFolder(dir: string, builtIn: boolean): { names: string[] } | { 
 /** A rule file's text, or a diagnostic saying why it cannot be read and what to do. */
 function readRuleText(file: string): string | Diagnostic {
   try {
-    return readFileSync(file, 'utf8');
+    const { text, problem } = decodeText(readFileSync(file));
+    return problem ? { file, key: '', ...problem } : text;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const at = { file, line: 1, col: 1, key: '' };

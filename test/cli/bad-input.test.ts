@@ -110,3 +110,42 @@ describe.skipIf(!HAS_GIT)('the policy path', () => {
     expect(given).toContain('is a symbolic link to policies/main.yml, which does not exist');
   });
 });
+
+/** The findings of `policy check --format json`, as `rule: message`. */
+function findings(result: CliResult): string[] {
+  return (JSON.parse(result.stdout) as { findings: { rule: string; message: string }[] }).findings.map((f) => `${f.rule}: ${f.message}`);
+}
+
+describe.skipIf(!HAS_GIT)('bytes that are not UTF-8 text', () => {
+  it('a NUL byte in release-policy.yml: exit 2 at its line and column', () => {
+    const dir = repoWith({ 'release-policy.yml': Buffer.from('version: 1\npackages:\n  - name: de\0mo\n'), 'Cargo.toml': cargo('demo', '0.1.0') });
+    const stderr = expectUserError(runPolicy(['check'], { cwd: dir }));
+    expect(stderr).toContain(`${join(dir, 'release-policy.yml')}:3:13 contains a NUL byte (0x00)`);
+  });
+
+  it('a Latin-1 byte in release-policy.yml: exit 2 at its line and column, after the valid é before it', () => {
+    const text = Buffer.concat([Buffer.from('version: 1\n# caf\u00e9'), Buffer.from([0x20, 0xe9]), Buffer.from('\npackages:\n  - name: demo\n')]);
+    const dir = repoWith({ 'release-policy.yml': text, 'Cargo.toml': cargo('demo', '0.1.0') });
+    const stderr = expectUserError(runPolicy(['check'], { cwd: dir }));
+    expect(stderr).toContain(`${join(dir, 'release-policy.yml')}:2:8 is not UTF-8 text: byte 0xe9`);
+    expect(stderr).toContain('hint: save the file as UTF-8');
+  });
+
+  it('a UTF-16 rule file in rulesDir: exit 2 naming the rule file', () => {
+    const rule = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('id: x\n', 'utf16le')]);
+    const dir = repoWith({ 'release-policy.yml': `${POLICY}rulesDir: rules\n`, 'rules/x.yml': rule, 'Cargo.toml': cargo('demo', '0.1.0') });
+    const stderr = expectUserError(runPolicy(['check'], { cwd: dir }));
+    expect(stderr).toContain(`${join(dir, 'rules', 'x.yml')}:1:1 is UTF-16 text, not UTF-8`);
+  });
+
+  it('a non-UTF-8 byte or a NUL in Cargo.toml: a manifest-valid finding at the file, line and column', () => {
+    const manifest = Buffer.concat([Buffer.from('[package]\nname = "demo"\nversion = "0.1.0"\ndescription = "na'), Buffer.from([0xef, 0x76]), Buffer.from('e"\n')]);
+    const dir = repoWith({ 'release-policy.yml': POLICY, 'Cargo.toml': manifest, 'RELEASE_v0.1.0.md': releaseNotes('0.1.0') });
+    const result = runPolicy(['check', '--gate', 'pre-commit', '--format', 'json'], { cwd: dir });
+    expect([result.code, result.stderr]).toEqual([1, '']);
+    expect(findings(result)).toEqual(['manifest-valid: demo: Cargo.toml:4:18: is not UTF-8 text: byte 0xef does not start or continue a character here']);
+    write(dir, 'Cargo.toml', '[package]\nname = "demo"\0\nversion = "0.1.0"\n');
+    const nul = runPolicy(['check', '--gate', 'pre-commit', '--format', 'json'], { cwd: dir });
+    expect(findings(nul)).toContain('manifest-valid: demo: Cargo.toml:2:14: contains a NUL byte (0x00)');
+  });
+});
