@@ -1,12 +1,14 @@
 // Where manifest text comes from (work tree, HEAD, index, a commit, blob ids), its parse cache, and the packages fact.
 import { readFile } from 'node:fs/promises';
-import { join, posix } from 'node:path';
+import { isAbsolute, join, posix, relative, sep } from 'node:path';
 import type { PackageFact } from './model.js';
 import type { PackageConfig } from '../policy/model.js';
 import type { CatFileBatch, GitObject } from './git.js';
 import { createLimiter } from './limit.js';
 import { decodeText, type TextProblem } from '../policy/text-bytes.js';
 import {
+  locateTomlKey,
+  packageNameMismatch,
   parseReleaseNotes,
   readCargoManifest,
   readNpmManifest,
@@ -29,7 +31,7 @@ export interface Source {
 export type ParseCache = Map<string, CargoManifest | NpmManifest>;
 
 export type PackageVersion =
-  | { kind: 'ok'; version: string; publish: boolean }
+  | { kind: 'ok'; version: string; publish: boolean; cargo?: CargoManifest }
   | { kind: 'error'; error: string; missing: boolean };
 
 export const blobOf = (object: GitObject | null): Blob =>
@@ -132,7 +134,25 @@ export async function readPackageVersion(
     if (parsed.workspace) root = { manifest: parsed, file: source.label + path };
   }
   const resolved = resolveCargoPackage(cargo, file, root);
-  return typeof resolved === 'string' ? fail(resolved) : { kind: 'ok', ...resolved };
+  if (typeof resolved === 'string') return fail(resolved);
+  // Cargo reads such a package as 0.0.0 and never publishes it; a package the policy
+  // releases needs a version, and every version rule would otherwise compare against 0.0.0.
+  if (cargo.versionMissing) return fail(versionlessError(cargo, file));
+  return { kind: 'ok', ...resolved, cargo };
+}
+
+function versionlessError(manifest: CargoManifest, file: string): string {
+  const { line, col } = locateTomlKey(manifest.text, 'package', 'version');
+  return `${file}:${line}:${col}: [package] has no \`version\`: cargo defaults it to 0.0.0 and refuses to publish it; add \`version = "X.Y.Z"\` (or \`version.workspace = true\`)`;
+}
+
+/** `release-policy.yml:3:11`: where the policy names `pkg`, relative to the repository root when inside it. */
+export function policyPlace(root: string, pkg: PackageConfig): string {
+  const at = pkg.location;
+  if (!at) return 'release-policy.yml';
+  const inside = relative(root, at.file);
+  const file = inside !== '' && !inside.startsWith('..') && !isAbsolute(inside) ? inside.split(sep).join('/') : at.file;
+  return `${file}:${at.line}:${at.col}`;
 }
 
 async function readNotes(root: string, path: string): Promise<ReleaseNotes | null> {
@@ -156,6 +176,7 @@ export async function collectPackages(
       const read = (source: Source): Promise<PackageVersion> => readPackageVersion(pkg, source, parsed);
       const [w, h, s] = await Promise.all([read(work), read(head), read(index)]);
       const error = [w, h, s].find((r) => r?.kind === 'error' && (r === w || !r.missing));
+      const misnamed = w.kind === 'ok' && w.cargo ? packageNameMismatch(w.cargo, pkg.manifest, pkg.name, policyPlace(root, pkg)) : null;
       const version = w?.kind === 'ok' ? w.version : '';
       const notesPath = fill(pkg.releaseNotes, version);
       const notes = notesPath ? await readNotes(root, notesPath) : null;
@@ -163,7 +184,7 @@ export async function collectPackages(
         name: pkg.name,
         ecosystem: pkg.ecosystem,
         manifest: pkg.manifest,
-        manifestError: error?.kind === 'error' ? error.error : '',
+        manifestError: error?.kind === 'error' ? error.error : (misnamed ?? ''),
         version,
         versionHead: h?.kind === 'ok' ? h.version : '',
         versionStaged: s?.kind === 'ok' ? s.version : '',

@@ -1,7 +1,7 @@
 // Bad input a user (or an attacker) can put in front of the command: each is exit 2 or a
 // named finding with its location, never a stack trace or "internal error".
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -147,5 +147,33 @@ describe.skipIf(!HAS_GIT)('bytes that are not UTF-8 text', () => {
     write(dir, 'Cargo.toml', '[package]\nname = "demo"\0\nversion = "0.1.0"\n');
     const nul = runPolicy(['check', '--gate', 'pre-commit', '--format', 'json'], { cwd: dir });
     expect(findings(nul)).toContain('manifest-valid: demo: Cargo.toml:2:14: contains a NUL byte (0x00)');
+  });
+});
+
+describe.skipIf(!HAS_GIT)('what the manifest says', () => {
+  it('a Cargo.toml without version: a manifest-valid finding (cargo reads 0.0.0 and refuses to publish), not a silent 0.0.0', () => {
+    const dir = repoWith({ 'release-policy.yml': POLICY, 'Cargo.toml': '[package]\nname = "demo"\nedition = "2021"\n' });
+    const result = runPolicy(['check', '--gate', 'pre-commit', '--format', 'json'], { cwd: dir });
+    expect([result.code, result.stderr]).toEqual([1, '']);
+    expect(findings(result)).toEqual([
+      'manifest-valid: demo: Cargo.toml:1:1: [package] has no `version`: cargo defaults it to 0.0.0 and refuses to publish it; add `version = "X.Y.Z"` (or `version.workspace = true`)',
+    ]);
+    const facts = JSON.parse(runPolicy(['facts', '--gate', 'pre-commit'], { cwd: dir }).stdout) as { facts: { packages: { version: string }[] } };
+    expect(facts.facts.packages[0]?.version).toBe('');
+  });
+
+  it('a policy package name that is not the manifest\'s crate: manifest-valid in check, exit 2 naming both in the release commands', () => {
+    const policy = 'version: 1\npackages:\n  - name: other\n    manifest: crates/demo/Cargo.toml\n';
+    const dir = repoWith({ 'release-policy.yml': policy, 'crates/demo/Cargo.toml': cargo('demo', '0.1.0'), 'RELEASE_v0.1.0.md': releaseNotes('0.1.0') });
+    const message = '[package] name is "demo", but the policy names the package "other" (release-policy.yml:3:11); make the two the same';
+    const check = runPolicy(['check', '--gate', 'pre-commit', '--format', 'json'], { cwd: dir });
+    expect([check.code, check.stderr]).toEqual([1, '']);
+    expect(findings(check)).toEqual([`manifest-valid: other: crates/demo/Cargo.toml:2:1: ${message}`]);
+    for (const args of [['verify'], ['gate', 'publish'], ['status'], ['run', '--phase', 'notes', '--', 'true']]) {
+      const stderr = expectUserError(runPolicy(args, { cwd: dir }));
+      expect(stderr).toContain(`policy: crates/demo/Cargo.toml:2:1: ${message}`);
+    }
+    // Nothing was recorded: the refused `run` never ran its command.
+    expect(existsSync(join(dir, '.git', 'release-policy', 'journal.jsonl'))).toBe(false);
   });
 });
