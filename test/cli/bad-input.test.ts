@@ -177,3 +177,51 @@ describe.skipIf(!HAS_GIT)('what the manifest says', () => {
     expect(existsSync(join(dir, '.git', 'release-policy', 'journal.jsonl'))).toBe(false);
   });
 });
+
+describe.skipIf(!HAS_GIT)('rule options schemas', () => {
+  const rule = (options: string): string => `id: zero-major
+title: Packages are past 0.x
+spec: "Project rule."
+severity: error
+gates: [ci]
+facts: [packages]
+options:
+${options}
+checks:
+  - for: packages
+    expression: '!it.version.startsWith("0.")'
+    message: "{{it.name}} is still {{it.version}}"
+    subject: { kind: package, name: "{{it.name}}" }
+docs:
+  why: Stability.
+  fix: Release 1.0.0.
+`;
+  const repoWithRule = (options: string): string =>
+    repoWith({ 'release-policy.yml': `${POLICY}rulesDir: rules\n`, 'rules/zero-major.yml': rule(options), 'Cargo.toml': cargo('demo', '1.0.0') });
+
+  it('type: arrayy is exit 2 at its line in the rule file, with the type it meant, though no policy sets the option', () => {
+    const dir = repoWithRule('  type: object\n  properties:\n    allowed: { type: arrayy, default: [] }');
+    const stderr = expectUserError(runPolicy(['check'], { cwd: dir }));
+    expect(stderr).toContain(`${join(dir, 'rules', 'zero-major.yml')}:10:22 options.properties.allowed.type: options schema: "arrayy" is not a JSON Schema type`);
+    expect(stderr).toContain('hint: did you mean "array"?');
+  });
+
+  it('an unknown keyword (strict mode) is exit 2 at that key', () => {
+    const dir = repoWithRule('  type: object\n  properties:\n    allowed:\n      tpye: array');
+    const stderr = expectUserError(runPolicy(['rules'], { cwd: dir }));
+    expect(stderr).toContain(`${join(dir, 'rules', 'zero-major.yml')}:11:7 options.properties.allowed.tpye: options schema: unknown keyword: "tpye"`);
+  });
+
+  it('a schema the meta-schema refuses is exit 2 at the offending value', () => {
+    const dir = repoWithRule('  type: object\n  properties:\n    allowed: { type: array, minItems: -1 }');
+    const stderr = expectUserError(runPolicy(['check'], { cwd: dir }));
+    expect(stderr).toContain(`${join(dir, 'rules', 'zero-major.yml')}:10:39 options.properties.allowed.minItems: must be >= 0`);
+  });
+
+  it('a valid schema still loads', () => {
+    const dir = repoWithRule('  type: object\n  properties:\n    allowed: { type: array, items: { type: string }, default: [] }');
+    const result = runPolicy(['check', '--format', 'json'], { cwd: dir });
+    expect(result.stderr).toBe('');
+    expect(findings(result).filter((f) => f.startsWith('zero-major'))).toEqual([]);
+  });
+});
