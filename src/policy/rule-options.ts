@@ -17,7 +17,8 @@ type Options = Record<string, unknown>;
 const compiled = new WeakMap<RuleDefinition, ValidateFunction>();
 interface AjvLike {
   compile(schema: object): ValidateFunction;
-  validateSchema(schema: object): boolean;
+  /** A Promise only for `$async` schemas, which options schemas are not. */
+  validateSchema(schema: object): boolean | Promise<unknown>;
   errors?: ErrorObject[] | null;
 }
 
@@ -84,7 +85,7 @@ export function checkOptionSchema(schema: Options, source: Pick<YamlSource, 'fil
   strictAjv ??= loadAjv(true);
   const wrapped = { type: 'object', ...closeOptionSchema(schema) };
   const toRule = (pointer: string): string => `/options${pointer}`;
-  if (!strictAjv.validateSchema(wrapped)) {
+  if (strictAjv.validateSchema(wrapped) === false) {
     const errors = (strictAjv.errors ?? []).map((error) => ({ ...error, instancePath: toRule(error.instancePath) }));
     return diagnosticsFromAjv(errors, source, source.file);
   }

@@ -1,9 +1,9 @@
 // Bad input a user (or an attacker) can put in front of the command: each is exit 2 or a
 // named finding with its location, never a stack trace or "internal error".
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { git, releaseNotes, write } from '../../scripts/sample-repo.mjs';
 import { CLI, runPolicy, type CliResult } from '../helpers/cli.js';
@@ -21,7 +21,10 @@ function repoWith(files: Record<string, string | Buffer>): string {
   const dir = mkdtempSync(join(tmpdir(), 'release-policy-bad-input-'));
   dirs.push(dir);
   git(dir, ['init', '-q']);
-  for (const [path, text] of Object.entries(files)) write(dir, path, text);
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
   git(dir, ['add', '-A']);
   git(dir, ['commit', '-q', '-m', 'start']);
   return dir;
