@@ -1,7 +1,7 @@
 // What the release commands (`run`, `status`, `comment`, `decide`, `gate`) share: the
 // package under release, its version in the working tree, the branch's issue, and the
 // journal with the release state folded from it.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectFacts } from '../facts/collect.js';
 import { packageNameMismatch, readCargoManifest } from '../facts/manifest.js';
@@ -73,9 +73,12 @@ export async function readScene(
 function checkPackageName(cwd: string, pkg: PackageConfig): void {
   const root = findRepoRoot(cwd);
   if (pkg.ecosystem !== 'cargo' || root === null) return;
+  const file = join(root, pkg.manifest);
   let text: string;
   try {
-    text = readFileSync(join(root, pkg.manifest), 'utf8');
+    // Only a regular file: reading a FIFO would wait forever.
+    if (!statSync(file).isFile()) return;
+    text = readFileSync(file, 'utf8');
   } catch {
     return;
   }

@@ -5,6 +5,7 @@ import type { PackageFact } from './model.js';
 import type { PackageConfig } from '../policy/model.js';
 import type { CatFileBatch, GitObject } from './git.js';
 import { createLimiter } from './limit.js';
+import { describeNonRegular } from '../policy/locate.js';
 import { decodeText, type TextProblem } from '../policy/text-bytes.js';
 import {
   locateTomlKey,
@@ -19,7 +20,7 @@ import {
 } from './manifest.js';
 
 /** A file's text; `problem`: where it stops being UTF-8 text (or holds a NUL), which makes it unreadable. */
-export type Blob = { text: string; oid: string; problem?: TextProblem | null } | null;
+export type Blob = { text: string; oid: string; problem?: TextProblem | null; notFile?: boolean } | null;
 
 /** Where manifests are read from; `label` prefixes error locations (`HEAD:`, `:` for the index, `v1.2.0:`). */
 export interface Source {
@@ -45,6 +46,9 @@ function worktreeSource(root: string): Source {
     label: '',
     read: (path) =>
       fileReads.run(async () => {
+        // Reading a FIFO would wait forever; a folder or a dangling link is not "not found".
+        const what = describeNonRegular(join(root, path));
+        if (what !== null) return { text: '', oid: '', notFile: true, problem: { line: 1, col: 1, message: what, hint: '' } };
         try {
           return { ...decodeText(await readFile(join(root, path))), oid: '' };
         } catch (error) {
@@ -157,7 +161,8 @@ export function policyPlace(root: string, pkg: PackageConfig): string {
 
 async function readNotes(root: string, path: string): Promise<ReleaseNotes | null> {
   const blob = await worktreeSource(root).read(path);
-  return blob ? parseReleaseNotes(blob.text) : null;
+  // A folder (or FIFO) under the notes' name is no notes file; text with stray bytes is still read.
+  return blob && !blob.notFile ? parseReleaseNotes(blob.text) : null;
 }
 
 const fill = (template: string, version: string): string => (version ? template.split('{version}').join(version) : '');

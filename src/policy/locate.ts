@@ -98,7 +98,13 @@ export function checkPolicyPath(file: string): void {
  * exist"; null for a regular file (or a link to one) and for nothing at all.
  */
 export function describeNonRegular(path: string): string | null {
-  const entry = lstatSync(path, { throwIfNoEntry: false });
+  let entry: Stats | undefined;
+  try {
+    entry = lstatSync(path, { throwIfNoEntry: false });
+  } catch {
+    // ENOTDIR, EACCES on a parent: the reader reports it with its own words.
+    return null;
+  }
   if (!entry) return null;
   if (!entry.isSymbolicLink()) return entry.isFile() ? null : `is ${kindOf(entry)}`;
   let target = '';

@@ -165,6 +165,18 @@ describe.skipIf(!HAS_GIT)('what the manifest says', () => {
     expect(facts.facts.packages[0]?.version).toBe('');
   });
 
+  it('a Cargo.toml that is a FIFO or a folder: a manifest-valid finding saying what it is, without waiting on it', () => {
+    const dir = repoWith({ 'release-policy.yml': `${POLICY}  - name: web\n    manifest: web/Cargo.toml\n` });
+    execFileSync('mkfifo', [join(dir, 'Cargo.toml')]);
+    mkdirSync(join(dir, 'web', 'Cargo.toml'), { recursive: true });
+    const result = runPolicy(['check', '--gate', 'pre-commit', '--format', 'json'], { cwd: dir });
+    expect([result.code, result.stderr]).toEqual([1, '']);
+    expect(findings(result)).toEqual([
+      'manifest-valid: demo: Cargo.toml:1:1: is a FIFO, not a regular file',
+      'manifest-valid: web: web/Cargo.toml:1:1: is a directory',
+    ]);
+  });
+
   it('a policy package name that is not the manifest\'s crate: manifest-valid in check, exit 2 naming both in the release commands', () => {
     const policy = 'version: 1\npackages:\n  - name: other\n    manifest: crates/demo/Cargo.toml\n';
     const dir = repoWith({ 'release-policy.yml': policy, 'crates/demo/Cargo.toml': cargo('demo', '0.1.0'), 'RELEASE_v0.1.0.md': releaseNotes('0.1.0') });
