@@ -7,7 +7,7 @@ import type { RuleDefinition } from '../engine/model.js';
 import { compileWaivers, factsNamedBy, type CompiledWaiver } from '../engine/waivers.js';
 import { FACT_NAMES, type FactName } from '../facts/model.js';
 import type { Diagnostic, Policy, WaiverConfig } from '../policy/model.js';
-import { builtInRulesDir, findPolicyFile } from '../policy/locate.js';
+import { builtInRulesDir, checkPolicyPath, findPolicyFile, PolicyFileProblem } from '../policy/locate.js';
 import { PolicyError, UsageError, type CliContext } from './context.js';
 import { readLoadCache, writeLoadCache, type Settings } from './load-cache.js';
 
@@ -35,7 +35,15 @@ export function resolveCwd(ctx: CliContext, cwdFlag: unknown): string {
 
 /** The policy file named by --policy (relative to cwd), else the one found from cwd up; null when none. */
 export function findPolicy(cwd: string, policyFlag: unknown): string | null {
-  return typeof policyFlag === 'string' ? resolve(cwd, policyFlag) : findPolicyFile(cwd);
+  try {
+    if (typeof policyFlag !== 'string') return findPolicyFile(cwd);
+    const file = resolve(cwd, policyFlag);
+    checkPolicyPath(file);
+    return file;
+  } catch (error) {
+    if (error instanceof PolicyFileProblem) throw new UsageError(error.message, error.hint);
+    throw error;
+  }
 }
 
 /** The policy file to use: --policy, else release-policy.yml from cwd up to the repository root. */
@@ -50,9 +58,9 @@ export function locatePolicy(cwd: string, policyFlag: unknown): string {
   return found;
 }
 
-function readText(file: string, what: string): string {
+function readBytes(file: string, what: string): Buffer {
   try {
-    return readFileSync(file, 'utf8');
+    return readFileSync(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new UsageError(`cannot read ${what} ${file}: ${code === 'ENOENT' ? 'file not found' : (error as Error).message}`);
@@ -68,13 +76,16 @@ export async function loadPolicy(file: string, toolVersion: string): Promise<Loa
   const builtIn = builtInRulesDir();
   const cached = readLoadCache(file, builtIn, toolVersion);
   if (cached) return cached;
-  const text = readText(file, 'policy');
+  const bytes = readBytes(file, 'policy');
   // The YAML parser and validators load only on a cache miss.
-  const [{ readPolicy, resolveRuleSettings }, { loadRuleDirs }, { formatDiagnostic }] = await Promise.all([
+  const [{ readPolicy, resolveRuleSettings }, { loadRuleDirs }, { formatDiagnostic }, { decodeText }] = await Promise.all([
     import('../policy/read-policy.js'),
     import('../policy/read-rules.js'),
     import('../policy/diagnostics.js'),
+    import('../policy/text-bytes.js'),
   ]);
+  const { text, problem } = decodeText(bytes);
+  if (problem) throw new PolicyError([formatDiagnostic({ file, key: '', ...problem })]);
   const diagnostics: Diagnostic[] = [];
   const read = readPolicy(file, text);
   diagnostics.push(...read.diagnostics);
@@ -166,7 +177,7 @@ export async function loadCatalogue(
   cwd: string,
   policyFlag: unknown,
 ): Promise<{ rules: RuleDefinition[]; loaded: LoadedPolicy | null }> {
-  const file = typeof policyFlag === 'string' ? resolve(cwd, policyFlag) : findPolicyFile(cwd);
+  const file = findPolicy(cwd, policyFlag);
   if (file) {
     const loaded = await loadPolicy(file, ctx.toolVersion);
     return { rules: loaded.catalogue, loaded };

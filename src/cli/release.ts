@@ -1,7 +1,12 @@
 // What the release commands (`run`, `status`, `comment`, `decide`, `gate`) share: the
 // package under release, its version in the working tree, the branch's issue, and the
 // journal with the release state folded from it.
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { collectFacts } from '../facts/collect.js';
+import { packageNameMismatch, readCargoManifest } from '../facts/manifest.js';
+import { policyPlace } from '../facts/sources.js';
+import { findRepoRoot } from '../policy/locate.js';
 import type { JournalContents } from '../facts/journal.js';
 import { openJournal, releaseState } from '../facts/release.js';
 import { didYouMean } from '../policy/did-you-mean.js';
@@ -54,8 +59,35 @@ export async function readScene(
     pkg = guess(packages) ?? packages.find((p) => p.name === last) ?? packages[0] ?? null;
   }
   if (pkg === null) throw new UsageError('the policy names no package', 'List the package under `packages:` in release-policy.yml.');
+  checkPackageName(cwd, pkg);
   const state = releaseState(journal.contents, { package: pkg.name, defaultPackage: pkg.name, ecosystem: pkg.ecosystem });
   return { cwd, loaded, pkg, journal, state };
+}
+
+/**
+ * A package whose Cargo.toml declares another crate is exit 2 naming both, before any step
+ * is recorded: `cargo publish` uploads the manifest's crate, while the journal, `verify` and
+ * the gates would ask about the policy's name. A manifest that cannot be read or parsed is
+ * left to the commands that need its version (and to `manifest-valid`).
+ */
+function checkPackageName(cwd: string, pkg: PackageConfig): void {
+  const root = findRepoRoot(cwd);
+  if (pkg.ecosystem !== 'cargo' || root === null) return;
+  const file = join(root, pkg.manifest);
+  let text: string;
+  try {
+    // Only a regular file: reading a FIFO would wait forever.
+    if (!statSync(file).isFile()) return;
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return;
+  }
+  const manifest = readCargoManifest(text, pkg.manifest);
+  if (typeof manifest === 'string') return;
+  const problem = packageNameMismatch(manifest, pkg.manifest, pkg.name, policyPlace(root, pkg));
+  if (problem) {
+    throw new UsageError(problem, `cargo publishes the crate ${pkg.manifest} names; set the package's \`name:\` in the policy to "${manifest.name}", or rename the crate`);
+  }
 }
 
 function namedPackage(packages: PackageConfig[], name: string): PackageConfig {

@@ -3,7 +3,8 @@
 // it strips ambient GIT_* variables such as GIT_INDEX_FILE, which a pre-commit hook needs to
 // read the index git is building (both measured with simple-git 4.0.2 in the project's
 // hooks/CI research, section 2).
-import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createLimiter } from './limit.js';
 
 /** A git command that failed; `command` and `stderr` say which and why. */
 export class GitError extends Error {
@@ -34,6 +35,29 @@ export interface GitResult {
 }
 
 /**
+ * Short-lived git children running at once. Each holds three pipes; a policy of thousands
+ * of packages once started one per package at the same moment and ran out of file
+ * descriptors (`spawn git EMFILE`). The long-lived `cat-file --batch` processes (one or two
+ * per fact collection) are not counted: they would hold a slot while waiting on the others.
+ */
+export const GIT_CONCURRENCY = 16;
+const gitSlots = createLimiter(GIT_CONCURRENCY);
+
+/** The one place git is started. */
+function spawnGit(cwd: string, args: readonly string[]): ChildProcessWithoutNullStreams {
+  return spawn('git', args, { cwd, env: gitEnv(), windowsHide: true });
+}
+
+/** Why git could not start: a missing binary or folder, or the system out of resources. */
+function spawnFailure(cwd: string, error: NodeJS.ErrnoException): string {
+  if (error.code === 'ENOENT') return `cannot run git in ${cwd}: is git on PATH and the directory present?`;
+  if (error.code === 'EMFILE' || error.code === 'ENFILE' || error.code === 'EAGAIN') {
+    return `cannot start git: the system is out of file descriptors or processes (${error.code}); raise \`ulimit -n\` or close other programs`;
+  }
+  return `cannot start git in ${cwd}: ${error.message}`;
+}
+
+/**
  * Runs `git args` in `cwd` and returns its stdout. Exit codes in `allowExit` (besides 0) are
  * returned instead of thrown, for commands that use them as answers (e.g. `git config --get`
  * exits 1 when the key is unset).
@@ -43,21 +67,25 @@ export function runGit(
   args: readonly string[],
   allowExit: readonly number[] = [],
 ): Promise<GitResult> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      'git',
-      args,
-      { cwd, env: gitEnv(), maxBuffer: 1024 * 1024 * 1024, encoding: 'utf8', windowsHide: true },
-      (error, stdout, stderr) => {
-        if (!error) return resolve({ stdout, exitCode: 0 });
-        const code = (error as NodeJS.ErrnoException & { code?: number | string }).code ?? null;
-        if (typeof code === 'number' && allowExit.includes(code)) return resolve({ stdout, exitCode: code });
-        const missing = `cannot run git in ${cwd}: is git on PATH and the directory present?`;
-        const why = code === 'ENOENT' ? missing : stderr || error.message;
-        reject(new GitError(args, code, why));
-      },
-    );
-  });
+  return gitSlots.run(
+    () =>
+      new Promise<GitResult>((resolve, reject) => {
+        const child = spawnGit(cwd, args);
+        child.on('error', (error: NodeJS.ErrnoException) => reject(new GitError(args, error.code ?? null, spawnFailure(cwd, error))));
+        // A failed start has no pipes; 'error' above reports it.
+        if (!child.stdout) return;
+        const out: Buffer[] = [];
+        let stderr = '';
+        child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+        child.on('close', (code, signal) => {
+          const stdout = Buffer.concat(out).toString('utf8');
+          if (code === 0) return resolve({ stdout, exitCode: 0 });
+          if (code !== null && allowExit.includes(code)) return resolve({ stdout, exitCode: code });
+          reject(new GitError(args, code ?? signal, stderr || `killed by ${signal ?? 'a signal'}`));
+        });
+      }),
+  );
 }
 
 /** Runs git and returns stdout; throws GitError on any non-zero exit. */
@@ -70,22 +98,26 @@ export async function git(cwd: string, args: readonly string[]): Promise<string>
  * boundaries), so a consumer can start work before a long `git log` has finished.
  */
 export function streamGit(cwd: string, args: readonly string[], onText: (text: string) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', args, { cwd, env: gitEnv(), windowsHide: true });
-    let stderr = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (text: string) => {
-      try {
-        onText(text);
-      } catch (error) {
-        child.kill();
-        reject(error instanceof Error ? error : new Error(String(error)));
-      }
-    });
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', (error) => reject(new GitError(args, null, error.message)));
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new GitError(args, code, stderr))));
-  });
+  return gitSlots.run(
+    () =>
+      new Promise<void>((resolve, reject) => {
+        const child = spawnGit(cwd, args);
+        child.on('error', (error: NodeJS.ErrnoException) => reject(new GitError(args, error.code ?? null, spawnFailure(cwd, error))));
+        if (!child.stdout) return;
+        let stderr = '';
+        child.stdout.setEncoding('utf8');
+        child.stdout.on('data', (text: string) => {
+          try {
+            onText(text);
+          } catch (error) {
+            child.kill();
+            reject(error instanceof Error ? error : new Error(String(error)));
+          }
+        });
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+        child.on('close', (code) => (code === 0 ? resolve() : reject(new GitError(args, code, stderr))));
+      }),
+  );
 }
 
 /** One object as `git cat-file --batch` printed it. */
@@ -124,18 +156,25 @@ export class CatFileBatch {
   private readonly closed: Promise<void>;
 
   constructor(cwd: string) {
-    this.child = spawn('git', ['cat-file', '--batch'], { cwd, env: gitEnv(), windowsHide: true });
-    this.child.stdout.on('data', (chunk: Buffer) => this.receive(chunk));
-    this.child.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString('utf8')));
-    // EPIPE after git died is reported through 'close' below, with git's own stderr.
-    this.child.stdin.on('error', () => undefined);
+    this.child = spawnGit(cwd, ['cat-file', '--batch']);
+    const started = Boolean(this.child.stdout);
     this.closed = new Promise((resolve) => {
-      this.child.on('error', (error) => this.fail(new GitError(['cat-file', '--batch'], null, error.message)));
+      this.child.on('error', (error: NodeJS.ErrnoException) => {
+        this.fail(new GitError(['cat-file', '--batch'], error.code ?? null, spawnFailure(cwd, error)));
+        // A process that never started emits no 'close'.
+        if (!started) resolve();
+      });
       this.child.on('close', (code) => {
         this.fail(new GitError(['cat-file', '--batch'], code, this.stderr || 'git cat-file exited early'));
         resolve();
       });
     });
+    // A failed start has no pipes; 'error' above reports it to every request.
+    if (!started) return;
+    this.child.stdout.on('data', (chunk: Buffer) => this.receive(chunk));
+    this.child.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString('utf8')));
+    // EPIPE after git died is reported through 'close' below, with git's own stderr.
+    this.child.stdin.on('error', () => undefined);
   }
 
   /** The object named by `rev` (e.g. `HEAD:Cargo.toml`, `:Cargo.toml`, an oid), or null if missing. */
@@ -157,12 +196,12 @@ export class CatFileBatch {
   /** Ends the process; pending requests are still answered first. */
   async close(): Promise<void> {
     this.flush();
-    this.child.stdin.end();
+    this.child.stdin?.end();
     await this.closed;
   }
 
   private flush(): void {
-    if (this.queued.length === 0 || this.failure) return;
+    if (this.queued.length === 0 || this.failure || !this.child.stdin) return;
     this.child.stdin.write(this.queued.join('\n') + '\n');
     this.queued = [];
   }

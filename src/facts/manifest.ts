@@ -199,6 +199,20 @@ export function resolveCargoPackage(
   return { version, publish };
 }
 
+/**
+ * Why the crate `manifest` declares is not the package the policy names, or null when they
+ * agree: `cargo publish` uploads the manifest's crate, so verify, the registry facts and the
+ * gates would otherwise ask about another one. `policyAt` is where the policy names it.
+ */
+export function packageNameMismatch(manifest: CargoManifest, file: string, policyName: string, policyAt: string): string | null {
+  if (!manifest.hasPackage || manifest.name === '' || manifest.name === policyName) return null;
+  return at(
+    file,
+    locateTomlKey(manifest.text, 'package', 'name'),
+    `[package] name is "${manifest.name}", but the policy names the package "${policyName}" (${policyAt}); make the two the same`,
+  );
+}
+
 /** Parses a package.json; returns name, version, publish or `file:line:col: message`. */
 export function readNpmManifest(text: string, file: string): NpmManifest | string {
   const source = text.replace(/^\uFEFF/, '');

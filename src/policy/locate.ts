@@ -1,6 +1,6 @@
 // Finding the repository root, the policy file and the built-in rules without loading the
 // YAML parser or starting git, so a cached load (src/cli/load-cache.ts) never pays for them.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readlinkSync, statSync, type Stats } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -37,10 +37,24 @@ export function gitDirsOnDisk(root: string): { gitDir: string; commonDir: string
   }
 }
 
+/** A policy path that cannot be used: what it is and what to do, for the user (exit 2). */
+export class PolicyFileProblem extends Error {
+  constructor(
+    message: string,
+    readonly hint: string,
+  ) {
+    super(message);
+    this.name = 'PolicyFileProblem';
+  }
+}
+
 /**
  * `release-policy.yml` (or `.yaml`) in `cwd` or a parent, up to the repository root and not
  * beyond. Outside a repository only `cwd` is searched, so a stray file in a home folder
- * never applies.
+ * never applies. The nearest folder holding either name decides: both names there, or a
+ * name that is not a regular file (a folder, a FIFO, a dangling link), throws
+ * PolicyFileProblem rather than being skipped, since skipping it would silently apply
+ * another policy, or none.
  */
 export function findPolicyFile(cwd: string): string | null {
   const start = resolve(cwd);
@@ -51,12 +65,73 @@ export function findPolicyFile(cwd: string): string | null {
     folders.push(dir);
   }
   for (const folder of folders) {
-    for (const name of POLICY_FILE_NAMES) {
-      const file = join(folder, name);
-      if (existsSync(file) && statSync(file).isFile()) return file;
+    const present = POLICY_FILE_NAMES.map((name) => join(folder, name)).filter((file) => lstatSync(file, { throwIfNoEntry: false }));
+    const [first, second] = present;
+    if (first === undefined) continue;
+    if (second !== undefined) {
+      throw new PolicyFileProblem(
+        `two policy files: ${first} and ${second}`,
+        `keep one: merge them into ${POLICY_FILE_NAMES[0]} and delete ${POLICY_FILE_NAMES[1]} (only one is read)`,
+      );
     }
+    checkPolicyPath(first);
+    return first;
   }
   return null;
+}
+
+/**
+ * Throws PolicyFileProblem when `file` exists but is not a regular file (after following
+ * links). Reading a FIFO would wait forever, and a folder or dangling link would otherwise
+ * be reported as a missing policy. A path that does not exist at all passes: the reader
+ * says "file not found".
+ */
+export function checkPolicyPath(file: string): void {
+  const what = describeNonRegular(file);
+  if (what === null) return;
+  throw new PolicyFileProblem(`${file} ${what}`, 'the policy is a YAML file: replace this with the policy file, or pass --policy FILE');
+}
+
+/**
+ * What `path` is when it is not a regular file, following symbolic links, e.g. "is a
+ * directory", "is a FIFO, not a regular file", "is a symbolic link to X, which does not
+ * exist"; null for a regular file (or a link to one) and for nothing at all.
+ */
+export function describeNonRegular(path: string): string | null {
+  let entry: Stats | undefined;
+  try {
+    entry = lstatSync(path, { throwIfNoEntry: false });
+  } catch {
+    // ENOTDIR, EACCES on a parent: the reader reports it with its own words.
+    return null;
+  }
+  if (!entry) return null;
+  if (!entry.isSymbolicLink()) return entry.isFile() ? null : `is ${kindOf(entry)}`;
+  let target = '';
+  try {
+    target = readlinkSync(path);
+  } catch {
+    target = '?';
+  }
+  let resolved: Stats | undefined;
+  try {
+    resolved = statSync(path, { throwIfNoEntry: false });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') return `is a symbolic link to ${target}, which loops back on itself`;
+    return `is a symbolic link to ${target}, which cannot be followed (${code ?? String(error)})`;
+  }
+  if (!resolved) return `is a symbolic link to ${target}, which does not exist`;
+  return resolved.isFile() ? null : `is a symbolic link to ${target}, which is ${kindOf(resolved)}`;
+}
+
+function kindOf(stats: Stats): string {
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isFIFO()) return 'a FIFO, not a regular file';
+  if (stats.isSocket()) return 'a socket, not a regular file';
+  if (stats.isCharacterDevice()) return 'a character device, not a regular file';
+  if (stats.isBlockDevice()) return 'a block device, not a regular file';
+  return 'not a regular file';
 }
 
 /**

@@ -20,6 +20,8 @@ export interface PackageConfig {
   tag: string;
   /** Release-notes path template relative to the repository root, e.g. `RELEASE_v{version}.md`. */
   releaseNotes: string;
+  /** Where `name:` is written in the policy, to name it beside a manifest that disagrees. */
+  location?: SourceLocation;
 }
 
 export interface RuleSetting {

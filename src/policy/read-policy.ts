@@ -145,7 +145,9 @@ function normalizePolicy(raw: Record<string, unknown>, source: YamlSource): Poli
   const issues = isRecord(raw.issues) ? raw.issues : {};
   const branches = [issues.branch].flat().filter((p): p is string => typeof p === 'string');
   const rulesDirs = [raw.rulesDir].flat().filter((d): d is string => typeof d === 'string' && d !== '');
-  const packages = listOf(raw.packages).filter(isRecord).map(normalizePackage);
+  const packages = listOf(raw.packages).flatMap((pkg, index) =>
+    isRecord(pkg) ? [{ ...normalizePackage(pkg), location: source.locate(['packages', index, 'name']) }] : [],
+  );
   return {
     file,
     version: 1,

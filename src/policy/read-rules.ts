@@ -7,6 +7,8 @@ import type { FactName } from '../facts/model.js';
 import { validateRule } from '../generated/validators.js';
 import { diagnosticsFromAjv, formatKeyPath } from './diagnostics.js';
 import type { Diagnostic, SourceLocation } from './model.js';
+import { checkOptionSchema } from './rule-options.js';
+import { decodeText } from './text-bytes.js';
 import { parseYamlSource } from './yaml-source.js';
 import { POLICY_FILE_NAMES } from './locate.js';
 export { builtInRulesDir } from './locate.js';
@@ -51,6 +53,11 @@ function parseRuleFile(file: string, text: string, builtIn: boolean): ParsedRule
     if (seen.has(name)) report(['variables', index, 'name'], `variable "${name}" is defined twice`, 'give each variable its own name');
     seen.add(name);
   });
+  // A project rule's options schema is compiled strictly now, not when a policy first sets
+  // options; built-in rules are checked by the tests, so a load without rulesDir loads no ajv.
+  if (diagnostics.length === 0 && !builtIn && hasOptionSchema(data.options)) {
+    diagnostics.push(...checkOptionSchema(data.options, source));
+  }
   if (diagnostics.length > 0) return { rule: null, diagnostics: sortByPosition(diagnostics), idLocation };
   return { rule: buildRule(data, source, builtIn), diagnostics: [], idLocation };
 }
@@ -166,7 +173,8 @@ function listRuleFolder(dir: string, builtIn: boolean): { names: string[] } | { 
 /** A rule file's text, or a diagnostic saying why it cannot be read and what to do. */
 function readRuleText(file: string): string | Diagnostic {
   try {
-    return readFileSync(file, 'utf8');
+    const { text, problem } = decodeText(readFileSync(file));
+    return problem ? { file, key: '', ...problem } : text;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const at = { file, line: 1, col: 1, key: '' };
@@ -187,6 +195,11 @@ function readRuleText(file: string): string | Diagnostic {
 function describeReadError(error: unknown): string {
   const e = error as NodeJS.ErrnoException;
   return e.code ? `${e.code}: ${e.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '')}` : String(e.message ?? e);
+}
+
+/** More than `{ type: object }`: a schema worth compiling. */
+function hasOptionSchema(options: unknown): options is Record<string, unknown> {
+  return options !== null && typeof options === 'object' && Object.keys(options).some((key) => key !== 'type');
 }
 
 function sortByPosition(diagnostics: Diagnostic[]): Diagnostic[] {

@@ -4,9 +4,10 @@
 // is an option the schema does not list, unless the schema itself allows more
 // (`additionalProperties`), since a misspelled option would otherwise vanish.
 import { createRequire } from 'node:module';
-import type { ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { RuleDefinition } from '../engine/model.js';
 import { diagnosticsFromAjv, formatKeyPath } from './diagnostics.js';
+import { didYouMean } from './did-you-mean.js';
 import type { Diagnostic, RuleSetting } from './model.js';
 import type { YamlPath, YamlSource } from './yaml-source.js';
 
@@ -14,7 +15,15 @@ type Options = Record<string, unknown>;
 
 /** Compiled option validators by rule, so each schema compiles once per process. */
 const compiled = new WeakMap<RuleDefinition, ValidateFunction>();
-let ajvInstance: { compile(schema: object): ValidateFunction } | null = null;
+interface AjvLike {
+  compile(schema: object): ValidateFunction;
+  /** A Promise only for `$async` schemas, which options schemas are not. */
+  validateSchema(schema: object): boolean | Promise<unknown>;
+  errors?: ErrorObject[] | null;
+}
+
+let ajvInstance: AjvLike | null = null;
+let strictAjv: AjvLike | null = null;
 
 export interface ResolveOptionsInput {
   rule: RuleDefinition;
@@ -60,6 +69,100 @@ export function resolveOptions(input: ResolveOptionsInput): { options: Options; 
   return { options, diagnostics: diagnosticsFromAjv(errors, source, source.file) };
 }
 
+/**
+ * Problems of a rule file's `options` schema, found at load with ajv's strict mode: a schema
+ * that does not follow the JSON Schema meta-schema (`type: arrayy`), or that strict mode
+ * refuses (an unknown keyword such as `tpye`, a `required` option not listed in
+ * `properties`, keywords that do not fit the type), each at its line in the rule file.
+ * Without this, such a schema is only compiled when a policy first writes the rule's
+ * options, and a misspelled keyword silently checks nothing.
+ */
+export function checkOptionSchema(schema: Options, source: Pick<YamlSource, 'file' | 'value' | 'locate' | 'locateKey'>): Diagnostic[] {
+  // Checked first and by hand: the meta-schema reaches the type names through a $ref, whose
+  // errors ajv reports apart from the anyOf they belong to, so the message would be wrong.
+  const badTypes = unknownTypes(schema, source);
+  if (badTypes.length > 0) return badTypes;
+  strictAjv ??= loadAjv(true);
+  const wrapped = { type: 'object', ...closeOptionSchema(schema) };
+  const toRule = (pointer: string): string => `/options${pointer}`;
+  if (strictAjv.validateSchema(wrapped) === false) {
+    const errors = (strictAjv.errors ?? []).map((error) => ({ ...error, instancePath: toRule(error.instancePath) }));
+    return diagnosticsFromAjv(errors, source, source.file);
+  }
+  try {
+    strictAjv.compile(wrapped);
+    return [];
+  } catch (error) {
+    const message = (error instanceof Error ? error.message : String(error)).replace(/^strict mode: /, '');
+    const keyword = /keyword:? "?([^"\s]+)"?/.exec(message)?.[1];
+    const path = keyword ? findKey(schema, keyword) : null;
+    const at = path ? source.locateKey(['options', ...path]) : source.locateKey(['options']);
+    return [{
+      file: source.file, line: at.line, col: at.col, key: formatKeyPath(['options', ...(path ?? [])]),
+      message: `options schema: ${message} (JSON Schema strict mode)`,
+      hint: 'write the options as JSON Schema 2020-12 (type, properties, items, default, description, ...)',
+    }];
+  }
+}
+
+const JSON_TYPES = ['array', 'boolean', 'integer', 'null', 'number', 'object', 'string'];
+
+/** `type: arrayy` (or `type: [string, nmber]`) anywhere in an options schema. */
+function unknownTypes(schema: Options, source: Pick<YamlSource, 'file' | 'locate'>): Diagnostic[] {
+  const found: Diagnostic[] = [];
+  const report = (path: (string | number)[], name: unknown): void => {
+    const at = source.locate(['options', ...path]);
+    const suggestion = typeof name === 'string' ? didYouMean(name, JSON_TYPES) : null;
+    found.push({
+      file: source.file, line: at.line, col: at.col, key: formatKeyPath(['options', ...path]),
+      message: `options schema: ${JSON.stringify(name)} is not a JSON Schema type`,
+      hint: suggestion ? `did you mean "${suggestion}"?` : `types: ${JSON_TYPES.join(', ')}`,
+    });
+  };
+  const visit = (value: unknown, path: (string | number)[], keyword: boolean): void => {
+    if (Array.isArray(value)) {
+      value.forEach((item, index) => visit(item, [...path, index], false));
+      return;
+    }
+    if (!isRecord(value)) return;
+    for (const [key, item] of Object.entries(value)) {
+      // Under `properties` (and the like) keys are option names, not keywords.
+      const names = key === 'properties' || key === 'patternProperties' || key === '$defs' || key === 'definitions';
+      if (keyword && key === 'type') {
+        const list = Array.isArray(item) ? item : [item];
+        list.forEach((name, index) => {
+          if (!JSON_TYPES.includes(name as string)) report(Array.isArray(item) ? [...path, key, index] : [...path, key], name);
+        });
+        continue;
+      }
+      if (key === 'default' || key === 'const' || key === 'enum' || key === 'examples') continue;
+      if (names && isRecord(item)) {
+        for (const [name, sub] of Object.entries(item)) visit(sub, [...path, key, name], true);
+      } else visit(item, [...path, key], true);
+    }
+  };
+  visit(schema, [], true);
+  return found;
+}
+
+/** The path to the first key named `name` in `value`, depth first. */
+function findKey(value: unknown, name: string, path: (string | number)[] = []): (string | number)[] | null {
+  if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) {
+      const found = findKey(item, name, [...path, index]);
+      if (found) return found;
+    }
+    return null;
+  }
+  if (!isRecord(value)) return null;
+  if (name in value) return [...path, name];
+  for (const [key, item] of Object.entries(value)) {
+    const found = findKey(item, name, [...path, key]);
+    if (found) return found;
+  }
+  return null;
+}
+
 /** Fills `properties.*.default` of an options schema without loading ajv. */
 export function applyOptionDefaults(schema: Options, written: Options): Options {
   const options: Options = { ...written };
@@ -97,10 +200,11 @@ function closeOptionSchema(schema: Options): Options {
  * options should pay. A bundle leaves this require alone, so ajv (a dependency) is read
  * from node_modules at run time.
  */
-function loadAjv(): { compile(schema: object): ValidateFunction } {
+function loadAjv(strict = false): AjvLike {
   const require = createRequire(import.meta.url);
   const Ajv2020 = (require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js')).default;
-  return new Ajv2020({ allErrors: true, verbose: true, strict: false, useDefaults: true });
+  // Strict: the load-time check of a rule file's schema; union types (`type: [string, number]`) stay allowed.
+  return new Ajv2020({ allErrors: true, verbose: true, strict, allowUnionTypes: true, useDefaults: true });
 }
 
 /** A stand-in source when the policy did not come from readPolicy: every error at the rule's entry. */

@@ -100,7 +100,7 @@ describe('packages', () => {
 });
 
 describe('packages that are never published', () => {
-  it('reads a versionless crate as 0.0.0 unpublished and a truthy npm "private" as unpublished', async () => {
+  it('names a versionless crate (cargo reads it as 0.0.0 and never publishes it) and reads a truthy npm "private" as unpublished', async () => {
     const repo = makeRepo({
       files: {
         'tools/Cargo.toml': '[package]\nname = "tools"\nedition = "2021"\n',
@@ -121,7 +121,7 @@ describe('packages that are never published', () => {
     const { facts } = await collectFacts(request(repo.dir, packages, ['packages']));
     repo.remove();
     expect(facts.packages?.map((p) => [p.name, p.version, p.versionHead, p.versionStaged, p.publish, p.manifestError])).toEqual([
-      ['tools', '0.0.0', '0.0.0', '0.0.0', false, ''],
+      ['tools', '', '', '', true, 'tools/Cargo.toml:1:1: [package] has no `version`: cargo defaults it to 0.0.0 and refuses to publish it; add `version = "X.Y.Z"` (or `version.workspace = true`)'],
       ['pub', '', '', '', true, 'pub/Cargo.toml:3:1: `package.publish` requires `package.version` be specified'],
       ['virtual', '', '', '', true, 'virtual/Cargo.toml:1:1: no [package] table (a virtual workspace manifest?)'],
       ['web', '1.0.0', '1.0.0', '1.0.0', false, ''],

@@ -197,8 +197,8 @@ describe('readPolicy: normalization', () => {
       onUnavailable: 'error',
     });
     expect(policy?.packages).toEqual([
-      { name: 'demo', ecosystem: 'cargo', manifest: 'Cargo.toml', registry: 'crates-io', tag: 'v{version}', releaseNotes: 'RELEASE_v{version}.md' },
-      { name: 'web', ecosystem: 'npm', manifest: 'package.json', registry: 'npmjs', tag: 'v{version}', releaseNotes: 'RELEASE_v{version}.md' },
+      { name: 'demo', ecosystem: 'cargo', manifest: 'Cargo.toml', registry: 'crates-io', tag: 'v{version}', releaseNotes: 'RELEASE_v{version}.md', location: { file: FILE, line: 3, col: 11 } },
+      { name: 'web', ecosystem: 'npm', manifest: 'package.json', registry: 'npmjs', tag: 'v{version}', releaseNotes: 'RELEASE_v{version}.md', location: { file: FILE, line: 4, col: 11 } },
     ]);
   });
 

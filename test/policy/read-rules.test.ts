@@ -1,9 +1,11 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { formatDiagnostic } from '../../src/policy/diagnostics.js';
 import { builtInRulesDir, loadRuleDirs, readRuleFile } from '../../src/policy/read-rules.js';
+import { checkOptionSchema } from '../../src/policy/rule-options.js';
+import { parseYamlSource } from '../../src/policy/yaml-source.js';
 
 const RULE = [
   'id: no-tag-while-blocked', //                          1
@@ -193,5 +195,30 @@ describe('loadRuleDirs', () => {
   test('builtInRulesDir is the package rules folder', () => {
     expect(builtInRulesDir()).toBe(join(__dirname, '..', '..', 'rules'));
     expect(existsSync(builtInRulesDir())).toBe(true);
+  });
+});
+
+describe('options schemas, strictly', () => {
+  test('every built-in rule\'s options schema passes the strict check project rules get at load', () => {
+    const { rules, diagnostics } = loadRuleDirs([], builtInRulesDir());
+    expect(diagnostics).toEqual([]);
+    const withOptions = rules.filter((rule) => Object.keys(rule.options).some((key) => key !== 'type'));
+    expect(withOptions.length).toBeGreaterThan(0);
+    for (const rule of withOptions) {
+      const source = parseYamlSource(rule.file, readFileSync(rule.file, 'utf8'));
+      expect([rule.id, checkOptionSchema(rule.options, source)]).toEqual([rule.id, []]);
+    }
+  });
+
+  test('a project rule with `type: arrayy` does not load; the same schema with `type: array` does', () => {
+    const text = (type: string): string =>
+      ['id: x', 'title: T', 'spec: S', 'severity: warn', 'gates: [ci]', 'facts: [packages]', 'options:', '  type: object', '  properties:', `    names: { type: ${type} }`,
+        'checks:', '  - expression: "true"', '    message: m', '    subject: { kind: package, name: n }', 'docs: { why: w, fix: f }', ''].join('\n');
+    const bad = readRuleFile('rules/x.yml', text('arrayy'), false);
+    expect(bad.rule).toBeNull();
+    expect(bad.diagnostics.map((d) => `${d.line}:${d.col} ${d.key}: ${d.message} (${d.hint})`)).toEqual([
+      '10:20 options.properties.names.type: options schema: "arrayy" is not a JSON Schema type (did you mean "array"?)',
+    ]);
+    expect(readRuleFile('rules/x.yml', text('array'), false).diagnostics).toEqual([]);
   });
 });
