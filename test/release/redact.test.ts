@@ -6,6 +6,7 @@ import {
   isSecretOptionName,
   redactArgv,
   redactText,
+  redactUrl,
 } from '../../src/release/redact.js';
 
 const ENV = {
@@ -206,5 +207,19 @@ describe('names', () => {
     ['package', false],
   ])('option --%s → %s', (name, secret) => {
     expect(isSecretOptionName(name)).toBe(secret);
+  });
+});
+
+describe('redactUrl', () => {
+  it('removes credentials and secret query parameters', () => {
+    expect(redactUrl('https://user:s3cret@github.com/o/r.git')).toBe('https://github.com/o/r.git');
+    expect(redactUrl('https://ghp_abc123@github.com/o/r.git')).toBe('https://github.com/o/r.git');
+    expect(redactUrl('https://x-access-token:tok@host:8443/a@b/r')).toBe('https://host:8443/a@b/r');
+    expect(redactUrl('ssh://git:pw@host/r.git')).toBe('ssh://git@host/r.git');
+    expect(redactUrl('ssh://git@host/r.git')).toBe('ssh://git@host/r.git');
+    expect(redactUrl('git@github.com:o/r.git')).toBe('git@github.com:o/r.git');
+    expect(redactUrl('https://host/r.git?private_token=abc&ref=main')).toBe('https://host/r.git?ref=main');
+    expect(redactUrl('https://host/r.git?access_token=abc')).toBe('https://host/r.git');
+    expect(redactUrl('/srv/git/r.git')).toBe('/srv/git/r.git');
   });
 });
