@@ -352,7 +352,7 @@ function applyRules(text: string, hide: Hide): string {
   out = out.replace(TEXT_USER, (_match, option: string, space: string, value: string) => `${option}${space}${hide(value)}`);
   out = scanValues(out, KEY, (match) => {
     if (!isSecretKeyName(match[2] ?? '')) return null;
-    // `key: value` (a header, YAML, a log line) runs to the end of the line; `KEY=VALUE` is one word.
+    // `key: value` (a header, YAML, a log line) may hold spaces; `KEY=VALUE` is one word.
     return match[3] === ':' ? 'line' : 'word';
   }, hide);
   return out;
@@ -363,7 +363,7 @@ type ValueKind = 'word' | 'line';
 /**
  * For each match of `introducer` that `kind` accepts, hides the value that follows it: a
  * quoted value to its closing quote (or the line's end when unterminated), else one word or
- * the rest of the line. An authorization scheme word stays in front.
+ * the rest of the line up to a quote or shell operator. An authorization scheme word stays in front.
  */
 function scanValues(
   text: string,
@@ -401,16 +401,20 @@ function valueAt(text: string, at: number, how: ValueKind): { start: number; end
       end += quote === '"' && text[end] === '\\' ? 2 : 1;
     }
     end = Math.min(end, text.length);
-    return end > start && !text.startsWith(REDACTED, start) ? { start, end } : null;
+    return end > start && !isRedacted(text, start) ? { start, end } : null;
   }
   let start = at;
   const scheme = AUTH_SCHEME.exec(text.slice(start, start + 16));
   if (scheme) start += scheme[0].length;
-  if (text.startsWith(REDACTED, start)) return null;
+  if (isRedacted(text, start)) return null;
   let end: number;
   if (how === 'line') {
+    // To the line's end, but not past a quote or a shell operator: in `sh -c 'echo "key: V" >&2'`
+    // only V is the value, and the rest of the script stays readable.
     end = lineEnd(start);
-    while (end > start && /[ \t]/.test(text[end - 1] ?? '')) end--;
+    const stop = text.slice(start, end).search(/["'`;|&<>]/);
+    if (stop >= 0) end = start + stop;
+    while (end > start && /[ \t,)\]}]/.test(text[end - 1] ?? '')) end--;
   } else {
     // One word; closing punctuation after it stays: `(--token=X).`, `token=zz9x, done`.
     const word = /^[^\s"'`&;]+/.exec(text.slice(start));
@@ -418,6 +422,11 @@ function valueAt(text: string, at: number, how: ValueKind): { start: number; end
     while (end > start + 1 && /[)\]},.;:]/.test(text[end - 1] ?? '')) end--;
   }
   return end > start ? { start, end } : null;
+}
+
+/** Whether a value at `at` is `***` already (not `***rest`, which is half of a token still to hide). */
+function isRedacted(text: string, at: number): boolean {
+  return text.startsWith(REDACTED, at) && !/^[A-Za-z0-9_-]/.test(text.slice(at + REDACTED.length, at + REDACTED.length + 1));
 }
 
 /** Where an unterminated quoted value starts in an unfinished line (`key: "two wor`), or -1. */
@@ -437,12 +446,16 @@ function unterminatedQuote(text: string): number {
   return open;
 }
 
-const hideAll: Hide = (value) => (value.startsWith(REDACTED) ? value : REDACTED);
+const hideAll: Hide = () => REDACTED;
 
+/**
+ * The patterns first, then the literal secrets: a literal that is only the start of a longer
+ * token (an argv held half of what is printed) must not hide the rest of it from the patterns.
+ */
 function redactWith(text: string, secrets: readonly string[]): string {
-  let out = text;
+  let out = applyRules(text, hideAll);
   for (const secret of secrets) {
     if (out.includes(secret)) out = out.split(secret).join(REDACTED);
   }
-  return applyRules(out, hideAll);
+  return out;
 }

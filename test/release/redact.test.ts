@@ -279,6 +279,13 @@ describe('every form of secret (the corpus of test/cli/secrets-corpus.test.ts, u
   });
 });
 
+it('a known secret that is only the start of a longer token does not hide the rest of it', () => {
+  const half = `gho_${'Zq7XbN2p'}`;
+  const whole = `${half}L9sKd4Rt8Vw1Yc6Hm3Jf5Gx0Ae9U`;
+  const text = redactText(`Token: ${whole} done\nsee ${whole}`, {}, [half]);
+  expect(text).toBe('Token: *** done\nsee ***');
+});
+
 describe('partialEnd', () => {
   it.each([
     ['a prompt ending in a space shows whole', 'Password: ', 10],
