@@ -234,6 +234,24 @@ describe.skipIf(!HAS_GIT || process.platform === 'win32')('every secret form is 
     expect(stdout).toBe('Token for the registry: answered\n');
   });
 
+  it('status and comment redact a journal written before a form was known (an older version)', async () => {
+    const file = join(repo.dir, '.git', 'release-policy', 'journal.jsonl');
+    const lines = journal().trim().split('\n');
+    const last = JSON.parse(lines[lines.length - 1]!);
+    expect(last.type).toBe('step-finished');
+    const older = {
+      ...last,
+      id: 'feedc0de00000001',
+      command: ['curl', '-H', 'X-Api-Key: oldjournalsecret-w9x0', 'https://h.example'],
+      excerpt: '{"password": "oldjournalsecret-y1z2"}',
+    };
+    writeFileSync(file, `${journal()}${JSON.stringify(older)}\n`);
+    const read = (args: string[]) => runPolicyAsync(args, { cwd: repo.dir, env: env() });
+    const [status, statusJson, comment] = await Promise.all([read(['status']), read(['status', '--format', 'json']), read(['comment'])]);
+    expect(JSON.parse(statusJson.stdout)).toMatchObject({ failure: { command: `curl -H 'X-Api-Key: ***' https://h.example` } });
+    expectNoSecret({ status: status.stdout, 'status --format json': statusJson.stdout, comment: comment.stdout }, ['oldjournalsecret-w9x0', 'oldjournalsecret-y1z2']);
+  });
+
   it("the pre-push refusal header and push fact never show a push URL's credentials", () => {
     const url = 'https://bob:hooksecret-s5t6@git.example/r.git';
     const tokenUrl = `https://ghp_${BODY}@git.example/r.git?private_token=qtoken-u7v8`;

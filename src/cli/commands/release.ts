@@ -3,7 +3,7 @@
 import { newEvent } from '../../facts/journal.js';
 import { appendReleaseEvent } from '../../facts/release.js';
 import { renderStatusComment, renderStatusText } from '../../release/comment.js';
-import { createRedactor } from '../../release/redact.js';
+import { createRedactor, redactDeep } from '../../release/redact.js';
 import { oneOf, parseCommandArgs } from '../args.js';
 import { UsageError, type CliContext } from '../context.js';
 import { parseIssue, parseVersion, readScene, readWorkTree, warnJournalProblems, type ReleaseScene } from '../release.js';
@@ -73,7 +73,8 @@ export async function runStatus(ctx: CliContext, argv: string[]): Promise<number
   const format = oneOf('format', String(values.format ?? 'text'), ['text', 'json'] as const);
   const scene = await readScene(ctx, values);
   warnJournalProblems(ctx, scene);
-  const state = await stateWithIssue(scene, undefined);
+  // Already redacted when recorded; redacting again guards journals written by older versions.
+  const state = redactDeep(await stateWithIssue(scene, undefined), createRedactor([], ctx.env).text);
   if (format === 'json') {
     const journal = { path: scene.journal.path, problems: scene.journal.contents.problems };
     ctx.stdout(`${JSON.stringify({ ...state, journal }, null, 2)}\n`);
@@ -101,9 +102,11 @@ export async function runComment(ctx: CliContext, argv: string[]): Promise<numbe
   }
   const scene = await readScene(ctx, values);
   warnJournalProblems(ctx, scene);
-  const state = await stateWithIssue(scene, values.issue);
   // Already redacted when recorded; redacting again costs nothing and guards older journals.
+  // The state is redacted before rendering: its hidden JSON copy escapes quotes, which hides
+  // `"password": "..."` from a redaction of the rendered text.
   const redactor = createRedactor([], ctx.env);
+  const state = redactDeep(await stateWithIssue(scene, values.issue), redactor.text);
   ctx.stdout(redactor.text(renderStatusComment(state, { ecosystem: scene.pkg.ecosystem })));
   return 0;
 }
