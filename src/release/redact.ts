@@ -332,6 +332,8 @@ const TEXT_USER = /(?<=^|[\s"'`(])(-u|-U|--user[ \t=]|--proxy-user[ \t=])([ \t]*
  * Keys may hold `.` and `-` (`registry.token`, `X-Auth-Token`); the key starts a word.
  */
 const KEY = /(?<![A-Za-z0-9_.-])(["']?)([A-Za-z_][A-Za-z0-9_.-]*)\1[ \t]*([:=])[ \t]*/g;
+/** A `KEY=VALUE` value: one word (sticky: read where the key ended). */
+const WORD = /[^\s"'`&;]+/y;
 /** Authorization schemes kept in front of the credential (`Authorization: Bearer ***`). */
 const AUTH_SCHEME = /^(?:bearer|basic|token|digest|negotiate|bot)[ \t]+/i;
 
@@ -390,8 +392,9 @@ function scanValues(
 
 function valueAt(text: string, at: number, how: ValueKind): { start: number; end: number } | null {
   const lineEnd = (from: number): number => {
-    const found = text.slice(from).search(/[\r\n]/);
-    return found < 0 ? text.length : from + found;
+    let i = from;
+    while (i < text.length && text[i] !== '\n' && text[i] !== '\r') i++;
+    return i;
   };
   const quote = text[at];
   if (quote === '"' || quote === "'") {
@@ -417,7 +420,8 @@ function valueAt(text: string, at: number, how: ValueKind): { start: number; end
     while (end > start && /[ \t,)\]}]/.test(text[end - 1] ?? '')) end--;
   } else {
     // One word; closing punctuation after it stays: `(--token=X).`, `token=zz9x, done`.
-    const word = /^[^\s"'`&;]+/.exec(text.slice(start));
+    WORD.lastIndex = start;
+    const word = WORD.exec(text);
     end = start + (word ? word[0].length : 0);
     while (end > start + 1 && /[)\]},.;:]/.test(text[end - 1] ?? '')) end--;
   }
