@@ -34,7 +34,7 @@ export function isSecretEnvName(name: string): boolean {
 /** Words of a long option's name (split at `-`, `_`, `.`) that make it a secret-taking option. */
 const SECRET_OPTION_WORDS = new Set([
   'token', 'password', 'passwd', 'pwd', 'secret', 'auth', 'key', 'apikey', 'accesskey',
-  'privatekey', 'credential', 'credentials', 'bearer',
+  'privatekey', 'credential', 'credentials', 'bearer', 'cookie',
 ]);
 
 /**
@@ -46,6 +46,8 @@ const SECRET_OPTION_WORDS = new Set([
 export function isSecretOptionName(name: string): boolean {
   const words = name.toLowerCase().split(/[-_.]+/);
   if (words[0] === 'no') return false;
+  // Switches that say where a secret comes from take no value: docker's `--password-stdin`, gh's `--with-token`.
+  if (words[words.length - 1] === 'stdin' || (words[0] === 'with' && words.length === 2)) return false;
   return words.some(
     (word) => SECRET_OPTION_WORDS.has(word) || /(?:token|password|secret)$/.test(word),
   );
@@ -259,7 +261,7 @@ function argvStructure(argv: readonly string[]): Map<number, Hidden> {
 /**
  * Positions of tokens given as plain arguments: `cargo login [TOKEN]`, `npm token revoke
  * TOKEN` (npm, pnpm, yarn), `poetry config pypi-token.NAME TOKEN` / `http-basic.NAME USER
- * PASS`, and `docker login -p PASS` (docker, podman, helm, buildah, skopeo).
+ * PASS`, `docker login -p PASS` (docker, podman, helm, buildah, skopeo) and `twine upload -p PASS`.
  */
 function positionalSecrets(argv: readonly string[]): number[] {
   const tool = (argv[0] ?? '').split(/[\\/]/).pop()?.replace(/\.(?:exe|cmd)$/i, '') ?? '';
@@ -277,7 +279,7 @@ function positionalSecrets(argv: readonly string[]): number[] {
   if (tool === 'cargo' && word(0) === 'login') return after(1);
   if (['npm', 'pnpm', 'yarn'].includes(tool) && word(0) === 'token') return after(2);
   if (tool === 'poetry' && word(0) === 'config' && /^(?:pypi-token|http-basic)\./.test(word(1))) return after(2);
-  if (['docker', 'podman', 'helm', 'buildah', 'skopeo'].includes(tool) && argv.includes('login')) {
+  if (['docker', 'podman', 'helm', 'buildah', 'skopeo', 'twine'].includes(tool) && (tool === 'twine' || argv.includes('login'))) {
     const out: number[] = [];
     argv.forEach((arg, i) => {
       if (arg === '-p' && i + 1 < argv.length) out.push(i + 1);
@@ -315,9 +317,11 @@ type Hide = (value: string) => string;
 
 /**
  * Tokens whose prefix says what they are: GitHub (ghp_ personal, gho_ OAuth, ghu_ user,
- * ghs_ server, ghr_ refresh, github_pat_ fine-grained), npm (npm_), crates.io (cio + 32).
+ * ghs_ server, ghr_ refresh, github_pat_ fine-grained), npm (npm_), crates.io (cio + 32),
+ * and, as cheaply, GitLab (glpat-) and PyPI (pypi-).
  */
-const PREFIXED_TOKEN = /\b(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{20,}|npm_[A-Za-z0-9]{16,}|cio[A-Za-z0-9]{32,})\b/g;
+const PREFIXED_TOKEN =
+  /\b(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{20,}|npm_[A-Za-z0-9]{16,}|cio[A-Za-z0-9]{32,}|glpat-[A-Za-z0-9_-]{20,}|pypi-[A-Za-z0-9_-]{40,})/g;
 /** `scheme://userinfo@`: userinfo runs to the last `@` before the host (`p@ss` passwords too). */
 const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#"'<>`]+)@/gi;
 /** A query or fragment parameter whose name looks secret: `?access_token=…`, `&key=…`, `sig=`. */
@@ -328,10 +332,10 @@ const TEXT_OPTION = /(?<=^|[\s"'`(=])--([A-Za-z0-9][A-Za-z0-9._-]*)(?:=|[ \t]+(?
 /** `-u user:pass` written out in text (a shell trace of curl). */
 const TEXT_USER = /(?<=^|[\s"'`(])(-u|-U|--user[ \t=]|--proxy-user[ \t=])([ \t]*["']?)([^\s"'`:/@]*:(?!\/\/)[^\s"'`]*)/g;
 /**
- * A key and its separator: `NAME=`, `name = `, `key:`, `"key": `, `'key':`, `X-Api-Key: `.
+ * A key and its separator: `NAME=`, `name = `, `key:`, `"key": `, `'key':`, `\"key\":`, `X-Api-Key: `.
  * Keys may hold `.` and `-` (`registry.token`, `X-Auth-Token`); the key starts a word.
  */
-const KEY = /(?<![A-Za-z0-9_.-])(["']?)([A-Za-z_][A-Za-z0-9_.-]*)\1[ \t]*([:=])[ \t]*/g;
+const KEY = /(?<![A-Za-z0-9_.-])(\\?["']|)([A-Za-z_][A-Za-z0-9_.-]*)\1[ \t]*([:=])[ \t]*/g;
 /** A `KEY=VALUE` value: one word (sticky: read where the key ended). */
 const WORD = /[^\s"'`&;]+/y;
 /** Authorization schemes kept in front of the credential (`Authorization: Bearer ***`). */
@@ -396,6 +400,13 @@ function valueAt(text: string, at: number, how: ValueKind): { start: number; end
     while (i < text.length && text[i] !== '\n' && text[i] !== '\r') i++;
     return i;
   };
+  // JSON inside a JSON string: `{\"token\": \"value\"}`.
+  if (text.startsWith('\\"', at)) {
+    const start = at + 2;
+    const close = text.indexOf('\\"', start);
+    const end = Math.min(close < 0 ? text.length : close, lineEnd(start));
+    return end > start && !isRedacted(text, start) ? { start, end } : null;
+  }
   const quote = text[at];
   if (quote === '"' || quote === "'") {
     const start = at + 1;

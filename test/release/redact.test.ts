@@ -239,6 +239,8 @@ describe('every form of secret (the corpus of test/cli/secrets-corpus.test.ts, u
     ['--token -VALUE', ['cargo', 'publish', '--token', '-dashsecret-3'], ['cargo', 'publish', '--token', '***']],
     ['a prefixed token as a plain argument', ['gh', 'secret', 'set', 'X', '--body', 'ghp_AbCdEfGhIjKlMnOpQrSt12'], ['gh', 'secret', 'set', 'X', '--body', '***']],
     ['npm _authToken', ['npm', 'publish', '--//registry.npmjs.org/:_authToken=npm_AbCdEfGhIjKlMnOpQrSt12'], ['npm', 'publish', '--//registry.npmjs.org/:_authToken=***']],
+    ['twine upload -p PASS', ['twine', 'upload', '-u', '__token__', '-p', 'pypi-secret-abc'], ['twine', 'upload', '-u', '__token__', '-p', '***']],
+    ['--password-stdin and --with-token are switches', ['docker', 'login', '--password-stdin', '-u', 'bob', 'ghcr.io'], ['docker', 'login', '--password-stdin', '-u', 'bob', 'ghcr.io']],
     ['git push -u keeps a remote name', ['git', 'push', '-u', 'origin', 'main'], ['git', 'push', '-u', 'origin', 'main']],
     ['cargo login alone', ['cargo', 'login'], ['cargo', 'login']],
   ];
@@ -271,6 +273,10 @@ describe('every form of secret (the corpus of test/cli/secrets-corpus.test.ts, u
     ['npm token', 'created npm_AbCdEfGhIjKlMnOpQrSt12.', 'created ***.'],
     ['crates.io token', 'token cioAbCdEfGhIjKlMnOpQrStUvWxYz012345 saved', 'token *** saved'],
     ['URL with a password holding @', 'to https://bob:p@ss-9@host/r.git', 'to https://***@host/r.git'],
+    ['JSON inside a JSON string', '{"body": "{\\"token\\": \\"nested secret\\"}"}', '{"body": "{\\"token\\": \\"***\\"}"}'],
+    ['Cookie header', 'Cookie: session=abc123def', 'Cookie: ***'],
+    ['GitLab and PyPI prefixes', `glpat-abcdefghij0123456789 pypi-${'AgEIcHlwaS5vcmc'.repeat(4)}`, '*** ***'],
+    ['a prefixed token followed by more word characters', 'ghp_AbCdEfGhIjKlMnOpQrSt12_suffix', '***_suffix'],
     ['ordinary words stay', 'Author: Jane\nCaused by:\n  npm_config_registry, tokens file, error: Authorization failed', 'Author: Jane\nCaused by:\n  npm_config_registry, tokens file, error: Authorization failed'],
   ];
   it.each(textCases)('text: %s', (_name, text, expected) => {
