@@ -90,8 +90,15 @@ export function argvSecrets(argv: readonly string[]): string[] {
       return REDACTED;
     });
   }
-  return [...new Set(secrets)].filter((secret) => secret !== '' && !secret.startsWith(REDACTED));
+  return [...new Set(secrets)].filter((secret) => secret !== '' && !secret.startsWith(REDACTED) && !NOT_A_SECRET_VALUE.test(secret));
 }
+
+/**
+ * Values a key may have that are no secret and would, searched for everywhere, hide ordinary
+ * words (`token-required=true`), or a shell variable (`token: $TOKEN`) whose value the
+ * environment supplies.
+ */
+const NOT_A_SECRET_VALUE = /^(?:true|false|null|none|nil|yes|no|on|off|required|optional|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?)$/i;
 
 /**
  * The argv with secrets replaced by `***`: option values (`--token VALUE`, `--token=VALUE`),

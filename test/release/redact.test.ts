@@ -292,6 +292,12 @@ it('a known secret that is only the start of a longer token does not hide the re
   expect(text).toBe('Token: *** done\nsee ***');
 });
 
+it('values that are no secret are not searched for everywhere', () => {
+  expect(argvSecrets(['cargo', 'publish', '--config', 'registry.token-required=true', '-H', 'X-Api-Key: $API_KEY'])).toEqual([]);
+  const redactor = createRedactor(['cargo', 'publish', '--config', 'registry.token-required=true'], {});
+  expect(redactor.text('dry run: true')).toBe('dry run: true');
+});
+
 describe('partialEnd', () => {
   it.each([
     ['a prompt ending in a space shows whole', 'Password: ', 10],
