@@ -267,25 +267,6 @@ export class CatFileBatch {
 }
 
 /**
- * A remote URL without credentials: userinfo is dropped from `scheme://user:pass@host` (a
- * lone user there may be a token, as in `https://<token>@github.com`), ssh keeps its user
- * name but loses any password, and query parameters that look like secrets are removed.
- * scp-like `user@host:path` has no password field and is kept.
- */
-export function redactUrl(url: string): string {
-  const match = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)@(.*)$/is.exec(url);
-  let out = url;
-  if (match) {
-    const [, scheme = '', userinfo = '', rest = ''] = match;
-    const user = userinfo.split(':')[0] ?? '';
-    const keepUser = /^(?:git\+)?ssh:\/\/$/i.test(scheme) && user !== '';
-    out = `${scheme}${keepUser ? `${user}@` : ''}${rest}`;
-  }
-  const secretParam = /([?&])[^=&#]*(?:token|key|secret|password|auth|sig)[^=&#]*=[^&#]*&?/gi;
-  return out.replace(secretParam, '$1').replace(/[?&]$/, '');
-}
-
-/**
  * Branch and repository-relative paths from `git status --porcelain=v2 --branch -z`
  * (git-status(1), "Porcelain Format Version 2"; porcelain paths ignore the cwd).
  */

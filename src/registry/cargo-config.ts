@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parse } from 'smol-toml';
-import { redactUrl } from '../facts/git.js';
+import { redactUrl } from '../release/redact.js';
 import { RegistryConfigError } from './model.js';
 
 export const CRATES_IO = 'crates-io';

@@ -4,7 +4,7 @@
 // publish, crates.io writes the database first and syncs the index asynchronously, and the
 // index is cached at the edge for up to 10 minutes. So both are asked, and only their
 // agreement is an answer (release-anchors research, section 4).
-import { redactUrl } from '../facts/git.js';
+import { redactUrl } from '../release/redact.js';
 import type { CargoRegistryLocation } from './cargo-config.js';
 import { errorDetail, httpGet, oneLine, statusLine, type HttpAnswer, type HttpContext, type HttpFailure } from './http.js';
 import {

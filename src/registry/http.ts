@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { redactUrl } from '../facts/git.js';
+import { redactUrl } from '../release/redact.js';
 
 export const DEFAULT_TIMEOUT_MS = 5000;
 

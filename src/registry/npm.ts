@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { redactUrl } from '../facts/git.js';
+import { redactUrl } from '../release/redact.js';
 import { httpGet, oneLine, statusLine, type HttpContext } from './http.js';
 import { RegistryConfigError, sameVersion, shortSum, unknownAnswer, type RegistryAnswer, type RegistryVersion } from './model.js';
 

@@ -47,35 +47,92 @@ export class BoundedOutput {
   }
 }
 
+/** What {@link RedactingLines} needs of a redactor (src/release/redact.ts `createRedactor`). */
+export interface StreamRedactor {
+  text(text: string): string;
+  /** How much of an unfinished line may be shown now (`partialEnd` of redact.ts). */
+  partialEnd(text: string): number;
+}
+
+/** A line longer than this without a line end is shown in parts even without a pause. */
+const MAX_PENDING = 16 * 1024;
+/** How much of a line already shown is kept as context for redacting the rest of it. */
+const LINE_CONTEXT = 4 * 1024;
+
 /**
- * Redacts a stream of text on its way to the terminal. Whole lines (ended by `\n` or a
- * progress line's `\r`) are redacted and passed on at once; a partial line waits for its end
- * or for `flush()` (the caller flushes after a short pause, so prompts and progress still
- * show), so a secret split across two chunks is still seen whole.
+ * Redacts a stream of text on its way to the terminal, always on the joined stream, never
+ * chunk by chunk: whole lines (ended by `\n` or a progress line's `\r`) are redacted and
+ * passed on at once. A partial line waits for its end or for `flush()` (the caller flushes
+ * after a short pause, so prompts and progress still show); `flush()` shows only the part
+ * that cannot be the start of a secret (not the trailing word, not an unterminated quoted
+ * value), and the line shown so far stays as context: after `token: ` was shown, the value
+ * that follows is still redacted. `end()` shows everything at the stream's end.
  */
 export class RedactingLines {
-  private pending = '';
+  /** The current line, raw, from its start (or the last LINE_CONTEXT characters shown of it). */
+  private line = '';
+  /** How many characters of `line` were shown, and what was shown for them (redacted). */
+  private shownRaw = 0;
+  private shown = '';
 
-  constructor(private readonly redact: (text: string) => string) {}
+  constructor(private readonly redactor: StreamRedactor) {}
 
   /** The redacted text that can be shown now. */
   push(chunk: string): string {
-    this.pending += chunk;
-    const end = Math.max(this.pending.lastIndexOf('\n'), this.pending.lastIndexOf('\r'));
-    if (end === -1) return '';
-    const ready = this.pending.slice(0, end + 1);
-    this.pending = this.pending.slice(end + 1);
-    return this.redact(ready);
+    this.line += chunk;
+    const end = Math.max(this.line.lastIndexOf('\n'), this.line.lastIndexOf('\r'));
+    if (end === -1) return this.line.length - this.shownRaw > MAX_PENDING ? this.flush() : '';
+    const ready = this.continueTo(end + 1);
+    this.line = this.line.slice(end + 1);
+    this.shownRaw = 0;
+    this.shown = '';
+    return ready;
   }
 
-  /** Everything still pending, redacted. */
+  /** What of the pending partial line can be shown without showing part of a secret. */
   flush(): string {
-    const rest = this.pending;
-    this.pending = '';
-    return rest === '' ? '' : this.redact(rest);
+    const cut = this.redactor.partialEnd(this.line);
+    if (cut <= this.shownRaw) return '';
+    const out = this.continueTo(cut);
+    this.keepContext();
+    return out;
+  }
+
+  /** Everything still pending, redacted: the stream ended. */
+  end(): string {
+    const out = this.line.length > this.shownRaw ? this.continueTo(this.line.length) : '';
+    this.line = '';
+    this.shownRaw = 0;
+    this.shown = '';
+    return out;
   }
 
   get hasPending(): boolean {
-    return this.pending !== '';
+    return this.line.length > this.shownRaw;
+  }
+
+  /**
+   * The redacted text of `line` up to `cut`, less what was shown of it already. Redacting the
+   * whole line gives the shown part again as its start (the shown part ended before any word
+   * that could grow); if a pattern reached back into it anyway, the redacted text from where
+   * the two differ is shown, so no secret ever shows, at worst a few characters twice.
+   */
+  private continueTo(cut: number): string {
+    const redacted = this.redactor.text(this.line.slice(0, cut));
+    let same = 0;
+    if (redacted.startsWith(this.shown)) same = this.shown.length;
+    else while (same < this.shown.length && redacted[same] === this.shown[same]) same++;
+    this.shownRaw = cut;
+    this.shown = redacted;
+    return redacted.slice(same);
+  }
+
+  /** Bounds a long line: only the last LINE_CONTEXT characters shown stay as context. */
+  private keepContext(): void {
+    const drop = this.shownRaw - LINE_CONTEXT;
+    if (drop <= 0) return;
+    this.line = this.line.slice(drop);
+    this.shownRaw -= drop;
+    this.shown = this.redactor.text(this.line.slice(0, this.shownRaw));
   }
 }

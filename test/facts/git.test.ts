@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, it, expect } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CatFileBatch, GitError, git, parseLogRaw, parseStatusPaths, redactUrl } from '../../src/facts/git.js';
+import { CatFileBatch, GitError, git, parseLogRaw, parseStatusPaths } from '../../src/facts/git.js';
 import { gitSync, hermeticGitEnv, makeRepo, type TempRepo } from '../helpers/git-repo.js';
 
 Object.assign(process.env, hermeticGitEnv);
@@ -69,20 +69,6 @@ describe('git', () => {
     expect((error as GitError).command).toEqual(['rev-parse', 'HEAD']);
     expect((error as GitError).exitCode).toBe(128);
     expect((error as GitError).message).toMatch(/^git rev-parse HEAD: fatal: not a git repository/);
-  });
-});
-
-describe('redactUrl', () => {
-  it('removes credentials and secret query parameters', () => {
-    expect(redactUrl('https://user:s3cret@github.com/o/r.git')).toBe('https://github.com/o/r.git');
-    expect(redactUrl('https://ghp_abc123@github.com/o/r.git')).toBe('https://github.com/o/r.git');
-    expect(redactUrl('https://x-access-token:tok@host:8443/a@b/r')).toBe('https://host:8443/a@b/r');
-    expect(redactUrl('ssh://git:pw@host/r.git')).toBe('ssh://git@host/r.git');
-    expect(redactUrl('ssh://git@host/r.git')).toBe('ssh://git@host/r.git');
-    expect(redactUrl('git@github.com:o/r.git')).toBe('git@github.com:o/r.git');
-    expect(redactUrl('https://host/r.git?private_token=abc&ref=main')).toBe('https://host/r.git?ref=main');
-    expect(redactUrl('https://host/r.git?access_token=abc')).toBe('https://host/r.git');
-    expect(redactUrl('/srv/git/r.git')).toBe('/srv/git/r.git');
   });
 });
 

@@ -4,8 +4,10 @@ import {
   createRedactor,
   isSecretEnvName,
   isSecretOptionName,
+  partialEnd,
   redactArgv,
   redactText,
+  redactUrl,
 } from '../../src/release/redact.js';
 
 const ENV = {
@@ -206,5 +208,107 @@ describe('names', () => {
     ['package', false],
   ])('option --%s → %s', (name, secret) => {
     expect(isSecretOptionName(name)).toBe(secret);
+  });
+});
+
+describe('redactUrl', () => {
+  it('removes credentials and secret query parameters', () => {
+    expect(redactUrl('https://user:s3cret@github.com/o/r.git')).toBe('https://github.com/o/r.git');
+    expect(redactUrl('https://ghp_abc123@github.com/o/r.git')).toBe('https://github.com/o/r.git');
+    expect(redactUrl('https://x-access-token:tok@host:8443/a@b/r')).toBe('https://host:8443/a@b/r');
+    expect(redactUrl('ssh://git:pw@host/r.git')).toBe('ssh://git@host/r.git');
+    expect(redactUrl('ssh://git@host/r.git')).toBe('ssh://git@host/r.git');
+    expect(redactUrl('git@github.com:o/r.git')).toBe('git@github.com:o/r.git');
+    expect(redactUrl('https://host/r.git?private_token=abc&ref=main')).toBe('https://host/r.git?ref=main');
+    expect(redactUrl('https://host/r.git?access_token=abc')).toBe('https://host/r.git');
+    expect(redactUrl('/srv/git/r.git')).toBe('/srv/git/r.git');
+  });
+});
+
+describe('every form of secret (the corpus of test/cli/secrets-corpus.test.ts, unit by unit)', () => {
+  const argvCases: [string, string[], string[]][] = [
+    ['cargo login TOKEN', ['cargo', 'login', 'cioAbCdEfGhIjKlMnOpQrStUvWxYz012345'], ['cargo', 'login', '***']],
+    ['cargo login --registry NAME TOKEN', ['cargo', 'login', '--registry', 'local', 'plainloginsecret'], ['cargo', 'login', '--registry', 'local', '***']],
+    ['npm token revoke TOKEN', ['npm', 'token', 'revoke', 'npmtokenid-987'], ['npm', 'token', 'revoke', '***']],
+    ['docker login -p PASS', ['docker', 'login', '-u', 'bob', '-p', 'dockerpass1'], ['docker', 'login', '-u', 'bob', '-p', '***']],
+    ['curl -u user:pass', ['curl', '-u', 'alice:curlpass-55', 'https://h/x'], ['curl', '-u', '***', 'https://h/x']],
+    ['curl -uuser:pass and --user=user:pass', ['curl', '-ualice:curlpass-55', '--user=a:b'], ['curl', '-u***', '--user=***']],
+    ['curl -u TOKEN: (the user is the token)', ['curl', '-u', 'sk_live_abcdef:'], ['curl', '-u', '***']],
+    ['-H Authorization: Bearer', ['curl', '-H', 'Authorization: Bearer bearer-secret-1'], ['curl', '-H', 'Authorization: Bearer ***']],
+    ['-H X-Api-Key:', ['curl', '-H', 'X-Api-Key: apikey-secret-2'], ['curl', '-H', 'X-Api-Key: ***']],
+    ['--token -VALUE', ['cargo', 'publish', '--token', '-dashsecret-3'], ['cargo', 'publish', '--token', '***']],
+    ['a prefixed token as a plain argument', ['gh', 'secret', 'set', 'X', '--body', 'ghp_AbCdEfGhIjKlMnOpQrSt12'], ['gh', 'secret', 'set', 'X', '--body', '***']],
+    ['npm _authToken', ['npm', 'publish', '--//registry.npmjs.org/:_authToken=npm_AbCdEfGhIjKlMnOpQrSt12'], ['npm', 'publish', '--//registry.npmjs.org/:_authToken=***']],
+    ['twine upload -p PASS', ['twine', 'upload', '-u', '__token__', '-p', 'pypi-secret-abc'], ['twine', 'upload', '-u', '__token__', '-p', '***']],
+    ['--password-stdin and --with-token are switches', ['docker', 'login', '--password-stdin', '-u', 'bob', 'ghcr.io'], ['docker', 'login', '--password-stdin', '-u', 'bob', 'ghcr.io']],
+    ['git push -u keeps a remote name', ['git', 'push', '-u', 'origin', 'main'], ['git', 'push', '-u', 'origin', 'main']],
+    ['cargo login alone', ['cargo', 'login'], ['cargo', 'login']],
+  ];
+  it.each(argvCases)('argv: %s', (_name, argv, expected) => {
+    expect(redactArgv(argv, {})).toEqual(expected);
+  });
+
+  it.each(argvCases.filter(([, argv, expected]) => JSON.stringify(argv) !== JSON.stringify(expected)))(
+    'output echoing the argv: %s',
+    (_name, argv) => {
+      const redactor = createRedactor(argv, {});
+      const printed = `ran: ${argv.join(' ')}\nthe secret was ${argv[argv.length - 1]}\n`;
+      const text = redactor.text(printed);
+      for (const secret of argvSecrets(argv)) expect(text).not.toContain(secret);
+      expect(text).toContain('***');
+    },
+  );
+
+  const textCases: [string, string, string][] = [
+    ['"token": "..." in JSON', '{"token": "json secret 5", "user": "x"}', '{"token": "***", "user": "x"}'],
+    ["'password': '...'", "{'password': 'pw 1'}", "{'password': '***'}"],
+    ['token: ... in YAML or a log', '  token: yamlsecret6', '  token: ***'],
+    ['Token: gho_...', 'Token: gho_AbCdEfGhIjKlMnOpQrSt12', 'Token: ***'],
+    ['X-Api-Key: header', '> X-Api-Key: apikey-secret-2\n> Accept: */*', '> X-Api-Key: ***\n> Accept: */*'],
+    ['password=... and secret = "..."', "password=pw-secret-7 next; client_secret = \"two words\"", 'password=*** next; client_secret = "***"'],
+    ['-u user:pass in a shell trace', '+ curl -u alice:curlpass-55 https://h', '+ curl -u *** https://h'],
+    ['--token -VALUE written out', 'cargo publish --token -dashsecret-3 --dry-run', 'cargo publish --token *** --dry-run'],
+    ['GitHub prefixes', 'ghp_AbCdEfGhIjKlMnOpQrSt12 gho_AbCdEfGhIjKlMnOpQrSt12 ghu_AbCdEfGhIjKlMnOpQrSt12 ghs_AbCdEfGhIjKlMnOpQrSt12 ghr_AbCdEfGhIjKlMnOpQrSt12', '*** *** *** *** ***'],
+    ['fine-grained GitHub token', 'github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz', '***'],
+    ['npm token', 'created npm_AbCdEfGhIjKlMnOpQrSt12.', 'created ***.'],
+    ['crates.io token', 'token cioAbCdEfGhIjKlMnOpQrStUvWxYz012345 saved', 'token *** saved'],
+    ['URL with a password holding @', 'to https://bob:p@ss-9@host/r.git', 'to https://***@host/r.git'],
+    ['JSON inside a JSON string', '{"body": "{\\"token\\": \\"nested secret\\"}"}', '{"body": "{\\"token\\": \\"***\\"}"}'],
+    ['Cookie header', 'Cookie: session=abc123def', 'Cookie: ***'],
+    ['GitLab and PyPI prefixes', `glpat-abcdefghij0123456789 pypi-${'AgEIcHlwaS5vcmc'.repeat(4)}`, '*** ***'],
+    ['a prefixed token followed by more word characters', 'ghp_AbCdEfGhIjKlMnOpQrSt12_suffix', '***_suffix'],
+    ['ordinary words stay', 'Author: Jane\nCaused by:\n  npm_config_registry, tokens file, error: Authorization failed', 'Author: Jane\nCaused by:\n  npm_config_registry, tokens file, error: Authorization failed'],
+  ];
+  it.each(textCases)('text: %s', (_name, text, expected) => {
+    expect(redactText(text, {})).toBe(expected);
+    expect(redactText(expected, {})).toBe(expected);
+  });
+});
+
+it('a known secret that is only the start of a longer token does not hide the rest of it', () => {
+  const half = `gho_${'Zq7XbN2p'}`;
+  const whole = `${half}L9sKd4Rt8Vw1Yc6Hm3Jf5Gx0Ae9U`;
+  const text = redactText(`Token: ${whole} done\nsee ${whole}`, {}, [half]);
+  expect(text).toBe('Token: *** done\nsee ***');
+});
+
+it('values that are no secret are not searched for everywhere', () => {
+  expect(argvSecrets(['cargo', 'publish', '--config', 'registry.token-required=true', '-H', 'X-Api-Key: $API_KEY'])).toEqual([]);
+  const redactor = createRedactor(['cargo', 'publish', '--config', 'registry.token-required=true'], {});
+  expect(redactor.text('dry run: true')).toBe('dry run: true');
+});
+
+describe('partialEnd', () => {
+  it.each([
+    ['a prompt ending in a space shows whole', 'Password: ', 10],
+    ['the trailing word is held', 'token is ghp_Ab', 9],
+    ['an unterminated quoted value is held from its quote', 'x "token": "two wor', 11],
+    ['an apostrophe inside a word opens nothing', "don't stop ", 11],
+  ])('%s', (_name, text, end) => {
+    expect(partialEnd(text)).toBe(end);
+  });
+
+  it('holds the start of a known secret containing a space', () => {
+    expect(partialEnd('pw: correct horse ', ['correct horse battery'])).toBe(4);
   });
 });

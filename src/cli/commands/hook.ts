@@ -107,7 +107,11 @@ async function hookQueries(ctx: CliContext, hook: Hook, args: string[]): Promise
       }
       // git runs pre-push even when nothing is to be pushed: there is nothing to refuse.
       if (lines.length === 0) return [];
-      return [{ gate: 'pre-push', arg: '', hook: { remote, url, lines }, subject: `git push to ${remote}` }];
+      // A push to a URL names the remote by that URL, which may carry a token: neither the
+      // push fact nor the refusal keeps it. A remote's name is no URL and stays as it is.
+      const { redactUrl } = await import('../../release/redact.js');
+      const shown = redactUrl(remote);
+      return [{ gate: 'pre-push', arg: '', hook: { remote: shown, url: redactUrl(url), lines }, subject: `git push to ${shown}` }];
     }
     case 'pre-commit':
       return [{ gate: 'pre-commit', arg: '', subject: 'git commit' }];

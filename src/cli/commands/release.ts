@@ -7,7 +7,7 @@ import { observeRelease, releaseRemote, remoteTimeoutMs, RemoteUnreadable } from
 import { mergeObserved, renderStepSources, type Observation } from '../../release/observed.js';
 import { renderStatusComment, renderStatusText } from '../../release/comment.js';
 import { abandonRefusal } from '../../release/state.js';
-import { createRedactor } from '../../release/redact.js';
+import { createRedactor, redactDeep } from '../../release/redact.js';
 import { oneOf, parseCommandArgs } from '../args.js';
 import { UsageError, type CliContext } from '../context.js';
 import { compareVersions, isValidVersion } from '../../version/semver.js';
@@ -106,7 +106,8 @@ export async function runStatus(ctx: CliContext, argv: string[]): Promise<number
   const scene = await readScene(ctx, values);
   warnJournalProblems(ctx, scene);
   const observed = await observeScene(ctx, scene, values.remote === true);
-  const state = await stateWithIssue({ ...scene, state: observed.merged?.state ?? scene.state }, undefined);
+  // Already redacted when recorded; redacting again guards journals written by older versions.
+  const state = redactDeep(await stateWithIssue({ ...scene, state: observed.merged?.state ?? scene.state }, undefined), createRedactor([], ctx.env).text);
   const steps = observed.merged?.steps ?? [];
   const remote = observed.observation?.remote ?? null;
   const remoteView = observed.observation === null ? null : {
@@ -167,9 +168,11 @@ export async function runComment(ctx: CliContext, argv: string[]): Promise<numbe
   warnJournalProblems(ctx, scene);
   // The same state as `policy status`: a tag or push git shows done is not "pending" here.
   const observed = await observeScene(ctx, scene, false);
-  const state = await stateWithIssue({ ...scene, state: observed.merged?.state ?? scene.state }, values.issue);
   // Already redacted when recorded; redacting again costs nothing and guards older journals.
+  // The state is redacted before rendering: its hidden JSON copy escapes quotes, which hides
+  // `"password": "..."` from a redaction of the rendered text.
   const redactor = createRedactor([], ctx.env);
+  const state = redactDeep(await stateWithIssue({ ...scene, state: observed.merged?.state ?? scene.state }, values.issue), redactor.text);
   ctx.stdout(redactor.text(renderStatusComment(state, { ecosystem: scene.pkg.ecosystem })));
   return 0;
 }

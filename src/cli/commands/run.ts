@@ -273,7 +273,7 @@ function execute(ctx: CliContext, command: string[], cwd: string, redactor: Reda
     process.on('SIGHUP', onHup);
     const pipe = (stream: NodeJS.ReadableStream, write: (text: string) => void) => {
       const decoder = new StringDecoder('utf8');
-      const lines = new RedactingLines(redactor.text);
+      const lines = new RedactingLines(redactor);
       let timer: NodeJS.Timeout | null = null;
       const show = (text: string): void => {
         if (text === '') return;
@@ -292,7 +292,7 @@ function execute(ctx: CliContext, command: string[], cwd: string, redactor: Reda
         stream.on('end', () => {
           if (timer !== null) clearTimeout(timer);
           show(lines.push(decoder.end()));
-          show(lines.flush());
+          show(lines.end());
           done();
         });
       });
