@@ -1,7 +1,8 @@
 import type { Facts } from '../facts/model.js';
 import { FACTS_SCHEMA, FACT_DEFS } from './cel-env.js';
 import { applyDefaults, toCelValue, type JsonSchema } from './cel-types.js';
-import type { CelContext, CompiledRule } from './compile.js';
+import type { CompiledRule } from './compile.js';
+import type { CelContext } from './expression.js';
 import type { Finding, Subject } from './model.js';
 
 export interface RuleRun {

@@ -1,5 +1,5 @@
 import type { FactName } from '../facts/model.js';
-import type { CelContext } from './compile.js';
+import type { CelContext } from './expression.js';
 import { evaluateRule, type RuleRun } from './evaluate.js';
 import type { Finding, Verdict, WaivedFinding } from './model.js';
 import { isExpired, type CompiledWaiver } from './waivers.js';

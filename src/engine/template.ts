@@ -1,6 +1,6 @@
 import type { Environment } from '@marcbachmann/cel-js';
 import type { Diagnostic } from '../policy/model.js';
-import { compileExpressionAt, type CelContext, type CompiledExpression } from './compile.js';
+import { compileExpressionAt, type CelContext, type CompiledExpression } from './expression.js';
 import type { SourceText } from './model.js';
 
 /** A message template: literal text with `{{ cel }}` parts, like Kubernetes' messageExpression made inline. */

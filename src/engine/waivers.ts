@@ -1,6 +1,6 @@
 import type { Diagnostic, WaiverConfig } from '../policy/model.js';
 import type { CelRoot } from './cel-env.js';
-import { compileExpression, type CompiledExpression } from './compile.js';
+import { compileExpression, type CompiledExpression } from './expression.js';
 
 export interface CompiledWaiver {
   config: WaiverConfig;
