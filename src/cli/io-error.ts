@@ -53,23 +53,23 @@ export function describeIoError(error: unknown, what?: string): string | null {
   return `cannot ${verb}${target}: ${words} (${e.code})`;
 }
 
-/** What the user can do about a file system error. */
-export function ioErrorHint(error: unknown): string {
+/** What the user can do about a file system error, then `then` (default: run the command again). */
+export function ioErrorHint(error: unknown, then = 'run the command again'): string {
   if (error instanceof JournalSymlinkError) return 'Replace the link with the real file (or remove it); the journal is only ever read and written in place.';
   if (error instanceof JournalLockError) return 'Wait for that policy command to finish; if none is running, delete the lock file.';
   switch ((error as NodeJS.ErrnoException).code) {
     case 'ENOSPC':
     case 'EDQUOT':
-      return 'Free some space on that file system, then run the command again.';
+      return `Free some space on that file system, then ${then}.`;
     case 'EROFS':
-      return 'Make the file system writable (or run from a writable clone), then run the command again.';
+      return `Make the file system writable (or run from a writable clone), then ${then}.`;
     case 'EACCES':
     case 'EPERM':
-      return 'Give your user write access to it (check its owner and mode), then run the command again.';
+      return `Give your user write access to it (check its owner and mode), then ${then}.`;
     case 'EMFILE':
     case 'ENFILE':
-      return 'Raise the open-file limit (ulimit -n), then run the command again.';
+      return `Raise the open-file limit (ulimit -n), then ${then}.`;
     default:
-      return 'Fix the file or folder named above, then run the command again.';
+      return `Fix the file or folder named above, then ${then}.`;
   }
 }

@@ -11,6 +11,7 @@ import { CatFileBatch, parseStatusPaths, redactUrl, runGit } from './git.js';
 import { chooseHistoryWalk, collectHistory, type DefaultBranch } from './history.js';
 import { collectPackages, type ParseCache } from './sources.js';
 import { collectTags, readRefs, type Ref } from './tags.js';
+import { JournalSymlinkError } from './journal.js';
 import { collectRelease, gitCommonDir } from './release.js';
 import { collectCommit, collectTagPush, emptyPush } from './push.js';
 import { collectPush, type PushLine } from './pre-push.js';
@@ -81,6 +82,8 @@ export async function collectFacts(req: CollectRequest): Promise<CollectedFacts>
   // The journal, the push and the commit being made start at once, beside the git facts; the
   // cat-files close after both (the local facts read through the shared one too).
   const localDone = localFacts(req, needs, batch)(out);
+  // It may reject (a refused journal) before finish() awaits it: that is handled there.
+  localDone.catch(() => undefined);
   const finish = async (): Promise<CollectedFacts> => {
     try {
       await localDone;
@@ -176,7 +179,11 @@ function localFacts(req: CollectRequest, needs: Set<FactName>, batch: () => CatF
       if (req.releasePackage !== undefined) Object.assign(context, { package: req.releasePackage });
       tasks.push(collectRelease(req.cwd, context, batch).then(
         (fact) => void (out.facts.release = fact),
-        (error: unknown) => void (out.unavailable.release = `cannot read the release journal: ${message(error)}`),
+        (error: unknown) => {
+          // Not a fact that is missing but a journal refused: said as such, exit 2 (src/cli/main.ts).
+          if (error instanceof JournalSymlinkError) throw error;
+          out.unavailable.release = `cannot read the release journal: ${message(error)}`;
+        },
       ));
     }
     if (needs.has('push')) tasks.push(collectPushFact(req, batch).then(

@@ -28,7 +28,11 @@ export class JournalSymlinkError extends Error {
 export interface LockOptions {
   /** A lock older than this is taken over even when its holder looks alive (ms). */
   staleMs: number;
-  /** Give up after this long (ms); Infinity waits as long as the holder lives. */
+  /**
+   * Give up when one holder keeps the lock this long (ms); Infinity waits as long as the holder
+   * lives. The clock restarts whenever the lock changes hands: a queue of many appenders that
+   * moves is waited out, a holder that is stuck is not.
+   */
   timeoutMs: number;
   /** Told once, when the lock is busy for a while, who holds it (to say why we wait). */
   onWait?: (holder: LockHolder) => void;
@@ -65,11 +69,12 @@ function randomHex(bytes: number): string {
 export async function acquireLock(path: string, options: LockOptions): Promise<HeldLock> {
   const token = randomHex(8);
   const content = `${JSON.stringify({ pid: process.pid, host: hostname(), token, at: new Date().toISOString() })}\n`;
-  const started = Date.now();
-  const deadline = started + options.timeoutMs;
-  const noticeAt = started + (options.waitNoticeMs ?? 1_000);
+  const noticeAt = Date.now() + (options.waitNoticeMs ?? 1_000);
   let told = false;
   let delay = 2;
+  let seen = '';
+  let seenIno = -1;
+  let seenSince = Date.now();
   for (;;) {
     if (await tryCreate(path, content)) return { path, token };
     const holder = await inspectLock(path, options.staleMs);
@@ -79,19 +84,27 @@ export async function acquireLock(path: string, options: LockOptions): Promise<H
       continue;
     }
     const now = Date.now();
+    if (holder.text !== seen || holder.ino !== seenIno) {
+      [seen, seenIno, seenSince] = [holder.text, holder.ino, now];
+    }
+    const deadline = seenSince + options.timeoutMs;
     if (now >= deadline) throw new JournalLockError(path, holder.holder.description);
     if (!told && now >= noticeAt) {
       told = true;
       options.onWait?.(holder.holder);
     }
     await sleep(Math.min(delay + Math.random() * delay, Math.max(1, deadline - now)));
-    delay = Math.min(delay * 2, 25); // short: a releasing writer re-locks at once, a long sleeper starves
+    // Short: a releasing writer re-locks at once and a long sleeper starves; not so short that
+    // a crowd of waiters polling takes the CPU from the holder.
+    delay = Math.min(delay * 2, 200);
   }
 }
 
 /**
- * Makes the lock with its content in one visible step: temporary file, synced, linked to the
- * lock's name. False when a lock exists. The temporary file is removed in every case.
+ * Makes the lock with its content in one visible step: temporary file, linked to the lock's
+ * name. False when a lock exists. The temporary file is removed in every case. Not fsynced:
+ * a lock is worth nothing after a crash of the machine (its pid is gone), and an empty one
+ * left by a crash is taken over by age.
  */
 async function tryCreate(path: string, content: string): Promise<boolean> {
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${randomHex(4)}.tmp`);
@@ -99,7 +112,6 @@ async function tryCreate(path: string, content: string): Promise<boolean> {
   try {
     try {
       await handle.writeFile(content, 'utf8');
-      await handle.sync();
     } finally {
       await handle.close();
     }

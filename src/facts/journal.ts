@@ -186,6 +186,23 @@ export interface AppendOptions {
 }
 
 /**
+ * A file system error while appending (ENOSPC, EROFS, EACCES...), named after the journal
+ * whatever file of it failed (the journal, its lock, a temporary file beside them): the
+ * user's question is whether the event was written, and it was not.
+ */
+export class JournalWriteError extends Error {
+  readonly code: string;
+  readonly path: string;
+  readonly syscall = 'write';
+  constructor(journal: string, cause: NodeJS.ErrnoException) {
+    super(`cannot write the release journal ${journal}: ${cause.message}`, { cause });
+    this.name = 'JournalWriteError';
+    this.code = cause.code ?? 'EIO';
+    this.path = journal;
+  }
+}
+
+/**
  * Appends one event as one line, under the journal's lock file: validates the event (throws
  * on a problem and writes nothing), creates the folder, takes `<file>.lock`, writes the line
  * (preceded by `\n` when the file's last byte is not one, so a torn line stays its own line)
@@ -196,6 +213,18 @@ export interface AppendOptions {
 export async function appendEvent(file: string, event: JournalEvent, options: AppendOptions = {}): Promise<void> {
   const problem = validateEvent(event);
   if (problem !== null) throw new Error(`refusing to write an invalid journal event: ${problem}`);
+  try {
+    await append(file, event, options);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && !(error instanceof JournalWriteError) && code !== 'ELOOP') {
+      throw new JournalWriteError(file, error as NodeJS.ErrnoException);
+    }
+    throw error;
+  }
+}
+
+async function append(file: string, event: JournalEvent, options: AppendOptions): Promise<void> {
   const line = JSON.stringify(event);
   await mkdir(dirname(file), { recursive: true });
   if ((await lstat(dirname(file))).isSymbolicLink()) throw new JournalSymlinkError(dirname(file));

@@ -196,7 +196,7 @@ async function recordOutcome(ctx: CliContext, journal: string, event: JournalEve
     const code = event.exitCode === undefined ? 'killed by a signal' : `exit ${event.exitCode}`;
     ctx.stderr(
       `\npolicy run: \`${formatCommand(redactor.argv)}\` ran (${code}, outcome ${event.outcome ?? 'unknown'}), but its outcome could not be recorded in the release journal: ${io}\n` +
-        `  hint: ${ioErrorHint(error)}\n` +
+        `  hint: ${ioErrorHint(error, 'append the line below; do not run the step again')}\n` +
         `  Until it is recorded the journal does not know how this step ended. To record it, append this line to ${journal}:\n` +
         `${JSON.stringify(event)}\n`,
     );
