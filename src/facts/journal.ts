@@ -1,10 +1,10 @@
-// The release journal store (ARCHITECTURE.md, "The release journal"): append-only JSON Lines
-// in the git common directory, so every worktree of a repository shares one journal, never
-// committed. Each append takes an exclusive lock file (src/facts/journal-lock.ts) and writes
-// one whole line with O_APPEND in a single write, then fsyncs: two processes never interleave
-// or lose an event. A torn or invalid line is reported with its line number and kept as it
-// is; every other line counts. The journal is never followed through a symbolic link.
-// Secrets must be redacted by the caller (src/release/redact.ts) before an event gets here.
+// The release journal store: append-only JSON Lines in the git common directory, so every
+// worktree of a repository shares one journal, never committed. Each append takes an
+// exclusive lock file (src/facts/journal-lock.ts) and writes one whole line with O_APPEND in
+// a single write, then fsyncs: two processes never interleave or lose an event. A torn or
+// invalid line is reported with its line number and kept as it is; every other line counts.
+// The journal is never followed through a symbolic link. Secrets must be redacted by the
+// caller (src/release/redact.ts) before an event gets here.
 import { constants as fsConstants } from 'node:fs';
 import { lstat, mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -181,6 +181,8 @@ export interface AppendOptions {
   timeoutMs?: number;
   /** Told once when the lock has been busy for a while: who holds it. */
   onWait?: (holder: LockHolder) => void;
+  /** How long the lock may be busy before onWait is told (ms, default 1 s). */
+  waitNoticeMs?: number;
   /** Runs after the line is written, while the lock is still held (the hooks' state file). */
   afterAppend?: () => Promise<void>;
 }
@@ -232,6 +234,7 @@ async function append(file: string, event: JournalEvent, options: AppendOptions)
     staleMs: options.staleMs ?? 30_000,
     timeoutMs: options.timeoutMs ?? 10_000,
     ...(options.onWait ? { onWait: options.onWait } : {}),
+    ...(options.waitNoticeMs !== undefined ? { waitNoticeMs: options.waitNoticeMs } : {}),
   });
   try {
     // O_APPEND for the write (always at the end), readable for the last-byte check.
