@@ -47,10 +47,11 @@ export function describeIoError(error: unknown, what?: string): string | null {
   const e = error as NodeJS.ErrnoException | null;
   const words = errnoWords(error);
   if (e === null || typeof e !== 'object' || words === null) return null;
+  // A process that could not start: node says `spawn git` with path `git`.
+  if (e.syscall?.startsWith('spawn ')) return `cannot run ${e.syscall.slice('spawn '.length)}: ${words} (${e.code})`;
   const path = e.path ?? what;
   const verb = e.syscall !== undefined ? (VERBS[e.syscall] ?? e.syscall) : 'write';
-  const target = path !== undefined ? ` ${path}` : what !== undefined ? ` ${what}` : '';
-  return `cannot ${verb}${target}: ${words} (${e.code})`;
+  return `cannot ${verb}${path !== undefined ? ` ${path}` : ''}: ${words} (${e.code})`;
 }
 
 /** What the user can do about a file system error, then `then` (default: run the command again). */
