@@ -2,10 +2,11 @@
 // holds JSON naming its holder ({pid, host, token, at}) and is made visible only once that
 // content is on disk: it is written to a temporary file first and link()ed to the lock's name
 // (link never replaces an existing file, so only one taker wins). A write that fails (ENOSPC)
-// removes the temporary file and leaves no lock behind. The lock is never followed through a
+// removes the temporary file and leaves no lock behind. A stale lock (its holder dead, or
+// older than staleMs) is removed by exactly one taker (see takeOver). The lock is never followed through a
 // symbolic link: every open uses O_NOFOLLOW and a link planted at the lock's name is refused.
 import { constants as fsConstants } from 'node:fs';
-import { link, lstat, open, rename, unlink } from 'node:fs/promises';
+import { link, lstat, open, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 
@@ -205,27 +206,75 @@ function isAlive(pid: number): boolean {
 }
 
 /**
- * Removes a stale lock without removing a fresh one that replaced it meanwhile. The lock is
- * renamed to a name of our own (of several takers, only one rename moves a given file), then
- * what was moved is compared with what was judged stale: same inode AND same content (an
- * inode number is reused once a file is gone; the holder's random token is not). A fresh lock
- * moved by mistake is put back with link(), which never replaces a lock that exists.
+ * Removes a stale lock without ever removing a fresh one. Of several takers that judged the
+ * same lock stale, only the one that creates its breaker file (named after that lock's
+ * inode and content, O_EXCL) may remove it, and only once it has checked that the lock is
+ * still exactly the one judged: its dead holder cannot release it and no other taker may
+ * remove it, so the check still holds at the unlink. A taker that judged it stale late finds
+ * a different lock (or none) and removes nothing. Moving the lock aside and putting a fresh
+ * one back is not safe: while it is away a third process takes the lock, and two hold it.
  */
 async function takeOver(path: string, judged: Inspection): Promise<void> {
-  const aside = join(dirname(path), `.${basename(path)}.stale-${process.pid}-${randomHex(4)}`);
+  const breaker = join(dirname(path), `.${basename(path)}.break-${identity(judged)}`);
+  let handle;
   try {
-    await rename(path, aside);
+    handle = await open(breaker, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, 0o644);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // another taker moved it
-    throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    await clearDeadBreaker(breaker);
+    return;
   }
   try {
-    const moved = await readLock(aside).catch(() => null);
-    const same = moved !== null && moved.ino === judged.ino && moved.text === judged.text;
-    if (!same) await link(aside, path).catch(() => undefined);
+    try {
+      await handle.writeFile(`${JSON.stringify({ pid: process.pid, host: hostname(), at: new Date().toISOString() })}\n`, 'utf8');
+    } finally {
+      await handle.close();
+    }
+    let now: Awaited<ReturnType<typeof readLock>> | null = null;
+    try {
+      now = await readLock(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    if (now !== null && now.ino === judged.ino && now.text === judged.text) await unlink(path).catch(ignoreMissing);
   } finally {
-    await unlink(aside).catch(() => undefined);
+    await unlink(breaker).catch(ignoreMissing);
   }
+}
+
+/** How long a breaker may take before it counts as crashed: removing a lock takes milliseconds. */
+const BREAKER_STALE_MS = 10_000;
+
+/**
+ * A breaker file whose maker died (this host) or that is older than BREAKER_STALE_MS is
+ * removed, so a taker that crashed while breaking does not keep the stale lock forever.
+ */
+async function clearDeadBreaker(breaker: string): Promise<void> {
+  let read;
+  try {
+    read = await readLock(breaker);
+  } catch {
+    return; // gone: its maker finished
+  }
+  const owner = parseOwner(read.text);
+  const dead = owner.pid !== undefined && owner.host === hostname() && !isAlive(owner.pid);
+  if (dead || Date.now() - read.mtimeMs > BREAKER_STALE_MS) await unlink(breaker).catch(ignoreMissing);
+}
+
+/** A file name part naming one lock file: its inode and its content (which holds a random token). */
+function identity(lock: Pick<Inspection, 'ino' | 'text'>): string {
+  // FNV-1a, 32 bits, over inode and content: names a breaker, guards nothing by itself (the
+  // content is compared in full before any unlink).
+  let hash = 0x811c9dc5;
+  for (const char of `${lock.ino}:${lock.text}`) {
+    hash ^= char.charCodeAt(0);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return `${lock.ino.toString(36)}-${hash.toString(16).padStart(8, '0')}`;
+}
+
+function ignoreMissing(error: unknown): void {
+  if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
 }
 
 /** Releases our own lock only: if ours was taken over as stale, the file is someone else's now. */

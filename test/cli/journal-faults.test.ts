@@ -58,7 +58,7 @@ function events(): Event[] {
 
 /** Files of the journal's folder that a fault must not leave behind: locks and temporary files. */
 function leftovers(): string[] {
-  return readdirSync(folder).filter((name) => name.includes('.lock') || name.endsWith('.tmp') || name.includes('.stale-'));
+  return readdirSync(folder).filter((name) => name.includes('.lock') || name.endsWith('.tmp') || name.includes('.break-'));
 }
 
 describe.skipIf(!HAS_GIT)('200 concurrent `policy run`s', () => {

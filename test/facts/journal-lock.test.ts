@@ -1,10 +1,12 @@
 // The journal's lock and its faults with real files, real processes and, where the machine
 // allows it (root, tmpfs), a real full file system: a failed write leaves no lock and no torn
 // line, a symbolic link is never followed, a dead holder is taken over, a live one is waited for.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileAtomic } from '../../src/facts/atomic-write.js';
 import { acquireLock, releaseLock, type LockHolder } from '../../src/facts/journal-lock.js';
@@ -118,6 +120,70 @@ describe('taking the lock', () => {
     expect(existsSync(file)).toBe(false);
     expect(readFileSync(`${file}.lock`, 'utf8')).toBe(held);
   });
+});
+
+describe('many processes, some dying while they hold the lock', () => {
+  const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  let worker: string;
+  beforeAll(async () => {
+    const entry = join(tmp, 'worker.ts');
+    // Each worker appends COUNT events. While it holds the lock it creates a marker file with
+    // O_EXCL and removes it: two holders at once would find the marker there. A "crasher"
+    // kills itself (SIGKILL) while holding the lock on its first append, leaving the lock of
+    // a dead process for the others to take over.
+    writeFileSync(entry, `import { closeSync, openSync, unlinkSync } from 'node:fs';
+import { appendEvent, newEvent } from ${JSON.stringify(join(ROOT, 'src', 'facts', 'journal.ts'))};
+const [file, name, count, crasher, startAt] = process.argv.slice(2);
+await new Promise((resolve) => setTimeout(resolve, Math.max(0, Number(startAt) - Date.now())));
+for (let i = 0; i < Number(count); i++) {
+  await appendEvent(file, newEvent({ type: 'comment', package: name, version: '1.0.0', issue: 3, reason: String(i) }), {
+    timeoutMs: Infinity,
+    afterAppend: async () => {
+      if (crasher === '1') process.kill(process.pid, 'SIGKILL');
+      const marker = file + '.held';
+      closeSync(openSync(marker, 'wx'));
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      unlinkSync(marker);
+    },
+  });
+}
+`);
+    worker = join(tmp, 'worker.mjs');
+    await build({ entryPoints: [entry], outfile: worker, bundle: true, format: 'esm', platform: 'node', target: 'node20', logLevel: 'error' });
+  });
+
+  function run(file: string, name: string, count: number, crasher: boolean, startAt: number): Promise<{ code: number | null; signal: string | null; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [worker, file, name, String(count), crasher ? '1' : '0', String(startAt)], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('error', reject);
+      child.on('close', (code, signal) => resolve({ code, signal, stderr }));
+    });
+  }
+
+  it('never has two holders at once, takes over every dead holder\'s lock, and loses no event of a survivor', async () => {
+    const file = freshJournal();
+    // It starts locked by a dead process, too.
+    writeFileSync(`${file}.lock`, JSON.stringify({ pid: deadPid(), host: hostname(), token: 'dead' }));
+    const startAt = Date.now() + 1_500;
+    const names = Array.from({ length: 12 }, (_, i) => `w${i}`);
+    const crashers = new Set(['w2', 'w5', 'w8', 'w11']);
+    const results = await Promise.all(names.map((name) => run(file, name, 15, crashers.has(name), startAt)));
+    for (const [i, result] of results.entries()) {
+      if (crashers.has(names[i]!)) expect(result.signal).toBe('SIGKILL');
+      else expect(result, result.stderr).toMatchObject({ code: 0, stderr: '' });
+    }
+    const { events, problems } = await readJournal(file);
+    expect(problems).toEqual([]);
+    for (const name of names.filter((n) => !crashers.has(n))) {
+      expect(events.filter((e) => e.package === name).map((e) => e.reason)).toEqual(Array.from({ length: 15 }, (_, i) => String(i)));
+    }
+    // A crasher's one event was written before it died holding the lock.
+    for (const name of crashers) expect(events.filter((e) => e.package === name)).toHaveLength(1);
+    // Left: the journal, and at most the lock of the last crasher if no survivor came after it.
+    expect(readdirSync(dirname(file)).filter((n) => n !== 'journal.jsonl' && n !== 'journal.jsonl.lock')).toEqual([]);
+  }, 120_000);
 });
 
 describe('symbolic links', () => {
