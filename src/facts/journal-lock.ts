@@ -1,10 +1,11 @@
 // The release journal's lock file, `<journal>.lock`: one holder at a time appends. The lock
 // holds JSON naming its holder ({pid, host, token, at}) and is made visible only once that
-// content is on disk: it is written to a temporary file first and link()ed to the lock's name
+// content is written: it goes to a temporary file first, which is link()ed to the lock's name
 // (link never replaces an existing file, so only one taker wins). A write that fails (ENOSPC)
 // removes the temporary file and leaves no lock behind. A stale lock (its holder dead, or
-// older than staleMs) is removed by exactly one taker (see takeOver). The lock is never followed through a
-// symbolic link: every open uses O_NOFOLLOW and a link planted at the lock's name is refused.
+// older than staleMs) is removed by exactly one taker (see takeOver). The lock is never
+// followed through a symbolic link: every open uses O_NOFOLLOW and a link planted at the
+// lock's name is refused.
 import { constants as fsConstants } from 'node:fs';
 import { link, lstat, open, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -46,7 +47,7 @@ export interface LockHolder {
   host: string | null;
   /** When the holder took the lock (its content, else the file's time). */
   since: string;
-  /** "pid 123 on host for 4 s" */
+  /** "pid 123 on build-7 since 2026-01-31T12:00:00.000Z" */
   description: string;
 }
 
