@@ -268,7 +268,9 @@ async function append(file: string, event: JournalEvent, options: AppendOptions)
     if (created) await syncDirectory(dirname(file));
     await options.afterAppend?.();
   } finally {
-    await releaseLock(lock);
+    // Never thrown: after the line is written it is no failure of the append, and after a
+    // failed write that error is the one to tell. A lock left so is its dead holder's, taken over.
+    await releaseLock(lock).catch(() => undefined);
   }
 }
 
