@@ -27,7 +27,7 @@ const ERRNO_WORDS: Record<string, string> = {
 
 const VERBS: Record<string, string> = {
   open: 'open', read: 'read', write: 'write to', fsync: 'sync', close: 'close', mkdir: 'create the folder',
-  rename: 'rename', link: 'create', unlink: 'remove', lstat: 'inspect', stat: 'inspect', ftruncate: 'truncate',
+  rename: 'rename', link: 'link', unlink: 'remove', lstat: 'inspect', stat: 'inspect', ftruncate: 'truncate',
   scandir: 'list', copyfile: 'copy', chmod: 'change the mode of', symlink: 'create', rmdir: 'remove',
 };
 
@@ -51,7 +51,10 @@ export function describeIoError(error: unknown, what?: string): string | null {
   if (e.syscall?.startsWith('spawn ')) return `cannot run ${e.syscall.slice('spawn '.length)}: ${words} (${e.code})`;
   const path = e.path ?? what;
   const verb = e.syscall !== undefined ? (VERBS[e.syscall] ?? e.syscall) : 'write';
-  return `cannot ${verb}${path !== undefined ? ` ${path}` : ''}: ${words} (${e.code})`;
+  // copyfile, rename and link name a destination too: that is usually the one that failed.
+  const { dest } = e as { dest?: unknown };
+  const to = typeof dest === 'string' ? ` to ${dest}` : '';
+  return `cannot ${verb}${path !== undefined ? ` ${path}` : ''}${to}: ${words} (${e.code})`;
 }
 
 /** What the user can do about a file system error, then `then` (default: run the command again). */

@@ -1,6 +1,6 @@
 // File system errors said in words: real errors from real calls, never "internal error".
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -48,5 +48,15 @@ describe('describeIoError', () => {
     const full = Object.assign(new Error('ENOSPC'), { code: 'ENOSPC' });
     expect(ioErrorHint(full)).toBe('Free some space on that file system, then run the command again.');
     expect(ioErrorHint(full, 'append the line below')).toBe('Free some space on that file system, then append the line below.');
+  });
+});
+
+describe('describeIoError with a destination', () => {
+  it('names both files of a copy', () => {
+    const source = join(dir, 'source.txt');
+    writeFileSync(source, 'x');
+    const target = join(dir, 'no-such-folder', 'target.txt');
+    const error = thrown(() => copyFileSync(source, target));
+    expect(describeIoError(error)).toBe(`cannot copy ${source} to ${target}: no such file or directory (ENOENT)`);
   });
 });
