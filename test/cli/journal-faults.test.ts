@@ -7,7 +7,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSyn
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runPolicy, runPolicyAsync, type CliResult } from '../helpers/cli.js';
+import { CLI, runPolicy, runPolicyAsync, type CliResult } from '../helpers/cli.js';
 import { hermeticGitEnv, makeRepo, type TempRepo } from '../helpers/git-repo.js';
 import { HAS_GIT } from '../helpers/tools.js';
 
@@ -141,6 +141,47 @@ describe.skipIf(!HAS_GIT)('the journal lock', () => {
     const finished = events().filter((e) => e.type === 'step-finished');
     expect(finished.map((e) => e.exitCode)).toEqual([5]);
     expect(leftovers()).toEqual([]);
+  }, 60_000);
+});
+
+describe.skipIf(!HAS_GIT)('interrupted while waiting to record the outcome', () => {
+  it('Ctrl-C still hands over the line to append, and the exit code is the command\'s own', async () => {
+    mkdirSync(folder, { recursive: true });
+    // The step leaves a live process holding the lock (its pid is written to HOLDER_PID), then exits 6.
+    const script = [
+      'sleep 60 </dev/null >/dev/null 2>&1 & pid=$!',
+      'echo "$pid" > "$HOLDER_PID"',
+      `printf '{"pid":%s,"host":"%s","token":"step","at":"2026-01-31T12:00:00.000Z"}' "$pid" "$HOLDER_HOST" > "$LOCK"`,
+      'exit 6',
+    ].join('\n');
+    const holderPid = join(repo.dir, '..', `${repo.dir.split('/').pop()}-holder`);
+    const child = spawn(process.execPath, [CLI, 'run', '--phase', 'notes', '--', 'sh', '-c', script], {
+      cwd: repo.dir,
+      env: { ...process.env, ...hermeticGitEnv, NO_COLOR: '1', POLICY_OFFLINE: '1', LOCK: `${journalFile}.lock`, HOLDER_HOST: hostname(), HOLDER_PID: holderPid },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    await new Promise<void>((resolve) => {
+      child.stderr.setEncoding('utf8').on('data', (text: string) => {
+        stderr += text;
+        if (stderr.includes('waiting for the release journal lock')) resolve();
+      });
+      child.on('close', () => resolve());
+    });
+    child.kill('SIGINT');
+    const code = await exited;
+    try {
+      process.kill(Number(readFileSync(holderPid, 'utf8')));
+    } finally {
+      rmSync(holderPid, { force: true });
+    }
+    expect(code, stderr).toBe(6);
+    expect(stderr).toContain('but its outcome could not be recorded in the release journal: interrupted by SIGINT while waiting for the lock');
+    expect(stderr).toContain(`To record it, append this line to ${journalFile}:`);
+    const printed = stderr.split('\n').find((line) => line.startsWith('{"v":1'));
+    expect(JSON.parse(printed ?? '{}')).toMatchObject({ type: 'step-finished', exitCode: 6 });
+    expect(events().map((e) => e.type)).toEqual(['step-started']);
   }, 60_000);
 });
 

@@ -130,7 +130,7 @@ export async function runRun(ctx: CliContext, argv: string[]): Promise<number> {
     if (after !== null && after.version !== '') finished.version = after.version;
   }
   const ownCode = exitCodeOf(result, classification);
-  if (!(await recordOutcome(ctx, scene.journal.path, newEvent(finishedEvent(finished, result, classification)), redactor))) return ownCode;
+  if (!(await recordOutcome(ctx, scene.journal.path, newEvent(finishedEvent(finished, result, classification)), redactor, ownCode))) return ownCode;
 
   const journal = await readJournal(scene.journal.path);
   const state = releaseState(journal, { package: scene.pkg.name, defaultPackage: scene.pkg.name });
@@ -183,7 +183,21 @@ async function recordStart(ctx: CliContext, journal: string, event: JournalEvent
  * as its holder lives (saying so once), and when the line truly cannot be written the user is
  * told what failed and given the exact line to append later. True when it was recorded.
  */
-async function recordOutcome(ctx: CliContext, journal: string, event: JournalEvent, redactor: Redactor): Promise<boolean> {
+async function recordOutcome(ctx: CliContext, journal: string, event: JournalEvent, redactor: Redactor, ownCode: number): Promise<boolean> {
+  const code = event.exitCode === undefined ? 'killed by a signal' : `exit ${event.exitCode}`;
+  const unrecorded = (why: string, hint: string): string =>
+    `\npolicy run: \`${formatCommand(redactor.argv)}\` ran (${code}, outcome ${event.outcome ?? 'unknown'}), but its outcome could not be recorded in the release journal: ${why}\n` +
+    `  hint: ${hint}\n` +
+    `  Until it is recorded the journal does not know how this step ended. To record it, append this line to ${journal}:\n` +
+    `${JSON.stringify(event)}\n`;
+  // Interrupted while waiting for the lock (Ctrl-C after the waiting notice): the line is
+  // still handed over, and the exit code is still the command's own.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    ctx.stderr(unrecorded(`interrupted by ${signal} while waiting for the lock`, 'append the line below once no policy command holds the lock; do not run the step again'));
+    process.exit(ownCode);
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const signal of signals) process.on(signal, onSignal);
   try {
     await appendReleaseEvent(journal, event, {
       timeoutMs: Infinity,
@@ -193,14 +207,10 @@ async function recordOutcome(ctx: CliContext, journal: string, event: JournalEve
   } catch (error) {
     const io = describeIoError(error, journal);
     if (io === null) throw error;
-    const code = event.exitCode === undefined ? 'killed by a signal' : `exit ${event.exitCode}`;
-    ctx.stderr(
-      `\npolicy run: \`${formatCommand(redactor.argv)}\` ran (${code}, outcome ${event.outcome ?? 'unknown'}), but its outcome could not be recorded in the release journal: ${io}\n` +
-        `  hint: ${ioErrorHint(error, 'append the line below; do not run the step again')}\n` +
-        `  Until it is recorded the journal does not know how this step ended. To record it, append this line to ${journal}:\n` +
-        `${JSON.stringify(event)}\n`,
-    );
+    ctx.stderr(unrecorded(io, ioErrorHint(error, 'append the line below; do not run the step again')));
     return false;
+  } finally {
+    for (const signal of signals) process.off(signal, onSignal);
   }
 }
 
