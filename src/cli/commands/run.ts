@@ -132,7 +132,14 @@ export async function runRun(ctx: CliContext, argv: string[]): Promise<number> {
   const ownCode = exitCodeOf(result, classification);
   if (!(await recordOutcome(ctx, scene.journal.path, newEvent(finishedEvent(finished, result, classification)), redactor, ownCode))) return ownCode;
 
-  const journal = await readJournal(scene.journal.path);
+  // Recorded: a journal that cannot be read back now only costs the summary, not the exit code.
+  const journal = await readJournal(scene.journal.path).catch((error: unknown) => {
+    const io = describeIoError(error, scene.journal.path);
+    if (io === null) throw error;
+    ctx.stderr(`policy run: the outcome is recorded, but the journal cannot be read back for the summary: ${io}\n`);
+    return null;
+  });
+  if (journal === null) return ownCode;
   const state = releaseState(journal, { package: scene.pkg.name, defaultPackage: scene.pkg.name });
   const succeeded = classification.outcome === 'ok' || classification.outcome === 'published';
   if (succeeded) {
