@@ -8,6 +8,7 @@ import { evaluateGate } from '../engine/gate.js';
 import type { GateName, Verdict } from '../engine/model.js';
 import { isOffline, type CliContext } from './context.js';
 import { gatherFacts } from './gather-facts.js';
+import { warnJournalProblems } from './release.js';
 import { definitionsOf, factsNeeded, gateDefinitions, prepareGate, type GateDefinitions, type LoadedPolicy } from './load.js';
 
 export interface GateQuery {
@@ -74,6 +75,8 @@ export async function evaluatePolicyGate(
     Object.assign(collected.unavailable, more.unavailable);
   }
   mark(`collect ${[...first, ...rest].join(', ')}`);
+  // Read from the repository (not a saved facts file): name the journal lines that did not count.
+  if (!query.factsFile && collected.facts.release !== undefined) warnJournalProblems(ctx, collected.facts.release.journal);
   const verdict = evaluateGate({
     gate: query.gate,
     runs,

@@ -5,9 +5,10 @@
 // the policy's text, so an edit is never missed. Size and mtime alone miss a same-size edit
 // whose mtime was restored (`cp -p`, `rsync -t`, `touch -r`, coarse file systems); ctime
 // cannot be set back by such tools, and a file replaced by rename gets a new inode.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 import type { RuleDefinition } from '../engine/model.js';
 import { findRepoRoot, gitDirsOnDisk } from '../policy/locate.js';
 import type { Policy } from '../policy/model.js';
@@ -83,9 +84,8 @@ export function writeLoadCache(policyFile: string, builtInDir: string, toolVersi
   };
   try {
     mkdirSync(dirname(file), { recursive: true });
-    const temp = `${file}.${process.pid}.tmp`;
-    writeFileSync(temp, JSON.stringify(data));
-    renameSync(temp, file); // atomic: a concurrent reader sees the old file or the new one
+    // A concurrent reader sees the old file or the new one; a cache needs no fsync.
+    writeFileAtomic(file, JSON.stringify(data), { sync: false });
   } catch {
     // A read-only git directory only costs speed.
   }

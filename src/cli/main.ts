@@ -189,17 +189,24 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     const command = await load();
     return await command(ctx, rest);
   } catch (error) {
-    return reportError(ctx, error);
+    return await reportError(ctx, error);
   }
 }
 
-function reportError(ctx: CliContext, error: unknown): number {
+async function reportError(ctx: CliContext, error: unknown): Promise<number> {
+  const { describeIoError, ioErrorHint } = await import('./io-error.js');
   if (error instanceof PolicyError) {
     ctx.stderr(`${formatDiagnosticsHeader(error.lines.length)}\n${error.lines.join('\n')}\n`);
     return 2;
   }
   if (error instanceof UsageError) {
     ctx.stderr(`policy: ${error.message}\n${error.hint ? `  hint: ${error.hint}\n` : ''}`);
+    return 2;
+  }
+  // A full disk, a read-only mount, a permission or a held journal lock is the user's to fix.
+  const io = describeIoError(error);
+  if (io !== null) {
+    ctx.stderr(`policy: ${io}\n  hint: ${ioErrorHint(error)}\n`);
     return 2;
   }
   const e = error as Error;

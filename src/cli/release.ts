@@ -7,13 +7,14 @@ import { collectFacts } from '../facts/collect.js';
 import { packageNameMismatch, readCargoManifest } from '../facts/manifest.js';
 import { policyPlace } from '../facts/sources.js';
 import { findRepoRoot } from '../policy/locate.js';
-import type { JournalContents } from '../facts/journal.js';
+import { describeJournalProblems, type JournalContents, type JournalProblem } from '../facts/journal.js';
 import { openJournal, releaseState } from '../facts/release.js';
 import { didYouMean } from '../policy/did-you-mean.js';
 import type { PackageConfig } from '../policy/model.js';
 import type { ReleaseState } from '../release/model.js';
 import { isValidVersion } from '../version/semver.js';
 import { UsageError, type CliContext } from './context.js';
+import { describeIoError } from './io-error.js';
 import { loadPolicy, locatePolicy, resolveCwd, type LoadedPolicy } from './load.js';
 
 export interface ReleaseScene {
@@ -50,6 +51,8 @@ export async function readScene(
   try {
     journal = await openJournal(cwd);
   } catch (error) {
+    // A full disk, a permission or a symbolic link is said as such by the caller (src/cli/main.ts).
+    if (describeIoError(error) !== null && (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     throw new UsageError(`cannot open the release journal: ${(error as Error).message}`, 'Run the command inside the git repository the policy belongs to.');
   }
   let pkg: PackageConfig | null;
@@ -140,9 +143,25 @@ export function parseVersion(what: string, value: string): string {
   return version;
 }
 
-/** Journal lines that did not count, as warnings on standard error (they are kept in the file). */
-export function warnJournalProblems(ctx: CliContext, scene: Pick<ReleaseScene, 'journal'>): void {
-  for (const problem of scene.journal.contents.problems) {
-    ctx.stderr(`policy: warning: ${scene.journal.path}:${problem.line}: ${problem.message} (the line is kept and skipped)\n`);
-  }
+/** Journals already warned about, per command run: a command that reads the journal twice names its lines once. */
+const warned = new WeakMap<CliContext, Set<string>>();
+
+/**
+ * Journal lines that did not count, as warnings on standard error (they are kept in the
+ * file). Every command that reads the journal calls this: `run`, `status`, `comment`,
+ * `decide`, `verify` with their scene, `check`, `gate`, `hook` and `facts` with the release fact.
+ */
+export function warnJournalProblems(
+  ctx: CliContext,
+  journal: Pick<ReleaseScene, 'journal'> | { path: string; problems: readonly JournalProblem[] },
+): void {
+  const { path, problems } = 'journal' in journal
+    ? { path: journal.journal.path, problems: journal.journal.contents.problems }
+    : journal;
+  if (problems.length === 0) return;
+  const seen = warned.get(ctx) ?? new Set<string>();
+  warned.set(ctx, seen);
+  if (seen.has(path)) return;
+  seen.add(path);
+  for (const line of describeJournalProblems(path, problems)) ctx.stderr(`policy: warning: ${line}\n`);
 }

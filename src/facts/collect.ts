@@ -12,6 +12,7 @@ import { CatFileBatch, parseStatusPaths, runGit } from './git.js';
 import { chooseHistoryWalk, collectHistory, type DefaultBranch } from './history.js';
 import { collectPackages, type ParseCache } from './sources.js';
 import { collectTags, readRefs, type Ref } from './tags.js';
+import { JournalSymlinkError } from './journal.js';
 import { collectRelease, gitCommonDir, type ReleaseContext } from './release.js';
 import { RemoteUnreadable, remoteTimeoutMs } from './observe.js';
 import { collectCommit, collectTagPush, emptyPush } from './push.js';
@@ -83,6 +84,8 @@ export async function collectFacts(req: CollectRequest): Promise<CollectedFacts>
   // The journal, the push and the commit being made start at once, beside the git facts; the
   // cat-files close after both (the local facts read through the shared one too).
   const localDone = localFacts(req, needs, batch)(out);
+  // It may reject (a refused journal) before finish() awaits it: that is handled there.
+  localDone.catch(() => undefined);
   const finish = async (): Promise<CollectedFacts> => {
     try {
       await localDone;
@@ -194,7 +197,11 @@ function localFacts(req: CollectRequest, needs: Set<FactName>, batch: () => CatF
       if (req.releasePackage !== undefined) context.package = req.releasePackage;
       tasks.push(collectRelease(req.cwd, context, batch).then(
         (fact) => void (out.facts.release = fact),
-        (error: unknown) => void (out.unavailable.release = error instanceof RemoteUnreadable ? error.message : `cannot read the release journal: ${message(error)}`),
+        (error: unknown) => {
+          // Not a fact that is missing but a journal refused: said as such, exit 2 (src/cli/main.ts).
+          if (error instanceof JournalSymlinkError) throw error;
+          out.unavailable.release = error instanceof RemoteUnreadable ? error.message : `cannot read the release journal: ${message(error)}`;
+        },
       ));
     }
     if (needs.has('push')) tasks.push(collectPushFact(req, batch).then(

@@ -1,16 +1,18 @@
-// The release journal store (ARCHITECTURE.md, "The release journal"): append-only JSON Lines
-// in the git common directory, so every worktree of a repository shares one journal, never
-// committed. Each append takes an exclusive lock file and writes one whole line with O_APPEND
-// in a single write, then fsyncs: two processes never interleave or lose an event. A torn or
+// The release journal store: append-only JSON Lines in the git common directory, so every
+// worktree of a repository shares one journal, never committed. Each append takes an
+// exclusive lock file (src/facts/journal-lock.ts) and writes one whole line with O_APPEND in
+// a single write, then fsyncs: two processes never interleave or lose an event. A torn or
 // invalid line is reported with its line number and kept as it is; every other line counts.
-// Secrets must be redacted by the caller (src/release/redact.ts) before an event gets here.
+// The journal is never followed through a symbolic link. Secrets must be redacted by the
+// caller (src/release/redact.ts) before an event gets here.
 import { constants as fsConstants } from 'node:fs';
-import { mkdir, open, readFile, rename, stat, unlink, link } from 'node:fs/promises';
-import { hostname } from 'node:os';
+import { lstat, mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { acquireLock, JournalLockError, JournalSymlinkError, releaseLock, type LockHolder } from './journal-lock.js';
 import { CONTENT_VALUES, JOURNAL_EVENT_TYPES, OUTCOMES, PHASES, PUBLISHED_VALUES, type JournalEvent } from '../release/model.js';
 
-export type { JournalEvent };
+export type { JournalEvent, LockHolder };
+export { JournalLockError, JournalSymlinkError };
 
 /** Where the journal of a repository lives, given `git rev-parse --git-common-dir`. */
 export function journalPath(gitCommonDir: string): string {
@@ -116,6 +118,14 @@ export interface JournalProblem {
   message: string;
 }
 
+/**
+ * The lines of a journal that do not count, one message each as `file:line: why`: the one
+ * wording every command that reads the journal uses to name them.
+ */
+export function describeJournalProblems(file: string, problems: readonly JournalProblem[]): string[] {
+  return problems.map((problem) => `${file}:${problem.line}: ${problem.message} (the line is kept and skipped)`);
+}
+
 export interface JournalContents {
   events: JournalEvent[];
   problems: JournalProblem[];
@@ -130,7 +140,12 @@ export interface JournalContents {
 export async function readJournal(file: string): Promise<JournalContents> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    const handle = await openNoFollow(file, fsConstants.O_RDONLY);
+    try {
+      text = await handle.readFile('utf8');
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { events: [], problems: [] };
     throw error;
@@ -173,19 +188,32 @@ export async function readJournal(file: string): Promise<JournalContents> {
 }
 
 export interface AppendOptions {
-  /** A lock older than this is broken (ms, default 30 s). */
+  /** A lock older than this is taken over (ms, default 30 s). */
   staleMs?: number;
-  /** Give up taking the lock after this long (ms, default 10 s). */
+  /** Give up taking the lock after this long (ms, default 10 s); Infinity waits while the holder lives. */
   timeoutMs?: number;
+  /** Told once when the lock has been busy for a while: who holds it. */
+  onWait?: (holder: LockHolder) => void;
+  /** How long the lock may be busy before onWait is told (ms, default 1 s). */
+  waitNoticeMs?: number;
   /** Runs after the line is written, while the lock is still held (the hooks' state file). */
   afterAppend?: () => Promise<void>;
 }
 
-/** The journal lock could not be taken in time. */
-export class JournalLockError extends Error {
-  constructor(readonly lockFile: string, readonly holder: string) {
-    super(`the release journal is locked: ${lockFile} is held by ${holder}; if no policy command is running, delete it`);
-    this.name = 'JournalLockError';
+/**
+ * A file system error while appending (ENOSPC, EROFS, EACCES...), named after the journal
+ * whatever file of it failed (the journal, its lock, a temporary file beside them): the
+ * user's question is whether the event was written, and it was not.
+ */
+export class JournalWriteError extends Error {
+  readonly code: string;
+  readonly path: string;
+  readonly syscall = 'write';
+  constructor(journal: string, cause: NodeJS.ErrnoException) {
+    super(`cannot write the release journal ${journal}: ${cause.message}`, { cause });
+    this.name = 'JournalWriteError';
+    this.code = cause.code ?? 'EIO';
+    this.path = journal;
   }
 }
 
@@ -193,17 +221,37 @@ export class JournalLockError extends Error {
  * Appends one event as one line, under the journal's lock file: validates the event (throws
  * on a problem and writes nothing), creates the folder, takes `<file>.lock`, writes the line
  * (preceded by `\n` when the file's last byte is not one, so a torn line stays its own line)
- * in a single O_APPEND write, fsyncs, and releases the lock.
+ * in a single O_APPEND write, fsyncs, and releases the lock. A write that fails (ENOSPC) is
+ * cut back off the file, so it leaves no torn line, and the error is thrown. Neither the
+ * journal, its folder nor its lock is followed through a symbolic link (JournalSymlinkError).
  */
 export async function appendEvent(file: string, event: JournalEvent, options: AppendOptions = {}): Promise<void> {
   const problem = validateEvent(event);
   if (problem !== null) throw new Error(`refusing to write an invalid journal event: ${problem}`);
+  try {
+    await append(file, event, options);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && !(error instanceof JournalWriteError) && code !== 'ELOOP') {
+      throw new JournalWriteError(file, error as NodeJS.ErrnoException);
+    }
+    throw error;
+  }
+}
+
+async function append(file: string, event: JournalEvent, options: AppendOptions): Promise<void> {
   const line = JSON.stringify(event);
   await mkdir(dirname(file), { recursive: true });
-  const lock = await acquireLock(`${file}.lock`, options.staleMs ?? 30_000, options.timeoutMs ?? 10_000);
+  if ((await lstat(dirname(file))).isSymbolicLink()) throw new JournalSymlinkError(dirname(file));
+  const lock = await acquireLock(`${file}.lock`, {
+    staleMs: options.staleMs ?? 30_000,
+    timeoutMs: options.timeoutMs ?? 10_000,
+    ...(options.onWait ? { onWait: options.onWait } : {}),
+    ...(options.waitNoticeMs !== undefined ? { waitNoticeMs: options.waitNoticeMs } : {}),
+  });
   try {
-    // a+: O_APPEND for the write (always at the end), readable for the last-byte check.
-    const handle = await open(file, fsConstants.O_RDWR | fsConstants.O_APPEND | fsConstants.O_CREAT, 0o644);
+    // O_APPEND for the write (always at the end), readable for the last-byte check.
+    const handle = await openNoFollow(file, fsConstants.O_RDWR | fsConstants.O_APPEND | fsConstants.O_CREAT);
     let created = false;
     try {
       const { size } = await handle.stat();
@@ -215,132 +263,37 @@ export async function appendEvent(file: string, event: JournalEvent, options: Ap
         if (last[0] !== 0x0a) prefix = '\n';
       }
       const data = Buffer.from(`${prefix}${line}\n`, 'utf8');
-      let written = 0;
-      while (written < data.length) {
-        const { bytesWritten } = await handle.write(data, written, data.length - written);
-        written += bytesWritten;
+      try {
+        let written = 0;
+        while (written < data.length) {
+          const { bytesWritten } = await handle.write(data, written, data.length - written);
+          written += bytesWritten;
+        }
+        await handle.sync();
+      } catch (error) {
+        // We hold the lock: nobody else appended since `size`, so cutting back is safe.
+        await handle.truncate(size).catch(() => undefined);
+        throw error;
       }
-      await handle.sync();
     } finally {
       await handle.close();
     }
     if (created) await syncDirectory(dirname(file));
     await options.afterAppend?.();
   } finally {
-    await releaseLock(lock);
+    // Never thrown: after the line is written it is no failure of the append, and after a
+    // failed write that error is the one to tell. A lock left so is its dead holder's, taken over.
+    await releaseLock(lock).catch(() => undefined);
   }
 }
 
-// --- the lock ---
-
-interface HeldLock {
-  path: string;
-  token: string;
-}
-
-interface LockOwner {
-  pid?: number;
-  host?: string;
-  token?: string;
-}
-
-async function acquireLock(path: string, staleMs: number, timeoutMs: number): Promise<HeldLock> {
-  const token = randomHex(8);
-  const content = `${JSON.stringify({ pid: process.pid, host: hostname(), token, at: new Date().toISOString() })}\n`;
-  const deadline = Date.now() + timeoutMs;
-  let delay = 2;
-  for (;;) {
-    try {
-      const handle = await open(path, 'wx', 0o644);
-      try {
-        await handle.writeFile(content, 'utf8');
-      } finally {
-        await handle.close();
-      }
-      return { path, token };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const holder = await inspectLock(path, staleMs);
-    if (holder.stale) {
-      await breakLock(path, holder.ino);
-      continue;
-    }
-    if (Date.now() >= deadline) throw new JournalLockError(path, holder.description);
-    await sleep(delay + Math.random() * delay);
-    delay = Math.min(delay * 2, 25); // short: a releasing writer re-locks at once, a long sleeper starves
-  }
-}
-
-/** Whether the lock at `path` is stale: older than `staleMs`, or held by a dead process here. */
-async function inspectLock(path: string, staleMs: number): Promise<{ stale: boolean; ino: number; description: string }> {
-  let ino: number;
-  let mtimeMs: number;
-  let owner: LockOwner = {};
+/** Opens the journal without following a symbolic link (ELOOP becomes JournalSymlinkError). */
+async function openNoFollow(file: string, flags: number): Promise<FileHandle> {
   try {
-    ({ ino, mtimeMs } = await stat(path));
-    owner = parseOwner(await readFile(path, 'utf8'));
+    return await open(file, flags | fsConstants.O_NOFOLLOW, 0o644);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { stale: false, ino: -1, description: 'nobody' };
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new JournalSymlinkError(file);
     throw error;
-  }
-  const ageMs = Date.now() - mtimeMs;
-  const description = `${owner.pid !== undefined ? `pid ${owner.pid}` : 'an unknown process'}${owner.host ? ` on ${owner.host}` : ''} for ${Math.max(0, Math.round(ageMs / 1000))} s`;
-  const dead = owner.pid !== undefined && owner.host === hostname() && !isAlive(owner.pid);
-  return { stale: ageMs > staleMs || dead, ino, description };
-}
-
-function parseOwner(text: string): LockOwner {
-  try {
-    const value = JSON.parse(text) as unknown;
-    if (typeof value !== 'object' || value === null) return {};
-    const { pid, host, token } = value as Record<string, unknown>;
-    return {
-      ...(Number.isSafeInteger(pid) && (pid as number) > 0 ? { pid: pid as number } : {}),
-      ...(typeof host === 'string' ? { host } : {}),
-      ...(typeof token === 'string' ? { token } : {}),
-    };
-  } catch {
-    return {}; // being written, or not ours: judged by age alone
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Removes a stale lock without removing a fresh one that replaced it meanwhile: the lock is
- * first renamed to a unique name (only one breaker wins a rename), then its inode is compared
- * with the one judged stale. A fresh lock taken by mistake is put back with link(), which never
- * replaces a lock file that exists.
- */
-async function breakLock(path: string, staleIno: number): Promise<void> {
-  const aside = `${path}.stale-${process.pid}-${randomHex(4)}`;
-  try {
-    await rename(path, aside);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // someone else broke it
-    throw error;
-  }
-  try {
-    if ((await stat(aside)).ino !== staleIno) await link(aside, path).catch(() => undefined);
-  } finally {
-    await unlink(aside).catch(() => undefined);
-  }
-}
-
-async function releaseLock(lock: HeldLock): Promise<void> {
-  try {
-    // Only our own lock: if ours was broken as stale, the file is someone else's now.
-    if (parseOwner(await readFile(lock.path, 'utf8')).token === lock.token) await unlink(lock.path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
 }
 
@@ -355,8 +308,4 @@ async function syncDirectory(path: string): Promise<void> {
   } catch {
     // Not every platform can fsync a directory (Windows); the file itself is synced.
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -4,9 +4,10 @@ import { findRepoRoot, gitDirsOnDisk } from '../policy/locate.js';
 import type { ReleaseState } from '../release/model.js';
 import { foldRelease, type FoldOptions } from '../release/state.js';
 import { readFileSync, statSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { appendEvent, journalPath, readJournal, type JournalContents, type JournalEvent } from './journal.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
+import { appendEvent, journalPath, readJournal, type AppendOptions, type JournalContents, type JournalEvent } from './journal.js';
 import { runGit, type CatFileBatch } from './git.js';
 import { probeSteps } from './process.js';
 import { unfinishedSteps } from '../release/state.js';
@@ -183,15 +184,27 @@ export function stateFilePath(journalFile: string): string {
 /** Rewrites the state file from the journal, atomically (a shim never reads half a word). */
 export async function writeStateFile(journalFile: string): Promise<void> {
   const word = hookStateWord(await readJournal(journalFile));
-  const target = stateFilePath(journalFile);
-  const temporary = `${target}.${process.pid}.tmp`;
-  await writeFile(temporary, `${word}\n`, 'utf8');
-  await rename(temporary, target);
+  // Not synced: the shims ignore a state file older than the journal, and an empty one sends
+  // them to the engine, so a crash costs speed, never a wrong answer.
+  writeFileAtomic(stateFilePath(journalFile), `${word}\n`, { sync: false });
 }
 
-/** Appends an event to the journal and refreshes the hooks' state file under the same lock. */
-export async function appendReleaseEvent(journalFile: string, event: JournalEvent): Promise<void> {
-  await appendEvent(journalFile, event, { afterAppend: () => writeStateFile(journalFile) });
+/**
+ * Appends an event to the journal and refreshes the hooks' state file under the same lock.
+ * The event is written once appendEvent returns: a state file that cannot be rewritten (a
+ * full disk) is removed instead, which sends the shims to the engine, and is no failure.
+ */
+export async function appendReleaseEvent(journalFile: string, event: JournalEvent, options: Omit<AppendOptions, 'afterAppend'> = {}): Promise<void> {
+  await appendEvent(journalFile, event, {
+    ...options,
+    afterAppend: async () => {
+      try {
+        await writeStateFile(journalFile);
+      } catch {
+        await unlink(stateFilePath(journalFile)).catch(() => undefined);
+      }
+    },
+  });
 }
 
 /**

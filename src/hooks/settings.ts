@@ -3,8 +3,9 @@
 // where the `policy` command is without starting Node. Written by `policy hooks install`
 // and refreshed by `policy hook` whenever it is missing or older than the policy file or the
 // installed command (the shims compare modification times and ask the engine when stale).
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 import { ancestorManifests } from '../facts/sources.js';
 import { gitDirsOnDisk } from '../policy/locate.js';
 import type { Policy } from '../policy/model.js';
@@ -81,9 +82,7 @@ export function readSettings(file: string): HookSettings | null {
 /** Writes the settings atomically: a shim never sources half a file. */
 export function writeSettings(file: string, settings: HookSettings): void {
   mkdirSync(dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, renderSettings(settings), 'utf8');
-  renameSync(temporary, file);
+  writeFileAtomic(file, renderSettings(settings));
 }
 
 /** True when the shims would ignore the file: missing, or older than the policy or the command. */

@@ -3,9 +3,10 @@
 // never throws: it comes back as an answer without a status, described in one line, so the
 // callers can turn it into `unknown` with evidence.
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { redactUrl } from '../release/redact.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 
 export const DEFAULT_TIMEOUT_MS = 5000;
 
@@ -179,9 +180,7 @@ export class ConditionalCache {
       const file = this.file(url);
       // Written aside and renamed, so a concurrent reader never sees half a file. The URL is
       // stored redacted: the cache folder must not keep a token from an index URL.
-      const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-      await writeFile(temporary, JSON.stringify({ url: redactUrl(url), ...entry }));
-      await rename(temporary, file);
+      writeFileAtomic(file, JSON.stringify({ url: redactUrl(url), ...entry }), { sync: false });
       await this.prune(file);
     } catch {
       // A cache that cannot be written only costs the next check a full download.

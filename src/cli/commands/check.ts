@@ -6,6 +6,7 @@ import { didYouMean } from '../../policy/did-you-mean.js';
 import { oneOf, parseCommandArgs } from '../args.js';
 import { UsageError, type CliContext } from '../context.js';
 import { evaluatePolicyGate } from '../evaluate.js';
+import { errnoWords } from '../io-error.js';
 import { createTiming } from '../timing.js';
 import { loadPolicy, locatePolicy, resolveCwd } from '../load.js';
 
@@ -92,7 +93,7 @@ function writeReport(ctx: CliContext, output: string, report: string): void {
     writeFileSync(file, report);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'EISDIR' ? 'it is a folder' : code === 'ENOENT' ? 'its folder does not exist' : (error as Error).message;
+    const reason = code === 'EISDIR' ? 'it is a folder' : code === 'ENOENT' ? 'its folder does not exist' : `${errnoWords(error) ?? (error as Error).message}${code ? ` (${code})` : ''}`;
     throw new UsageError(`cannot write the report to ${file}: ${reason}`, 'Pass a file path in an existing, writable folder.');
   }
 }

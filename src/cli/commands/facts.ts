@@ -3,6 +3,7 @@ import { parseCommandArgs } from '../args.js';
 import { isOffline, type CliContext } from '../context.js';
 import { gatherFacts } from '../gather-facts.js';
 import { factsNeeded, gateDefinitions, loadPolicy, locatePolicy, resolveCwd } from '../load.js';
+import { warnJournalProblems } from '../release.js';
 import { parseGate } from './check.js';
 
 export const FACTS_HELP = `Usage: policy facts [--gate G] [--offline]
@@ -32,6 +33,8 @@ export async function runFacts(ctx: CliContext, argv: string[]): Promise<number>
     env: ctx.env,
     toolVersion: ctx.toolVersion,
   });
+  // Also in the JSON (facts.release.journal.problems); said on stderr like every other command.
+  if (collected.facts.release !== undefined) warnJournalProblems(ctx, collected.facts.release.journal);
   ctx.stdout(`${JSON.stringify(collected, null, 2)}\n`);
   return 0;
 }

@@ -17,6 +17,7 @@ import { isStepCommand } from '../../release/state.js';
 import { PHASES, formatCommand, type JournalEvent, type Phase } from '../../release/model.js';
 import { createRedactor, type Redactor } from '../../release/redact.js';
 import { oneOf, parseCommandArgs } from '../args.js';
+import { describeIoError, ioErrorHint } from '../io-error.js';
 import { UsageError, type CliContext } from '../context.js';
 import { evaluatePolicyGate } from '../evaluate.js';
 import { parseIssue, readScene, readWorkTree, warnJournalProblems, type ReleaseScene } from '../release.js';
@@ -52,7 +53,10 @@ Exit codes: the command's own exit code when it ran (128+N when killed by signal
 when it exited 0 and its output shows the step failed (cargo's dry-run warning that the
 version already exists on the registry); 127 when the command is not found and 126 when it
 is not executable (it never ran); 1 when the policy refused to run it; 2 usage or policy
-error; 3 facts unavailable.
+error, or the start of the step could not be recorded (it was not run); 3 facts
+unavailable. The outcome of a step that ran is always waited for and recorded; if the
+journal cannot be written (a full disk), the line to append is printed and the exit code
+is still the command's own.
 `;
 
 /** What each recognisable phase's own commands are, for the message when another one ran. */
@@ -126,7 +130,10 @@ export async function runRun(ctx: CliContext, argv: string[]): Promise<number> {
   // Who runs the step, so that a step whose process died is told from one still running.
   const base = { package: scene.pkg.name, version, issue, phase, command: redactor.argv, ...(tree.head ? { commit: tree.head } : {}), ...processIdentity(process.pid) };
   // A bump changes the version: it is recorded once, after it ran, under the version it made.
-  if (phase !== 'bump') await appendReleaseEvent(scene.journal.path, newEvent({ type: 'step-started', ...base }));
+  if (phase !== 'bump') {
+    const refused = await recordStart(ctx, scene.journal.path, newEvent({ type: 'step-started', ...base }), redactor);
+    if (refused !== 0) return refused;
+  }
   const result = await execute(ctx, command, scene.cwd, redactor);
   // A command that could not start has the exit code a shell gives it (127 not found, 126 not
   // executable): it never ran, which is not the same as being killed by a signal.
@@ -137,9 +144,17 @@ export async function runRun(ctx: CliContext, argv: string[]): Promise<number> {
     const after = await readWorkTree(scene).catch(() => null);
     if (after !== null && after.version !== '') finished.version = after.version;
   }
-  await appendReleaseEvent(scene.journal.path, newEvent(finishedEvent(finished, result, classification)));
+  const ownCode = exitCodeOf(result, classification);
+  if (!(await recordOutcome(ctx, scene.journal.path, newEvent(finishedEvent(finished, result, classification)), redactor, ownCode))) return ownCode;
 
-  const journal = await readJournal(scene.journal.path);
+  // Recorded: a journal that cannot be read back now only costs the summary, not the exit code.
+  const journal = await readJournal(scene.journal.path).catch((error: unknown) => {
+    const io = describeIoError(error, scene.journal.path);
+    if (io === null) throw error;
+    ctx.stderr(`policy run: the outcome is recorded, but the journal cannot be read back for the summary: ${io}\n`);
+    return null;
+  });
+  if (journal === null) return ownCode;
   const state = releaseState(journal, { package: scene.pkg.name, defaultPackage: scene.pkg.name, ecosystem: scene.pkg.ecosystem });
   const succeeded = classification.outcome === 'ok' || classification.outcome === 'published';
   if (classification.outcome === 'ok' && !isStepCommand(phase, command)) {
@@ -159,9 +174,15 @@ export async function runRun(ctx: CliContext, argv: string[]): Promise<number> {
         `Status comment (\`policy comment\` prints it again):\n\n${redactor.text(renderStatusComment(state, { ecosystem: scene.pkg.ecosystem }))}`,
     );
   }
+  return ownCode;
+}
+
+/** The exit code of `policy run` for a step that ran: the command's own, as documented in RUN_HELP. */
+function exitCodeOf(result: StepResult, classification: Classification): number {
   if (result.spawnError !== null) return spawnExitCode(result.spawnError);
   // A step that exited 0 but did not succeed (cargo's dry-run only warns that the version
   // already exists on the registry) must stop a script too: `policy run ... && next` must not go on.
+  const succeeded = classification.outcome === 'ok' || classification.outcome === 'published';
   if (result.exitCode === 0 && !succeeded) return 1;
   if (result.exitCode !== null) return result.exitCode;
   return 128 + (result.signal ? (osConstants.signals[result.signal as NodeJS.Signals] ?? 0) : 0);
@@ -170,6 +191,62 @@ export async function runRun(ctx: CliContext, argv: string[]): Promise<number> {
 /** The exit code a shell gives a command it cannot start: 127 not found, 126 found but not executable. */
 function spawnExitCode(code: string): number {
   return code === 'ENOENT' ? 127 : 126;
+}
+
+/**
+ * Records that the step starts. When that cannot be written (the lock stays busy past its
+ * time-out, a full or read-only disk), the step is refused before it runs: exit 2, and the
+ * command is not run, so no step ever runs unrecorded.
+ */
+async function recordStart(ctx: CliContext, journal: string, event: JournalEvent, redactor: Redactor): Promise<number> {
+  try {
+    await appendReleaseEvent(journal, event);
+    return 0;
+  } catch (error) {
+    const io = describeIoError(error, journal);
+    if (io === null) throw error;
+    ctx.stderr(
+      `policy run: cannot record the start of the step in the release journal: ${io}\n` +
+        `policy run: refused; \`${formatCommand(redactor.argv)}\` was not run.\n  hint: ${ioErrorHint(error)}\n`,
+    );
+    return 2;
+  }
+}
+
+/**
+ * Records the outcome of a step that ran. It must not be lost: the lock is waited for as long
+ * as its holder lives (saying so once), and when the line truly cannot be written the user is
+ * told what failed and given the exact line to append later. True when it was recorded.
+ */
+async function recordOutcome(ctx: CliContext, journal: string, event: JournalEvent, redactor: Redactor, ownCode: number): Promise<boolean> {
+  const code = event.exitCode === undefined ? 'killed by a signal' : `exit ${event.exitCode}`;
+  const unrecorded = (why: string, hint: string): string =>
+    `\npolicy run: \`${formatCommand(redactor.argv)}\` ran (${code}, outcome ${event.outcome ?? 'unknown'}), but its outcome could not be recorded in the release journal: ${why}\n` +
+    `  hint: ${hint}\n` +
+    `  Until it is recorded the journal does not know how this step ended. To record it, append this line to ${journal}:\n` +
+    `${JSON.stringify(event)}\n`;
+  // Interrupted while waiting for the lock (Ctrl-C after the waiting notice): the line is
+  // still handed over, and the exit code is still the command's own.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    ctx.stderr(unrecorded(`interrupted by ${signal} while waiting for the lock`, 'append the line below once no policy command holds the lock; do not run the step again'));
+    process.exit(ownCode);
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const signal of signals) process.on(signal, onSignal);
+  try {
+    await appendReleaseEvent(journal, event, {
+      timeoutMs: Infinity,
+      onWait: (holder) => ctx.stderr(`policy run: waiting for the release journal lock held by ${holder.description} to record the outcome\n`),
+    });
+    return true;
+  } catch (error) {
+    const io = describeIoError(error, journal);
+    if (io === null) throw error;
+    ctx.stderr(unrecorded(io, ioErrorHint(error, 'append the line below; do not run the step again')));
+    return false;
+  } finally {
+    for (const signal of signals) process.off(signal, onSignal);
+  }
 }
 
 /** cargo's `-p NAME` / `--package NAME` / `--package=NAME`, which names the package a step is for. */
