@@ -192,7 +192,7 @@ function localFacts(req: CollectRequest, needs: Set<FactName>, batch: () => CatF
         defaultPackage: req.packages[0]?.name ?? '',
         allowPaths: req.allowPaths ?? [],
         packages: req.packages,
-        observe: { remote, timeoutMs: remoteTimeoutMs(req.env ?? process.env) },
+        observe: { remote, timeoutMs: remoteTimeoutMs(req.env ?? process.env), env: req.env ?? process.env },
       };
       if (req.releasePackage !== undefined) context.package = req.releasePackage;
       tasks.push(collectRelease(req.cwd, context, batch).then(

@@ -1,6 +1,6 @@
 // The fact model rules see; schema/facts.schema.json is its published form and the
 // source of the CEL types. Facts never hold null: a missing string is "", a missing list [].
-import type { ReleaseState } from '../release/model.js';
+import type { ReleaseFact } from '../release/fact.js';
 
 export interface Remote {
   name: string;
@@ -75,32 +75,8 @@ export interface GateFact {
   arg: string;
 }
 
-/** The current release (a fold of the journal); see schema/facts.schema.json `Release`. */
-export interface ReleaseFact {
-  package: string;
-  version: string;
-  issue: number;
-  status: ReleaseState['status'];
-  published: 'yes' | 'no' | 'unknown';
-  failure: { phase: string; command: string; exitCode: number; error: string; at: string; reason: string };
-  decisions: { version: string; reason: string; at: string }[];
-  dryRun: { version: string; commit: string; at: string };
-  verification: { published: string; at: string; content: string };
-  verifiedSinceFailure: boolean;
-  taken: boolean;
-  abandoned: { reason: string; at: string };
-  running: { phase: string; at: string; command: string; pid: number; host: string; alive: 'yes' | 'unknown' }[];
-  completed: string[];
-  allowPaths: string[];
-  tag: { name: string; exists: boolean; commit: string; manifestVersion: string };
-  /** The dry-run and publish commands the next action names (the user's own, arguments kept). */
-  commands: { dryRun: string; publish: string };
-  /** The release notes of the version under release as git knows them (src/facts/release-notes.ts). */
-  notes: { path: string; existed: boolean; restore: string };
-  /** What git shows of the push (remote, how it was read, whether done, why); empty when not read. */
-  push: { remote: string; via: string; done: boolean; detail: string };
-  journal: { path: string; problems: { line: number; message: string }[] };
-}
+/** The current release; its home is the release model (src/release/fact.ts). */
+export type { ReleaseFact } from '../release/fact.js';
 
 export interface PushRef {
   ref: string;

@@ -47,6 +47,8 @@ export interface ObserveOptions {
   timeoutMs: number;
   remoteName: string;
   batch?: CatFileBatch;
+  /** The environment whose secret values are redacted from git's messages; none when not given. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** The release tag and the remote, for the state's package and version. */
@@ -60,7 +62,7 @@ export async function observeRelease(cwd: string, pkg: PackageConfig, version: s
   }
   try {
     observation.remote = options.remote === 'ls-remote'
-      ? await askRemote(cwd, options.remoteName, tag, options.timeoutMs)
+      ? await askRemote(cwd, options.remoteName, tag, options.timeoutMs, options.env ?? {})
       : await readTracking(cwd, options.remoteName, tag.commit);
   } catch (error) {
     if (options.remote === 'ls-remote') throw error;
@@ -81,14 +83,14 @@ async function readTracking(cwd: string, remote: string, commit: string): Promis
 const MAX_BRANCH_CHECKS = 20;
 
 /** `git ls-remote --heads --tags REMOTE` under the deadline: the remote's tag and the branches holding it. */
-async function askRemote(cwd: string, remote: string, tag: ObservedTag, timeoutMs: number): Promise<ObservedRemote> {
+async function askRemote(cwd: string, remote: string, tag: ObservedTag, timeoutMs: number, env: Readonly<Record<string, string | undefined>>): Promise<ObservedRemote> {
   const result = await runGitWithDeadline(cwd, ['ls-remote', '--heads', '--tags', remote], timeoutMs);
   if (result.timedOut) {
     throw new RemoteUnreadable(`the remote ${remote} could not be read: \`git ls-remote ${remote}\` did not answer within ${timeoutMs / 1000} s (POLICY_REMOTE_TIMEOUT sets the deadline in seconds); check the network and the remote, then ask again`);
   }
   if (result.exitCode !== 0) {
     // git's own message may quote the remote's URL with its credentials.
-    const said = redactText(result.stderr.trim(), process.env);
+    const said = redactText(result.stderr.trim(), env);
     const why = said.split('\n').filter((line) => line !== '').slice(-2).join('; ') || `exit code ${String(result.exitCode)}`;
     throw new RemoteUnreadable(`the remote ${remote} could not be read: \`git ls-remote ${remote}\` failed: ${why}; check \`git remote -v\` and the access to the remote, then ask again`);
   }

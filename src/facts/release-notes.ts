@@ -9,9 +9,8 @@ import { findRepoRoot } from '../policy/locate.js';
 import type { PackageConfig } from '../policy/model.js';
 import { quoteArg } from '../release/model.js';
 import { CatFileBatch, runGit } from './git.js';
-import type { ReleaseFact } from './model.js';
+import { NO_NOTES, type ReleaseFact } from '../release/fact.js';
 
-export const NO_NOTES: ReleaseFact['notes'] = { path: '', existed: false, restore: '' };
 
 /**
  * Read only while a release exists; the history walk only when neither HEAD nor the index

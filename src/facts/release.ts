@@ -1,5 +1,6 @@
-// The `release` fact: the release journal read from the git common directory and folded
-// (src/release/state.ts) into the current release's state.
+// The `release` fact collected: the release journal read from the git common directory,
+// folded (src/release/state.ts) with what the processes of unfinished steps and git show,
+// and shaped into the fact (src/release/fact.ts); the hooks' state file (src/release/hook-word.ts).
 import { findRepoRoot, gitDirsOnDisk } from '../policy/locate.js';
 import type { ReleaseState } from '../release/model.js';
 import { foldRelease, type FoldOptions } from '../release/state.js';
@@ -10,8 +11,9 @@ import { writeFileAtomic } from '../fs/atomic-write.js';
 import { appendEvent, journalPath, readJournal, type AppendOptions, type JournalContents, type JournalEvent } from './journal.js';
 import { runGit, type CatFileBatch } from './git.js';
 import { probeSteps } from './process.js';
-import { unfinishedSteps } from '../release/state.js';
-import { NO_NOTES, readReleaseNotes } from './release-notes.js';
+import { readReleaseNotes } from './release-notes.js';
+import { NO_NOTES, toReleaseFact } from '../release/fact.js';
+import { hookStateWord, isHookStateWord } from '../release/hook-word.js';
 import { DEFAULT_REMOTE_TIMEOUT_MS, observeRelease, releaseRemote } from './observe.js';
 import { readReleaseTag } from './tags.js';
 import { mergeObserved } from '../release/observed.js';
@@ -49,7 +51,7 @@ export interface ReleaseContext {
   /** The policy's packages: the release tag's template and manifest. */
   packages: PackageConfig[];
   /** How the remote is read for a published release (default: its remote-tracking refs). */
-  observe?: { remote: 'ls-remote' | 'tracking'; timeoutMs: number };
+  observe?: { remote: 'ls-remote' | 'tracking'; timeoutMs: number; env?: Readonly<Record<string, string | undefined>> };
 }
 
 /** The journal of the repository holding `cwd`: where it is and what it holds. */
@@ -73,46 +75,6 @@ export function releaseState(
   const state = foldRelease(contents.events, options);
   if (state.package === null) state.package = context.defaultPackage;
   return state;
-}
-
-/** The fact rules see: the state with every missing value filled (facts never hold null). */
-export function toReleaseFact(
-  state: ReleaseState,
-  journal: { path: string; contents: JournalContents },
-  allowPaths: string[],
-  tag: ReleaseFact['tag'] = { name: '', exists: false, commit: '', manifestVersion: '' },
-  notes: ReleaseFact['notes'] = NO_NOTES,
-  push: ReleaseFact['push'] = { remote: '', via: '', done: false, detail: '' },
-): ReleaseFact {
-  const f = state.failure;
-  return {
-    package: state.package ?? '',
-    version: state.version ?? '',
-    issue: state.issue ?? 0,
-    status: state.status,
-    published: state.published,
-    failure: f === null
-      ? { phase: '', command: '', exitCode: -1, error: '', at: '', reason: '' }
-      : { phase: f.phase, command: f.command, exitCode: f.exitCode ?? -1, error: f.error, at: f.at, reason: f.reason },
-    decisions: state.decisions.map((d) => ({ ...d })),
-    dryRun: state.lastDryRunOk === undefined
-      ? { version: '', commit: '', at: '' }
-      : { version: state.lastDryRunOk.version, commit: state.lastDryRunOk.commit ?? '', at: state.lastDryRunOk.at },
-    verification: state.lastVerification === undefined
-      ? { published: '', at: '', content: '' }
-      : { published: state.lastVerification.published, at: state.lastVerification.at, content: state.lastVerification.content },
-    verifiedSinceFailure: state.verifiedSinceFailure,
-    taken: state.taken,
-    abandoned: state.abandoned === undefined ? { reason: '', at: '' } : { ...state.abandoned },
-    running: state.running.map((r) => ({ phase: r.phase, at: r.at, command: r.command, pid: r.pid ?? 0, host: r.host ?? '', alive: r.alive })),
-    completed: [...state.completed],
-    allowPaths,
-    tag,
-    commands: { ...state.commands },
-    notes,
-    push,
-    journal: { path: journal.path, problems: journal.contents.problems.map((p) => ({ ...p })) },
-  };
 }
 
 /**
@@ -140,6 +102,7 @@ export async function collectRelease(cwd: string, context: ReleaseContext, batch
   const observation = await observeRelease(cwd, pkg, state.version, {
     remote: context.observe?.remote ?? 'tracking',
     timeoutMs: context.observe?.timeoutMs ?? DEFAULT_REMOTE_TIMEOUT_MS,
+    ...(context.observe?.env === undefined ? {} : { env: context.observe.env }),
     remoteName: releaseRemote(journal.contents.events, state),
     ...(batch === undefined ? {} : { batch: batch() }),
   });
@@ -154,28 +117,6 @@ export async function collectRelease(cwd: string, context: ReleaseContext, batch
   return toReleaseFact(merged.state, journal, context.allowPaths, observation.tag ?? undefined, notes, push);
 }
 
-/** Status words from the least to the most restrictive, as the hook shims read them. */
-const RESTRICTIVE: readonly ReleaseState['status'][] = ['idle', 'closed', 'abandoned', 'in-progress', 'released', 'unknown', 'blocked'];
-
-/**
- * The one word the hook shims read (hooks/release-policy.sh): the most restrictive status of
- * any package's release in the journal, so a blocked release of one package keeps every
- * hook on the engine's path.
- */
-export function hookStateWord(contents: JournalContents): ReleaseState['status'] {
-  const packages = new Set(contents.events.map((event) => event.package));
-  // The word outlives the step that wrote it: a `policy run` killed mid-step never rewrites
-  // it. So it is written as if every unfinished step had been interrupted, and while one runs
-  // the hooks ask the engine, which looks at the process.
-  const processes = new Map(unfinishedSteps(contents.events).map((e) => [e.id, 'gone' as const]));
-  let word: ReleaseState['status'] = 'idle';
-  for (const pkg of packages) {
-    const { status } = foldRelease(contents.events, { package: pkg, processes });
-    if (RESTRICTIVE.indexOf(status) > RESTRICTIVE.indexOf(word)) word = status;
-  }
-  return word;
-}
-
 /** `<journal folder>/state`: written after every append, under the journal's lock. */
 export function stateFilePath(journalFile: string): string {
   return join(dirname(journalFile), 'state');
@@ -183,7 +124,7 @@ export function stateFilePath(journalFile: string): string {
 
 /** Rewrites the state file from the journal, atomically (a shim never reads half a word). */
 export async function writeStateFile(journalFile: string): Promise<void> {
-  const word = hookStateWord(await readJournal(journalFile));
+  const word = hookStateWord((await readJournal(journalFile)).events);
   // Not synced: the shims ignore a state file older than the journal, and an empty one sends
   // them to the engine, so a crash costs speed, never a wrong answer.
   writeFileAtomic(stateFilePath(journalFile), `${word}\n`, { sync: false });
@@ -219,7 +160,7 @@ export function readStateWord(cwd: string): ReleaseState['status'] | null {
     const state = statSync(stateFilePath(journal));
     if (statSync(journal).mtimeMs > state.mtimeMs) return null;
     const word = readFileSync(stateFilePath(journal), 'utf8').trim();
-    return (RESTRICTIVE as readonly string[]).includes(word) ? (word as ReleaseState['status']) : null;
+    return isHookStateWord(word) ? word : null;
   } catch {
     return null;
   }

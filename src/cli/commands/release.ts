@@ -134,7 +134,7 @@ async function observeScene(ctx: CliContext, scene: ReleaseScene, askRemote: boo
   const version = scene.state.version;
   if (version === null || scene.state.status === 'idle') return none;
   const remoteName = releaseRemote(scene.journal.contents.events, scene.state);
-  const options = { remote: askRemote ? 'ls-remote' : 'tracking', timeoutMs: remoteTimeoutMs(ctx.env), remoteName } as const;
+  const options = { remote: askRemote ? 'ls-remote' : 'tracking', timeoutMs: remoteTimeoutMs(ctx.env), remoteName, env: ctx.env } as const;
   let observation: Observation;
   let unreadable = false;
   try {

@@ -5,17 +5,17 @@
 import { spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
-import type { GateName } from '../../engine/model.js';
 import { newEvent, readJournal } from '../../facts/journal.js';
 import { processIdentity } from '../../facts/process.js';
 import { appendReleaseEvent, releaseState } from '../../facts/release.js';
 import { renderVerdict } from '../../report/index.js';
 import { BoundedOutput, RedactingLines } from '../../release/capture.js';
-import { classifyOutcome, createdTagName, inferPhase, type Classification } from '../../release/classify.js';
+import { classifyOutcome, inferPhase, type Classification } from '../../release/classify.js';
 import { renderStatusComment } from '../../release/comment.js';
 import { isStepCommand } from '../../release/state.js';
 import { PHASES, formatCommand, type JournalEvent, type Phase } from '../../release/model.js';
 import { createRedactor, type Redactor } from '../../release/redact.js';
+import { cargoPackageArg, finishedEvent, notTheStepMessage, spawnExitCode, stepGate, type StepResult } from '../../release/step.js';
 import { oneOf, parseCommandArgs } from '../args.js';
 import { describeIoError, ioErrorHint } from '../io-error.js';
 import { UsageError, type CliContext } from '../context.js';
@@ -58,14 +58,6 @@ unavailable. The outcome of a step that ran is always waited for and recorded; i
 journal cannot be written (a full disk), the line to append is printed and the exit code
 is still the command's own.
 `;
-
-/** What each recognisable phase's own commands are, for the message when another one ran. */
-const STEP_COMMANDS: Partial<Record<Phase, string>> = {
-  'dry-run': 'cargo publish --dry-run, cargo package, npm publish --dry-run',
-  publish: 'cargo publish, npm publish',
-  tag: 'git tag NAME',
-  push: 'git push',
-};
 
 /** A pause after which a partial output line (a prompt, a progress bar) is shown anyway. */
 const PARTIAL_LINE_MS = 100;
@@ -158,10 +150,7 @@ export async function runRun(ctx: CliContext, argv: string[]): Promise<number> {
   const state = releaseState(journal, { package: scene.pkg.name, defaultPackage: scene.pkg.name, ecosystem: scene.pkg.ecosystem });
   const succeeded = classification.outcome === 'ok' || classification.outcome === 'published';
   if (classification.outcome === 'ok' && !isStepCommand(phase, command)) {
-    ctx.stderr(
-      `\npolicy run: \`${formatCommand(redactor.argv)}\` is not a ${phase} command (${STEP_COMMANDS[phase] ?? phase}): ` +
-        `its success is recorded, but it clears no block${phase === 'dry-run' ? ' and is no dry-run for the publish' : ''}.\n`,
-    );
+    ctx.stderr(`\npolicy run: ${notTheStepMessage(phase, formatCommand(redactor.argv))}.\n`);
   }
   if (succeeded) {
     ctx.stderr(`\npolicy run: ${phase} of ${scene.pkg.name} v${finished.version} succeeded; the release is ${state.status}.\n  next action: ${state.nextAction}\n`);
@@ -186,11 +175,6 @@ function exitCodeOf(result: StepResult, classification: Classification): number 
   if (result.exitCode === 0 && !succeeded) return 1;
   if (result.exitCode !== null) return result.exitCode;
   return 128 + (result.signal ? (osConstants.signals[result.signal as NodeJS.Signals] ?? 0) : 0);
-}
-
-/** The exit code a shell gives a command it cannot start: 127 not found, 126 found but not executable. */
-function spawnExitCode(code: string): number {
-  return code === 'ENOENT' ? 127 : 126;
 }
 
 /**
@@ -249,21 +233,7 @@ async function recordOutcome(ctx: CliContext, journal: string, event: JournalEve
   }
 }
 
-/** cargo's `-p NAME` / `--package NAME` / `--package=NAME`, which names the package a step is for. */
-function cargoPackageArg(command: readonly string[]): string | null {
-  for (let i = 0; i < command.length; i++) {
-    const arg = command[i]!;
-    if ((arg === '-p' || arg === '--package') && command[i + 1] !== undefined) return command[i + 1]!;
-    if (arg.startsWith('--package=')) return arg.slice('--package='.length);
-  }
-  return null;
-}
-
-/**
- * The gate a step must pass before it runs: publish → `publish`; tag → `tag` of the tag it
- * creates; closeout → `close-issue`; any other step but a bump → `bump` of the version in the
- * working tree (a step for a version other than the blocked one is refused).
- */
+/** Asks the step's gate (see `stepGate`) before it runs; the refusal is printed, its exit code returned. */
 async function askGate(
   ctx: CliContext,
   scene: ReleaseScene,
@@ -272,24 +242,9 @@ async function askGate(
   version: string,
   issue: number | null,
 ): Promise<number> {
-  let gate: GateName;
-  let arg: string;
-  switch (phase) {
-    case 'bump':
-      return 0;
-    case 'publish':
-      [gate, arg] = ['publish', version];
-      break;
-    case 'tag':
-      [gate, arg] = ['tag', createdTagName(command) ?? scene.pkg.tag.replaceAll('{version}', version)];
-      break;
-    case 'closeout':
-      if (issue === null) return 0;
-      [gate, arg] = ['close-issue', String(issue)];
-      break;
-    default:
-      [gate, arg] = ['bump', version];
-  }
+  const asked = stepGate(phase, command, { version, issue, tagTemplate: scene.pkg.tag });
+  if (asked === null) return 0;
+  const { gate, arg } = asked;
   const verdict = await evaluatePolicyGate(ctx, scene.cwd, scene.loaded, { gate, arg, releasePackage: scene.pkg.name });
   if (verdict.exitCode === 0) return 0;
   ctx.stderr(renderVerdict('text', verdict, {
@@ -299,33 +254,6 @@ async function askGate(
     title: `policy gate ${gate} ${arg}`,
   }));
   return verdict.exitCode;
-}
-
-interface StepResult {
-  exitCode: number | null;
-  signal: string | null;
-  /** Redacted output, bounded (head and tail). */
-  output: string;
-  /** ENOENT (not found) or another spawn error code; null when it started. */
-  spawnError: string | null;
-}
-
-function finishedEvent(
-  base: Omit<JournalEvent, 'v' | 'id' | 'at' | 'type'>,
-  result: StepResult,
-  classification: Classification,
-): Omit<JournalEvent, 'v' | 'id' | 'at'> {
-  const event: Omit<JournalEvent, 'v' | 'id' | 'at'> = {
-    type: 'step-finished',
-    ...base,
-    outcome: classification.outcome,
-    reason: classification.reason,
-  };
-  if (result.spawnError !== null) event.exitCode = spawnExitCode(result.spawnError);
-  else if (result.exitCode !== null) event.exitCode = result.exitCode;
-  if (classification.published !== null) event.published = classification.published;
-  if (classification.excerpt !== '') event.excerpt = classification.excerpt;
-  return event;
 }
 
 /**
