@@ -2,14 +2,17 @@
 // holds JSON naming its holder ({pid, host, token, at}) and is made visible only once that
 // content is written: it goes to a temporary file first, which is link()ed to the lock's name
 // (link never replaces an existing file, so only one taker wins). A write that fails (ENOSPC)
-// removes the temporary file and leaves no lock behind. A stale lock (its holder dead, or
-// older than staleMs) is removed by exactly one taker (see takeOver). The lock is never
+// removes the temporary file and leaves no lock behind. A stale lock (its holder's process
+// gone from this host, or, when that cannot be checked, older than staleMs) is removed by
+// exactly one taker (see takeOver). A live holder on this host is never taken over, however
+// long it holds the lock: two writers at once is what the lock exists to prevent. The lock is never
 // followed through a symbolic link: every open uses O_NOFOLLOW and a link planted at the
 // lock's name is refused.
 import { constants as fsConstants } from 'node:fs';
 import { link, lstat, open, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { probe, processStartOf } from './process.js';
 
 /** The lock could not be taken before the caller's deadline. */
 export class JournalLockError extends Error {
@@ -60,6 +63,8 @@ interface LockOwner {
   pid?: number;
   host?: string;
   token?: string;
+  /** The holder's process start (src/facts/process.ts), so a reused pid is not taken for it. */
+  start?: string;
   at?: string;
 }
 
@@ -70,7 +75,8 @@ function randomHex(bytes: number): string {
 /** Takes the lock at `path` (the folder must exist), waiting and taking over stale locks as needed. */
 export async function acquireLock(path: string, options: LockOptions): Promise<HeldLock> {
   const token = randomHex(8);
-  const content = `${JSON.stringify({ pid: process.pid, host: hostname(), token, at: new Date().toISOString() })}\n`;
+  const start = processStartOf(process.pid);
+  const content = `${JSON.stringify({ pid: process.pid, host: hostname(), ...(start === null ? {} : { start }), token, at: new Date().toISOString() })}\n`;
   const noticeAt = Date.now() + (options.waitNoticeMs ?? 1_000);
   let told = false;
   let delay = 2;
@@ -161,8 +167,11 @@ async function inspectLock(path: string, staleMs: number): Promise<Inspection | 
   const host = owner.host ?? null;
   const since = owner.at ?? new Date(read.mtimeMs).toISOString();
   const description = `${pid !== null ? `pid ${pid}` : 'an unknown process'}${host ? ` on ${host}` : ''} since ${since}`;
-  const dead = pid !== null && host === hostname() && !isAlive(pid);
-  return { stale: ageMs > staleMs || dead, ino: read.ino, text: read.text, holder: { pid, host, since, description } };
+  // On this host the holder's process tells; elsewhere (a shared file system) or for a lock
+  // that names no process, only its age can.
+  const checkable = pid !== null && host === hostname();
+  const stale = checkable ? probe(pid, owner.start) === 'gone' : ageMs > staleMs;
+  return { stale, ino: read.ino, text: read.text, holder: { pid, host, since, description } };
 }
 
 async function readLock(path: string): Promise<{ ino: number; mtimeMs: number; text: string }> {
@@ -185,24 +194,16 @@ function parseOwner(text: string): LockOwner {
   try {
     const value = JSON.parse(text) as unknown;
     if (typeof value !== 'object' || value === null) return {};
-    const { pid, host, token, at } = value as Record<string, unknown>;
+    const { pid, host, token, start, at } = value as Record<string, unknown>;
     return {
       ...(Number.isSafeInteger(pid) && (pid as number) > 0 ? { pid: pid as number } : {}),
       ...(typeof host === 'string' ? { host } : {}),
       ...(typeof token === 'string' ? { token } : {}),
+      ...(typeof start === 'string' ? { start } : {}),
       ...(typeof at === 'string' ? { at } : {}),
     };
   } catch {
     return {}; // not ours (an older version's empty lock): judged by age alone
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -258,7 +259,7 @@ async function clearDeadBreaker(breaker: string): Promise<void> {
     return; // gone: its maker finished
   }
   const owner = parseOwner(read.text);
-  const dead = owner.pid !== undefined && owner.host === hostname() && !isAlive(owner.pid);
+  const dead = owner.pid !== undefined && owner.host === hostname() && probe(owner.pid, owner.start) === 'gone';
   if (dead || Date.now() - read.mtimeMs > BREAKER_STALE_MS) await unlink(breaker).catch(ignoreMissing);
 }
 

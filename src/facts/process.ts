@@ -69,7 +69,11 @@ export function probeSteps(events: readonly JournalEvent[]): Map<string, StepPro
   return found;
 }
 
-function probe(pid: number, recordedStart: string | undefined): StepProcess {
+/**
+ * Whether process `pid` of this machine is the one recorded: alive (not a zombie) and, where
+ * its start time was recorded, started then (a pid is reused once its process is gone).
+ */
+export function probe(pid: number, recordedStart: string | undefined): 'running' | 'gone' {
   if (!signalable(pid)) return 'gone';
   const stat = readProcStat(pid);
   // A killed process its parent has not reaped yet still answers signals: it is not running.

@@ -148,16 +148,36 @@ describe('the lock', () => {
     expect(readdirSync(dirname(file))).toEqual(['journal.jsonl']);
   });
 
-  it('breaks a lock older than staleMs, even of a live process', async () => {
+  it('never breaks the lock of a live holder on this host, however old', async () => {
     const file = freshJournal();
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(`${file}.lock`, JSON.stringify({ pid: process.pid, host: hostname(), token: 'old' }));
     const old = (Date.now() - 60_000) / 1000;
     utimesSync(`${file}.lock`, old, old);
+    await expect(appendEvent(file, event(), { timeoutMs: 300 })).rejects.toThrow(`is held by pid ${process.pid} on ${hostname()}`);
+    expect(existsSync(file) ? readFileSync(file, 'utf8') : '').toBe('');
+    expect(existsSync(`${file}.lock`)).toBe(true);
+  });
+
+  it.skipIf(!existsSync('/proc/self/stat'))('breaks a lock whose pid now belongs to another process (its recorded start differs)', async () => {
+    const file = freshJournal();
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(`${file}.lock`, JSON.stringify({ pid: process.pid, host: hostname(), start: 'another-boot/1', token: 'reused' }));
     const e = event();
     await appendEvent(file, e, { timeoutMs: 5_000 });
     expect((await readJournal(file)).events).toEqual([e]);
     expect(readdirSync(dirname(file))).toEqual(['journal.jsonl']);
+  });
+
+  it('breaks a lock of another host once it is older than staleMs (its process cannot be checked from here)', async () => {
+    const file = freshJournal();
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(`${file}.lock`, JSON.stringify({ pid: 1, host: `not-${hostname()}`, token: 'elsewhere' }));
+    const old = (Date.now() - 60_000) / 1000;
+    utimesSync(`${file}.lock`, old, old);
+    const e = event();
+    await appendEvent(file, e, { timeoutMs: 5_000 });
+    expect((await readJournal(file)).events).toEqual([e]);
   });
 
   it('breaks an old lock it cannot read', async () => {
