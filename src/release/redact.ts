@@ -156,6 +156,19 @@ export function createRedactor(argv: readonly string[], env: Env): Redactor {
 export const MAX_HOLD = 4096;
 
 /**
+ * Whether the trailing word of an unfinished line is the end of a prompt waiting for an
+ * answer (`[y/N]`, `(yes/no)?`, `Password:`, `>`), which must show, rather than the start of
+ * a value: it ends in a closing bracket, `?`, `:` or `>`, and is no URL or address (`https://u:`
+ * may go on into a password) nor the start of a known token.
+ */
+function isPromptEnd(word: string): boolean {
+  return /[\])?:>]$/.test(word) && !/:\/\/|@/.test(word) && !TOKEN_PREFIX_START.test(word);
+}
+
+/** The start of a well-known token prefix (GitHub, npm, crates.io...), for isPromptEnd. */
+const TOKEN_PREFIX_START = /^(?:gh[pousr]_|github_pat_|npm_|cio|glpat-|pypi-)/i;
+
+/**
  * How much of an unfinished line (no line end yet) may be shown now without showing the
  * start of something that could still become a secret once the line goes on: everything
  * before the trailing word (`ghp_12` may be the start of a token), before an unterminated
@@ -167,7 +180,7 @@ export const MAX_HOLD = 4096;
 export function partialEnd(text: string, secrets: readonly string[] = []): number {
   let end = text.length;
   const word = /\S+$/.exec(text);
-  if (word) end = word.index;
+  if (word && !isPromptEnd(word[0])) end = word.index;
   const quote = unterminatedQuote(text);
   if (quote >= 0) end = Math.min(end, quote);
   for (let changed = true; changed && end > 0; ) {

@@ -239,6 +239,19 @@ describe('RedactingLines', () => {
     expect(shown + lines.end()).toBe(long);
   });
 
+  it.each([['Continue? [y/N]'], ['Overwrite (yes/no)?'], ['Password:'], ['login>']])('shows a prompt that ends without a space on flush: %s', (prompt) => {
+    const lines = new RedactingLines(redactor);
+    expect(lines.push(prompt)).toBe('');
+    expect(lines.flush()).toBe(prompt);
+  });
+
+  it.each([['see https://user:'], ['auth gho_abcdef:'], ['mail bob@host:']])('holds back a trailing word that may go on into a secret, even ending like a prompt: %s', (text) => {
+    const lines = new RedactingLines(redactor);
+    lines.push(text);
+    expect(lines.flush()).toBe(text.slice(0, text.lastIndexOf(' ') + 1));
+    expect(lines.hasPending).toBe(true);
+  });
+
   it('continues after a flush with a fresh line', () => {
     const lines = new RedactingLines(redactor);
     lines.push('prompt> ');
