@@ -56,6 +56,22 @@ export function cargoConfigCandidates(cwd: string, env: NodeJS.ProcessEnv): stri
 }
 
 /**
+ * The config files cargo reads, deepest first: those of cargoConfigCandidates that exist, one
+ * per folder (`config` shadows `config.toml` beside it). Each is added to `looked` as it is
+ * reached, for the messages of a search that finds nothing.
+ */
+function* cargoConfigFiles(cwd: string, env: NodeJS.ProcessEnv, looked: string[]): Generator<string> {
+  const seen = new Set<string>();
+  for (const candidate of cargoConfigCandidates(cwd, env)) {
+    const folder = dirname(candidate);
+    if (seen.has(folder) || !existsSync(candidate)) continue;
+    seen.add(folder);
+    looked.push(candidate);
+    yield candidate;
+  }
+}
+
+/**
  * Where registry `name`'s index is. Throws RegistryConfigError when no file and no
  * environment variable defines it, when a config file on the way is not valid TOML or
  * gives `index` as something other than a string, and when a sparse index is not HTTP(S).
@@ -68,13 +84,7 @@ export function resolveCargoRegistry(name: string, cwd: string, env: NodeJS.Proc
   if (fromEnv) return location(name, fromEnv, variable);
 
   const looked: string[] = [];
-  const seen = new Set<string>();
-  for (const candidate of cargoConfigCandidates(cwd, env)) {
-    const folder = dirname(candidate);
-    // One file per folder: `config` shadows `config.toml` beside it.
-    if (seen.has(folder) || !existsSync(candidate)) continue;
-    seen.add(folder);
-    looked.push(candidate);
+  for (const candidate of cargoConfigFiles(cwd, env, looked)) {
     const index = registryIndexIn(candidate, name, looked);
     if (index !== null) return location(name, index, candidate);
   }
@@ -110,12 +120,7 @@ function registryIndexIn(file: string, name: string, looked: readonly string[]):
 export function defaultCargoRegistry(cwd: string, env: NodeJS.ProcessEnv): { name: string; from: string } | null {
   if (env.CARGO_REGISTRY_DEFAULT) return { name: env.CARGO_REGISTRY_DEFAULT, from: 'CARGO_REGISTRY_DEFAULT' };
   const looked: string[] = [];
-  const seen = new Set<string>();
-  for (const candidate of cargoConfigCandidates(cwd, env)) {
-    const folder = dirname(candidate);
-    if (seen.has(folder) || !existsSync(candidate)) continue;
-    seen.add(folder);
-    looked.push(candidate);
+  for (const candidate of cargoConfigFiles(cwd, env, looked)) {
     const registry = readConfigTable(candidate, looked).registry;
     const name = typeof registry === 'object' && registry !== null ? (registry as Record<string, unknown>).default : undefined;
     if (typeof name === 'string' && name !== '') return { name, from: candidate };
