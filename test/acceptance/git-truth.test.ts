@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cargoEnv, startRegistry, writeCargoConfig, writeCrate } from '../../scripts/loopback-registry.mjs';
+import { DEMO_NOTES } from '../helpers/demo-crate.js';
 import { runAsync, runPolicyAsync, type CliResult } from '../helpers/cli.js';
 import { hermeticGitEnv, makeRepo, type TempRepo } from '../helpers/git-repo.js';
 import { HAS_CARGO, HAS_GIT } from '../helpers/tools.js';
@@ -59,7 +60,7 @@ async function published(): Promise<Scene> {
   const previous = repo.commit('demo 0.1.0', { 'release-policy.yml': policyFile, '.gitignore': '/target\n/.cargo-home\n/.cargo/\n/Cargo.lock\n' });
   writeCrate(repo.dir, { name: 'demo', version: '0.2.0' });
   repo.commit('release demo 0.2.0 (#7)', {
-    'RELEASE_v0.2.0.md': "# demo v0.2.0\n\n## What's in this release\n\n- the answer\n\n## Validation\n\n- cargo test\n",
+    'RELEASE_v0.2.0.md': DEMO_NOTES,
   });
   const remote = mkdtempSync(join(tmpdir(), 'release-policy-remote-'));
   repo.git('init', '-q', '--bare', remote);

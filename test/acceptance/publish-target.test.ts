@@ -6,6 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cargoEnv, indexPath, startRegistry, writeCrate } from '../../scripts/loopback-registry.mjs';
+import { DEMO_GITIGNORE, DEMO_NOTES } from '../helpers/demo-crate.js';
 import { runPolicyAsync, type CliResult } from '../helpers/cli.js';
 import { hermeticGitEnv, makeRepo, type TempRepo } from '../helpers/git-repo.js';
 import { HAS_CARGO, HAS_GIT } from '../helpers/tools.js';
@@ -53,8 +54,8 @@ async function scene(policy: string): Promise<Scene> {
   );
   repo.commit('release demo 0.2.0 (#7)', {
     'release-policy.yml': `version: 1\npackages:\n${policy}issues:\n  branch: "issue-{issue}-*"\n`,
-    'RELEASE_v0.2.0.md': "# demo v0.2.0\n\n## What's in this release\n\n- the answer\n\n## Validation\n\n- cargo test\n",
-    '.gitignore': '/target\n/.cargo-home\n/.cargo/\n/Cargo.lock\n',
+    'RELEASE_v0.2.0.md': DEMO_NOTES,
+    '.gitignore': DEMO_GITIGNORE,
   });
   const env = {
     ...(cargoEnv(local, join(repo.dir, '.cargo-home')) as Record<string, string>),

@@ -4,10 +4,10 @@
 // and says it could not run; the next action repeats the user's own command, and following
 // it runs that command (real cargo publishing to the loopback registry).
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cargoEnv, startRegistry, writeCrate } from '../../scripts/loopback-registry.mjs';
+import { closedPort } from '../registry/fixtures.js';
 import { runPolicy, runPolicyAsync, type CliResult } from '../helpers/cli.js';
 import { hermeticGitEnv, makeRepo, type TempRepo } from '../helpers/git-repo.js';
 import { HAS_CARGO, HAS_GIT } from '../helpers/tools.js';
@@ -16,13 +16,6 @@ const CARGO_TIMEOUT = 180_000;
 
 if (!HAS_CARGO) console.warn('test/acceptance/read-failures.test.ts: the cargo part is skipped, cargo is not on PATH');
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** The `policy run ...` command a next action names, as argv (the tests use no quoting). */
 function advisedRun(action: string): string[] {

@@ -6,8 +6,9 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cargoEnv, startRegistry, writeCargoConfig, writeCrate } from '../../scripts/loopback-registry.mjs';
+import { cargoEnv, startRegistry } from '../../scripts/loopback-registry.mjs';
 import { runPolicyAsync, type CliResult } from '../helpers/cli.js';
+import { commitDemoRelease } from '../helpers/demo-crate.js';
 import { hermeticGitEnv, makeRepo, type TempRepo } from '../helpers/git-repo.js';
 import { HAS_CARGO, HAS_GIT } from '../helpers/tools.js';
 
@@ -40,13 +41,7 @@ afterEach(async () => {
 async function scene(): Promise<Scene> {
   const registry = await startRegistry();
   const repo = makeRepo({ branch: 'issue-7-feature' });
-  writeCrate(repo.dir, { name: 'demo', version: '0.2.0' });
-  writeCargoConfig(repo.dir, registry);
-  repo.commit('release demo 0.2.0 (#7)', {
-    'release-policy.yml': 'version: 1\npackages:\n  - name: demo\n    registry: local\nissues:\n  branch: "issue-{issue}-*"\n',
-    'RELEASE_v0.2.0.md': "# demo v0.2.0\n\n## What's in this release\n\n- the answer\n\n## Validation\n\n- cargo test\n",
-    '.gitignore': '/target\n/.cargo-home\n/.cargo/\n/Cargo.lock\n',
-  });
+  commitDemoRelease(repo, registry);
   const remote = mkdtempSync(join(tmpdir(), 'release-policy-remote-'));
   repo.git('init', '-q', '--bare', remote);
   repo.git('remote', 'add', 'origin', remote);

@@ -4,25 +4,17 @@
 // not a packaging problem, and nothing was published.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeCrate } from '../../scripts/loopback-registry.mjs';
 import { classifyOutcome } from '../../src/release/classify.js';
 import type { Phase } from '../../src/release/model.js';
+import { closedPort } from '../registry/fixtures.js';
 import { HAS_CARGO } from '../helpers/tools.js';
 
 if (!HAS_CARGO) console.warn('test/release/classify-network.test.ts: skipped, cargo is not on PATH');
 
-/** A loopback port nothing listens on: bound, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe.skipIf(!HAS_CARGO)('classifyOutcome on real cargo network failures', () => {
   let dir: string;

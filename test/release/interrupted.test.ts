@@ -8,8 +8,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cargoEnv, startRegistry, writeCargoConfig, writeCrate } from '../../scripts/loopback-registry.mjs';
+import { cargoEnv, startRegistry } from '../../scripts/loopback-registry.mjs';
 import { CLI, runPolicyAsync, type CliResult } from '../helpers/cli.js';
+import { commitDemoRelease } from '../helpers/demo-crate.js';
 import { hermeticGitEnv, makeRepo, type TempRepo } from '../helpers/git-repo.js';
 import { HAS_CARGO, HAS_GIT } from '../helpers/tools.js';
 
@@ -83,13 +84,7 @@ describe.skipIf(!HAS_CARGO || !HAS_GIT)('a publish killed mid-upload, with real 
   beforeAll(async () => {
     registry = await startRegistry();
     repo = makeRepo({ branch: 'issue-7-feature' });
-    writeCrate(repo.dir, { name: 'demo', version: '0.2.0' });
-    writeCargoConfig(repo.dir, registry);
-    repo.commit('release demo 0.2.0 (#7)', {
-      'release-policy.yml': 'version: 1\npackages:\n  - name: demo\n    registry: local\nissues:\n  branch: "issue-{issue}-*"\n',
-      'RELEASE_v0.2.0.md': "# demo v0.2.0\n\n## What's in this release\n\n- the answer\n\n## Validation\n\n- cargo test\n",
-      '.gitignore': '/target\n/.cargo-home\n/.cargo/\n/Cargo.lock\n',
-    });
+    commitDemoRelease(repo, registry);
     env = {
       ...(cargoEnv(registry, join(repo.dir, '.cargo-home')) as Record<string, string>),
       ...hermeticGitEnv,
