@@ -3,7 +3,7 @@ import { UsageError } from './context.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-/** Flags every command takes (CLI.md). */
+/** Flags every command takes (README, Commands). */
 export const COMMON_OPTIONS = {
   policy: { type: 'string' },
   cwd: { type: 'string' },

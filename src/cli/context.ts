@@ -4,7 +4,7 @@ export interface CliContext {
   env: NodeJS.ProcessEnv;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
-  /** Colour only on a terminal and never with NO_COLOR (CLI.md); see useColor. */
+  /** Colour only on a terminal and never with NO_COLOR; see useColor. */
   color: boolean;
   debug: boolean;
   /** Today as YYYY-MM-DD, UTC. */

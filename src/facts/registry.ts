@@ -36,7 +36,7 @@ export async function collectRegistry(request: RegistryRequest): Promise<Registr
       env: request.env,
       cacheDir: request.cacheDir,
       toolVersion: request.toolVersion,
-      // One index request per package, all in parallel (ARCHITECTURE.md, network facts): the
+      // One index request per package, all in parallel (README, Performance): the
       // web API's one request per second would serialise a workspace's packages.
       useApi: false,
     }, session);

@@ -1,5 +1,5 @@
 // Reads release-policy.yml: parse, validate, then normalize, so that code after this
-// boundary never sees raw YAML (STYLE.md habit 5). Errors are returned as data.
+// boundary never sees raw YAML. Errors are returned as data.
 import { dirname, posix, resolve } from 'node:path';
 import type { RuleDefinition } from '../engine/model.js';
 import { validatePolicy } from '../generated/validators.js';

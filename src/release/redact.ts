@@ -1,5 +1,5 @@
 // Secret redaction for everything the release journal writes, prints or posts
-// (ARCHITECTURE.md, "The release journal"). Pure: the environment is an argument, so a caller
+// (README, "The release journal"). Pure: the environment is an argument, so a caller
 // passes `process.env` and a test passes a table. Redaction over-reaches on purpose: a
 // harmless word shown as `***` costs little, a leaked registry token costs a revocation.
 //

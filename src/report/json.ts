@@ -1,7 +1,7 @@
 import type { Finding, Verdict, WaivedFinding } from '../engine/model.js';
 import type { RenderOptions } from './render-options.js';
 
-// Fields are copied one by one, not spread: the JSON shape is a contract (CLI.md), so
+// Fields are copied one by one, not spread: the JSON shape is a contract (README, `--format json`), so
 // whatever the engine adds to its own objects must not leak into it, and key order stays
 // stable for scripts that diff the output.
 function findingJson(finding: Finding) {

@@ -10,7 +10,7 @@ describe('json format', () => {
     unavailable: { github: 'no token' },
   });
 
-  test('has the CLI.md shape, with exitCode and waivers', () => {
+  test('has the documented shape, with exitCode and waivers', () => {
     const parsed = JSON.parse(renderVerdict('json', input, options({ toolVersion: '1.2.3' })));
     expect(parsed).toEqual({
       gate: 'pre-push',
