@@ -1,5 +1,5 @@
 // "Did you mean" for keys, rule ids and enum values: one close candidate instead of a
-// dump of every name (commitlint's lint.ts, research §6.8).
+// dump of every name, as commitlint does.
 
 /**
  * The candidate closest to `word`, or null when none is close enough, in this order:
