@@ -198,8 +198,10 @@ function localFacts(req: CollectRequest, needs: Set<FactName>, batch: () => CatF
       tasks.push(collectRelease(req.cwd, context, batch).then(
         (fact) => void (out.facts.release = fact),
         (error: unknown) => {
-          // Not a fact that is missing but a journal refused: said as such, exit 2 (src/cli/main.ts).
-          if (error instanceof JournalSymlinkError) throw error;
+          // Not a fact that is missing but a journal refused (a symbolic link) or unreadable (a
+          // system call failed: EACCES, EIO): said as such with the errno in words, exit 2
+          // (src/cli/main.ts), as for every other command that reads the journal.
+          if (error instanceof JournalSymlinkError || typeof (error as NodeJS.ErrnoException).syscall === 'string') throw error;
           out.unavailable.release = error instanceof RemoteUnreadable ? error.message : `cannot read the release journal: ${message(error)}`;
         },
       ));

@@ -88,7 +88,8 @@ export async function acquireLock(path: string, options: LockOptions): Promise<H
     const holder = await inspectLock(path, options.staleMs);
     if (holder === null) continue; // released meanwhile
     if (holder.stale) {
-      await takeOver(path, holder);
+      // Another taker is breaking it: give it the CPU rather than spin on the breaker file.
+      if (!(await takeOver(path, holder))) await sleep(2 + Math.random() * 8);
       continue;
     }
     const now = Date.now();
@@ -216,7 +217,7 @@ function parseOwner(text: string): LockOwner {
  * a different lock (or none) and removes nothing. Moving the lock aside and putting a fresh
  * one back is not safe: while it is away a third process takes the lock, and two hold it.
  */
-async function takeOver(path: string, judged: Inspection): Promise<void> {
+async function takeOver(path: string, judged: Inspection): Promise<boolean> {
   const breaker = join(dirname(path), `.${basename(path)}.break-${identity(judged)}`);
   let handle;
   try {
@@ -224,7 +225,7 @@ async function takeOver(path: string, judged: Inspection): Promise<void> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     await clearDeadBreaker(breaker);
-    return;
+    return false;
   }
   try {
     try {
@@ -239,6 +240,7 @@ async function takeOver(path: string, judged: Inspection): Promise<void> {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
     if (now !== null && now.ino === judged.ino && now.text === judged.text) await unlink(path).catch(ignoreMissing);
+    return true;
   } finally {
     await unlink(breaker).catch(ignoreMissing);
   }

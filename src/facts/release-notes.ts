@@ -29,10 +29,11 @@ export async function readReleaseNotes(cwd: string, pkg: PackageConfig, version:
   } finally {
     if (shared === undefined) await batch.close();
   }
+  // Written but never staged: it exists, and git holds no copy to restore; no history walk.
+  if (existsSync(join(root, path))) return { path, existed: true, restore: '' };
   // An unborn HEAD has no history: git exits 128, and nothing was deleted.
   const log = await runGit(root, ['--literal-pathspecs', 'log', '-1', '--no-renames', '--diff-filter=D', '--format=%P', 'HEAD', '--', path], [128]);
   const parent = log.exitCode === 0 ? (log.stdout.trim().split(' ')[0] ?? '') : '';
   if (parent !== '') return { path, existed: true, restore: `git checkout ${parent.slice(0, 12)} -- ${quoted}` };
-  // Written but never staged: it existed, and git holds no copy to restore.
-  return { path, existed: existsSync(join(root, path)), restore: '' };
+  return { path, existed: false, restore: '' };
 }

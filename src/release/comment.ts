@@ -87,7 +87,7 @@ export function renderStatusComment(state: ReleaseState, options: CommentOptions
     lines.push('Failed step:', `- ${commandMarkdown(state.failure.command)}`, '');
   }
   if (state.abandoned !== undefined) {
-    lines.push('Abandoned:', `- ${state.abandoned.reason} (${state.abandoned.at})`, '');
+    lines.push('Abandoned:', `- ${escapeText(state.abandoned.reason, false)} (${escapeText(state.abandoned.at, false)})`, '');
   }
   lines.push(
     'Current state:',

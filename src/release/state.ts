@@ -3,6 +3,7 @@
  */
 import { fenceCode } from '../report/markdown-escape.js';
 import { inferPhase, programName } from './classify.js';
+import { REDACTED } from './redact.js';
 import { formatCommand, type JournalEvent, type Phase, type ReleaseDecision, type ReleaseState, type RunningStep, type StepProcess } from './model.js';
 
 export type Ecosystem = 'cargo' | 'npm';
@@ -58,8 +59,6 @@ interface Release extends Omit<ReleaseState, 'nextAction' | 'commands'> {
   open: Map<Phase, JournalEvent>;
   /** Which `step-started` events never finish, and what is known of their processes. */
   steps: Steps;
-  /** The last phase that succeeded. */
-  lastOk: Phase | null;
   /**
    * The last command recorded for each phase of this release, so that advice names the
    * user's own command (`-p NAME`, `--registry R`, `--manifest-path`, `--features`...).
@@ -80,7 +79,7 @@ const CLOSING: readonly Phase[] = ['tag', 'push', 'closeout'];
 function fresh(pkg: string | null, steps: Steps, ecosystem: Ecosystem, decisions: ReleaseDecision[] = [], argv: Release['argv'] = {}): Release {
   return {
     package: pkg, version: null, issue: null, status: 'idle', failure: null, published: 'no',
-    decisions, completed: [], verifiedSinceFailure: false, closing: new Set(), failedArgv: [], open: new Map(), lastOk: null,
+    decisions, completed: [], verifiedSinceFailure: false, closing: new Set(), failedArgv: [], open: new Map(),
     taken: false, running: [], steps, argv, ecosystem,
   };
 }
@@ -170,7 +169,6 @@ function startRelease(r: Release, e: JournalEvent): void {
   r.published = 'no';
   r.closing = new Set();
   r.open = new Map();
-  r.lastOk = null;
   r.completed = [];
   r.verifiedSinceFailure = false;
   r.taken = false;
@@ -210,7 +208,7 @@ function onStepFinished(r: Release, e: JournalEvent): void {
     return;
   }
   if (outcome === 'ok' || outcome === 'published') {
-    r.lastOk = phase;
+    if (r.notTheStep?.phase === phase) delete r.notTheStep; // the step itself has run since
     if (!r.completed.includes(phase)) r.completed.push(phase);
     if (phase === 'dry-run') r.lastDryRunOk = { version: e.version, commit: e.commit ?? null, at: e.at };
     if (phase === 'publish' || outcome === 'published') {
@@ -224,6 +222,13 @@ function onStepFinished(r: Release, e: JournalEvent): void {
       r.failure = null;
       r.status = r.published === 'yes' ? 'released' : 'in-progress';
       if (r.published === 'unknown') r.published = 'no';
+    }
+    if (r.published === 'yes' && phase === 'closeout' && e.issue !== null) {
+      // A closeout of an issue ran only after its close-issue gate found the tag and the push
+      // done, as git and the remote show them (a plain `git tag` or `git push` included, which
+      // the journal never saw): the release is closed, and the next version may start.
+      r.closing = new Set(CLOSING);
+      if (r.failure !== null && CLOSING.includes(r.failure.phase)) r.failure = null;
     }
     if (r.published === 'yes' && CLOSING.includes(phase)) {
       r.closing.add(phase);
@@ -400,7 +405,27 @@ function issueRef(r: Release): string {
 
 /** `policy run [--phase P] -- COMMAND`, with --phase only when the command does not tell it. */
 function runCommand(phase: Phase, argv: readonly string[]): string {
-  return `policy run ${inferPhase(argv) === phase ? '' : `--phase ${phase} `}-- ${formatCommand(argv)}`;
+  const advised = withoutSecrets(argv);
+  return `policy run ${inferPhase(advised) === phase ? '' : `--phase ${phase} `}-- ${formatCommand(advised)}`;
+}
+
+/**
+ * The recorded argv without its redacted secrets: `--token '***'` typed as advised would pass
+ * `***` as the token. The option goes with its value; the tool then uses its configured
+ * credentials (cargo's credentials file, `CARGO_REGISTRY_TOKEN`).
+ */
+function withoutSecrets(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const arg of argv) {
+    if (!arg.includes(REDACTED)) {
+      out.push(arg);
+      continue;
+    }
+    // `--token=***` goes alone; a separate `***` takes the option before it along.
+    const option = out.at(-1);
+    if (!arg.startsWith('-') && option !== undefined && out.length > 1 && option.startsWith('-') && !option.includes('=')) out.pop();
+  }
+  return out;
 }
 
 /** {@link runCommand} in backticks, as advice shows it. */

@@ -63,8 +63,9 @@ describe.skipIf(!HAS_GIT)('policy decide refuses', () => {
   it.each([
     ['v0.2.1', 'give the version without a leading v', 'policy decide --version 0.2.1'],
     ['V0.2.1', 'give the version without a leading v', 'policy decide --version 0.2.1'],
-    ['0.1.9', '--version 0.1.9 is lower than v0.2.0, the version under release for demo', 'for example 0.2.1'],
-    ['0.2.0-rc.1', '--version 0.2.0-rc.1 is lower than v0.2.0', 'higher than 0.2.0'],
+    ['0.1.9', '--version 0.1.9 is not higher than v0.2.0, the version under release for demo', 'for example 0.2.1'],
+    ['0.2.0-rc.1', '--version 0.2.0-rc.1 is not higher than v0.2.0', 'higher than 0.2.0'],
+    ['0.2.0+build.1', '--version 0.2.0+build.1 is not higher than v0.2.0, the version under release for demo (build metadata does not make a new version)', 'higher than 0.2.0'],
     ['0.2.0', 'v0.2.0 is already the version under release for demo', 'next version'],
   ])('--version %s while 0.2.0 is blocked: exit 2, %s', (version, reason, hint) => {
     expect(failDryRun().code).toBe(101);

@@ -105,6 +105,14 @@ describe.skipIf(!HAS_GIT)('policy run', () => {
     expect(status()).toMatchObject({ status: 'blocked', failure: { phase: 'notes', command: 'no-such-command-xyz --flag', exitCode: 127 } });
   });
 
+  it('refuses a --phase that does not fit the command (a publish labelled notes would skip the publish gate), writing nothing', () => {
+    const run = policy(['run', '--phase', 'notes', '--', 'cargo', 'publish', '--registry', 'local']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('`cargo publish --registry local` is a publish step, not notes');
+    expect(run.stderr).toContain('Drop --phase notes');
+    expect(journal()).toBe('');
+  });
+
   it('refuses a command whose phase it cannot tell, and one without `--`, writing nothing', () => {
     const unknown = policy(['run', '--', 'make', 'release']);
     expect(unknown.code).toBe(2);

@@ -392,3 +392,38 @@ describe('next actions speak the package\'s ecosystem', () => {
     expect(foldRelease([pubOk()], {}).nextAction).toMatch(/^the crate is released/);
   });
 });
+
+describe('a release closed with a tag and push git saw, not the journal', () => {
+  it('a closeout of the issue after a plain git tag and push closes the release, and the next version starts', () => {
+    const closed = foldRelease([dryOk(), pubOk(), closeOk()]);
+    expect(closed).toMatchObject({ status: 'closed', failure: null });
+    const next = foldRelease([dryOk(), pubOk(), closeOk(), finished('dry-run', 'cargo publish --dry-run', 0, {}, '0.3.0')]);
+    expect(next).toMatchObject({ version: '0.3.0', status: 'in-progress', lastDryRunOk: { version: '0.3.0' } });
+  });
+
+  it('a tag step the journal saw fail is settled by the closeout the close-issue gate allowed', () => {
+    expect(foldRelease([dryOk(), pubOk(), finished('tag', 'git tag v0.2.0', 128), closeOk()])).toMatchObject({ status: 'closed', failure: null });
+  });
+
+  it('a closeout with no issue (no gate was asked) closes nothing the journal has not seen', () => {
+    const noIssue = finished('closeout', 'gh issue close', 0, { issue: null });
+    expect(foldRelease([dryOk(), pubOk(), noIssue]).status).toBe('released');
+  });
+
+  it('a real dry-run after a mislabelled one clears the "not counted" note', () => {
+    const state = foldRelease([dryFail(), finished('dry-run', 'true', 0), dryOk()]);
+    expect(state.notTheStep).toBeUndefined();
+    expect(state.status).toBe('in-progress');
+  });
+});
+
+describe('advice never carries a redacted secret', () => {
+  it('drops --token *** and --token=*** from the command a next action names', () => {
+    const failedPublish = finished('publish', "cargo publish --registry local --token *** -p demo", 101, { outcome: 'not-published', published: 'no', reason: 'before-upload' });
+    const state = foldRelease([dryOk(), failedPublish]);
+    expect(state.nextAction).toContain('`policy run -- cargo publish --registry local -p demo`');
+    expect(state.nextAction).not.toContain('***');
+    const eq = foldRelease([finished('dry-run', 'cargo publish --dry-run --token=*** --registry local', 101)]);
+    expect(eq.nextAction).toContain('`policy run -- cargo publish --dry-run --registry local`');
+  });
+});

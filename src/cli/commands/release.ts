@@ -217,9 +217,9 @@ export async function runDecide(ctx: CliContext, argv: string[]): Promise<number
     throw new UsageError(`v${version} is already the version under release for ${pkg.name}`, 'A decision names the next version to release instead of it.');
   }
   // A journal version that is not SemVer (written by hand) cannot be ordered: nothing to compare.
-  if (isValidVersion(state.version) && compareVersions(version, state.version) < 0) {
+  if (isValidVersion(state.version) && compareVersions(version, state.version) <= 0) {
     throw new UsageError(
-      `--version ${version} is lower than v${state.version}, the version under release for ${pkg.name}`,
+      `--version ${version} is not higher than v${state.version}, the version under release for ${pkg.name}${compareVersions(version, state.version) === 0 ? ' (build metadata does not make a new version)' : ''}`,
       `A next version must be higher than ${state.version} (a lower one would publish out of order); for example ${nextPatch(state.version)}.`,
     );
   }

@@ -88,6 +88,13 @@ export async function runRun(ctx: CliContext, argv: string[]): Promise<number> {
   }
   const inferred = inferPhase(command);
   const phase = typeof values.phase === 'string' ? oneOf('phase', values.phase, PHASES) : inferred;
+  if (phase !== null && inferred !== null && inferred !== phase) {
+    // `--phase notes -- cargo publish` would upload past the publish gate and record no publish.
+    throw new UsageError(
+      `\`${formatCommand(createRedactor(command, ctx.env).argv)}\` is a ${inferred} step, not ${phase}`,
+      `Drop --phase ${phase}: the phase of this command is ${inferred}, and its gate is asked before it runs.`,
+    );
+  }
   if (phase === null) {
     throw new UsageError(
       `cannot tell the release phase of \`${formatCommand(createRedactor(command, ctx.env).argv)}\``,
