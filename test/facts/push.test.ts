@@ -7,7 +7,7 @@ import type { PackageConfig } from '../../src/policy/model.js';
 import { gitSync, hermeticGitEnv, makeRepo, type Files, type TempRepo } from '../helpers/git-repo.js';
 import { HAS_GIT } from '../helpers/tools.js';
 
-// The collectors run git with process.env: give them an identity and no machine config.
+// These tests hand the collectors process.env: give it an identity and no machine config.
 Object.assign(process.env, hermeticGitEnv);
 
 function cargoPackage(name: string, tag: string): PackageConfig {
