@@ -111,8 +111,11 @@ function readRequest(socket: Socket): Promise<DaemonRequest> {
       if (text.length > MAX_REQUEST) socket.destroy(new Error('request too large'));
       const end = text.indexOf('\n');
       if (end === -1) return;
+      const line = text.slice(0, end);
+      // The raw line holds the caller's environment: not kept while the socket lives on.
+      text = '';
       try {
-        resolve(JSON.parse(text.slice(0, end)) as DaemonRequest);
+        resolve(JSON.parse(line) as DaemonRequest);
       } catch (error) {
         reject(error as Error);
       }

@@ -97,7 +97,7 @@ export const isHuskyPath = (hooksPath: string): boolean => /(^|\/)\.husky\/_\/?$
 
 /** Installs the shims, then this worktree's settings, without which they cannot find the command. */
 export async function installHooks(request: InstallRequest): Promise<InstallReport> {
-  const report = request.manager === 'git' ? await installForGit(request.root, request.env) : await installForHusky(request.root, request.env);
+  const report = request.manager === 'git' ? await installForGit(request.root, request.env) : await installForHusky(request.root, request.env, request.settings.node);
   const settings = refreshSettings({ ...request.settings, root: request.root, force: true });
   if (settings !== null) report.written.push(settings);
   return report;
@@ -143,13 +143,13 @@ async function installForGit(root: string, env: Env): Promise<InstallReport> {
   return report;
 }
 
-async function installForHusky(root: string, env: Env): Promise<InstallReport> {
+async function installForHusky(root: string, env: Env, node: string): Promise<InstallReport> {
   if (!existsSync(join(root, 'package.json'))) {
     throw new InstallError(`${root} has no package.json: husky installs from one`, 'Use `policy hooks install --manager git`.');
   }
   let where = await locateHooks(root, env);
   if (!isHuskyPath(where.hooksPath) || !existsSync(join(where.dir, 'h'))) {
-    runHusky(root, env);
+    runHusky(root, env, node);
     where = await locateHooks(root, env);
     if (!isHuskyPath(where.hooksPath)) {
       throw new InstallError(`husky did not set core.hooksPath (it is "${where.hooksPath}")`, 'Run `npx husky` and look at what it prints.');
@@ -181,8 +181,8 @@ async function installForHusky(root: string, env: Env): Promise<InstallReport> {
   return report;
 }
 
-/** Runs husky's installer (node_modules/husky/bin.js of this worktree, else of the main one). */
-function runHusky(root: string, env: Env): void {
+/** Runs husky's installer (node_modules/husky/bin.js of this worktree, else of the main one) with `node`, the Node running this command. */
+function runHusky(root: string, env: Env, node: string): void {
   const candidates = [root];
   const dirs = gitDirsOnDisk(root);
   if (dirs !== null && dirs.commonDir !== dirs.gitDir) candidates.push(dirname(dirs.commonDir));
@@ -193,7 +193,7 @@ function runHusky(root: string, env: Env): void {
       'Run `npm install --save-dev husky` (or `npm ci`), then install again; or use `--manager git`.',
     );
   }
-  const run = spawnSync(process.execPath, [bin], { cwd: root, encoding: 'utf8', env: { ...env, HUSKY: '' } });
+  const run = spawnSync(node, [bin], { cwd: root, encoding: 'utf8', env: { ...env, HUSKY: '' } });
   // husky exits 0 on every failure and says why on stdout (.git can't be found, ...).
   const said = `${run.stdout ?? ''}${run.stderr ?? ''}`.trim();
   if (run.status !== 0 || (said !== '' && !existsSync(join(root, '.husky', '_', 'h')))) {
