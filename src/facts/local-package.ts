@@ -43,7 +43,8 @@ export async function localChecksum(request: LocalPackageRequest): Promise<Local
 
 async function crateChecksum(request: LocalPackageRequest): Promise<LocalChecksum> {
   const commit = request.commit ?? (await git(request.root, request.env, ['rev-parse', '--verify', 'HEAD'])).trim();
-  const scratch = mkdtempSync(join(tmpdir(), 'release-policy-package-'));
+  // The caller's TMPDIR, as a fresh process of the caller's would use.
+  const scratch = mkdtempSync(join(request.env.TMPDIR || tmpdir(), 'release-policy-package-'));
   const tree = join(scratch, 'tree');
   try {
     // No hooks: a user's post-checkout hook has no business running for our scratch checkout.
