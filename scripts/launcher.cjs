@@ -92,11 +92,22 @@ function daemonSocket() {
   }
 }
 
+/**
+ * The daemon's own environment: a few harmless variables, not this caller's. Every request
+ * brings its own environment (src/cli/daemon.ts); the caller's would otherwise stay in the
+ * daemon's process (readable in /proc/<pid>/environ) for as long as it lives, tokens included.
+ */
+function daemonEnv() {
+  const env = {};
+  for (const name of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'XDG_CACHE_HOME', 'POLICY_CODE_CACHE']) if (process.env[name] !== undefined) env[name] = process.env[name];
+  return env;
+}
+
 function startDaemon(socket) {
   try {
     const { spawn } = require('node:child_process');
     // cwd / : the daemon must not keep a repository's folder busy.
-    spawn(process.execPath, [__filename, '__daemon', socket], { cwd: '/', detached: true, stdio: 'ignore', env: process.env }).unref();
+    spawn(process.execPath, [__filename, '__daemon', socket], { cwd: '/', detached: true, stdio: 'ignore', env: daemonEnv() }).unref();
   } catch {
     // Only speed is lost.
   }

@@ -7,8 +7,13 @@
 //
 // Safety: each request runs exactly as a fresh process would (its own argv, working
 // directory, environment and stdin; every fact is read again, the policy's load cache is
-// checked again), one request at a time, because the environment is process-wide. The socket
-// sits in a folder only its user can enter. The daemon ends after IDLE_MS without a request;
+// checked again). The request's folder and environment are handed to the command as inputs
+// (ctx.cwd, ctx.env, down to every git the collectors start): this process's own environment
+// and working directory are never changed, so a caller's variables (a GITHUB_TOKEN among them)
+// are neither seen by the next request nor kept once the request is answered. The launcher
+// starts the daemon with a few harmless variables only, for the same reason. Requests are
+// still served one at a time: a user's hooks rarely overlap, and one request's memory at a
+// time is all the daemon holds. The socket sits in a folder only its user can enter. The daemon ends after IDLE_MS without a request;
 // a rebuilt bundle gets a new socket name (the launcher's stamp), so an old daemon is never
 // asked again and idles out.
 import { chmodSync, existsSync, rmSync, writeFileSync } from 'node:fs';
@@ -106,8 +111,11 @@ function readRequest(socket: Socket): Promise<DaemonRequest> {
       if (text.length > MAX_REQUEST) socket.destroy(new Error('request too large'));
       const end = text.indexOf('\n');
       if (end === -1) return;
+      const line = text.slice(0, end);
+      // The raw line holds the caller's environment: not kept while the socket lives on.
+      text = '';
       try {
-        resolve(JSON.parse(text.slice(0, end)) as DaemonRequest);
+        resolve(JSON.parse(line) as DaemonRequest);
       } catch (error) {
         reject(error as Error);
       }
@@ -117,18 +125,15 @@ function readRequest(socket: Socket): Promise<DaemonRequest> {
   });
 }
 
-/** One request, run as a fresh process would run it. */
+/** One request, run as a fresh process would run it, with the request's folder and environment as its own. */
 async function serve(request: DaemonRequest, main: Main): Promise<DaemonAnswer> {
   const out: string[] = [];
   const err: string[] = [];
-  const saved = { env: { ...process.env }, cwd: process.cwd() };
-  replaceEnv(request.env);
   let code: number;
   try {
-    process.chdir(request.cwd);
     code = await main(request.argv, {
       cwd: request.cwd,
-      env: process.env,
+      env: requestEnv(request.env),
       stdout: (text) => void out.push(text),
       stderr: (text) => void err.push(text),
       tty: request.tty,
@@ -138,18 +143,18 @@ async function serve(request: DaemonRequest, main: Main): Promise<DaemonAnswer> 
     err.push(`policy: the hook daemon could not run the hook: ${(error as Error).message}\n`);
     code = 2;
   } finally {
-    replaceEnv(saved.env);
-    try {
-      process.chdir(saved.cwd);
-    } catch {
-      // the folder it started in may be gone; every request sets its own
-    }
+    // The answer is all that outlives the request: its environment and stdin are let go here,
+    // whatever still holds the request object (the socket's closures until it closes).
+    request.env = {};
+    request.stdin = '';
   }
   return { stdout: out.join(''), stderr: err.join(''), code, pid: process.pid };
 }
 
-/** Makes process.env exactly `env`: the git processes a hook starts inherit it (GIT_DIR, GIT_INDEX_FILE). */
-function replaceEnv(env: Record<string, string | undefined>): void {
-  for (const key of Object.keys(process.env)) if (!(key in env)) delete process.env[key];
-  for (const [key, value] of Object.entries(env)) if (value !== undefined) process.env[key] = value;
+/** The request's environment as a fresh object of strings (JSON may carry anything). */
+function requestEnv(env: unknown): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  if (env === null || typeof env !== 'object') return out;
+  for (const [key, value] of Object.entries(env)) if (typeof value === 'string') out[key] = value;
+  return out;
 }

@@ -22,7 +22,7 @@ export interface GatherRequest {
   repoFields?: string[] | null;
   /** Skip network facts. */
   offline?: boolean;
-  env?: NodeJS.ProcessEnv;
+  env: NodeJS.ProcessEnv;
   toolVersion?: string;
 }
 
@@ -31,6 +31,7 @@ export async function gatherFacts(request: GatherRequest): Promise<CollectedFact
   if (request.factsFile) return readFactsFile(resolve(request.cwd, request.factsFile), request.gate);
   return collectFacts({
     cwd: request.cwd,
+    env: request.env,
     packages: request.policy.packages,
     defaultBranch: request.policy.defaultBranch,
     needs: request.needs,
@@ -41,7 +42,6 @@ export async function gatherFacts(request: GatherRequest): Promise<CollectedFact
     ...(request.hook === undefined ? {} : { hook: request.hook }),
     ...(request.repoFields == null ? {} : { repoFields: request.repoFields }),
     offline: request.offline ?? false,
-    ...(request.env === undefined ? {} : { env: request.env }),
     ...(request.toolVersion === undefined ? {} : { toolVersion: request.toolVersion }),
   });
 }

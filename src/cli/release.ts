@@ -19,6 +19,8 @@ import { loadPolicy, locatePolicy, resolveCwd, type LoadedPolicy } from './load.
 
 export interface ReleaseScene {
   cwd: string;
+  /** The command's environment (ctx.env), for the git the collectors start. */
+  env: NodeJS.ProcessEnv;
   loaded: LoadedPolicy;
   pkg: PackageConfig;
   journal: { path: string; contents: JournalContents };
@@ -49,7 +51,7 @@ export async function readScene(
   const packages = loaded.policy.packages;
   let journal: ReleaseScene['journal'];
   try {
-    journal = await openJournal(cwd);
+    journal = await openJournal(cwd, ctx.env);
   } catch (error) {
     // A full disk, a permission or a symbolic link is said as such by the caller (src/cli/main.ts).
     if (describeIoError(error) !== null && (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
@@ -64,7 +66,7 @@ export async function readScene(
   if (pkg === null) throw new UsageError('the policy names no package', 'List the package under `packages:` in release-policy.yml.');
   checkPackageName(cwd, pkg);
   const state = releaseState(journal.contents, { package: pkg.name, defaultPackage: pkg.name, ecosystem: pkg.ecosystem });
-  return { cwd, loaded, pkg, journal, state };
+  return { cwd, env: ctx.env, loaded, pkg, journal, state };
 }
 
 /**
@@ -107,6 +109,7 @@ function namedPackage(packages: PackageConfig[], name: string): PackageConfig {
 export async function readWorkTree(scene: ReleaseScene): Promise<WorkTree> {
   const { facts, unavailable } = await collectFacts({
     cwd: scene.cwd,
+    env: scene.env,
     packages: [scene.pkg],
     defaultBranch: scene.loaded.policy.defaultBranch,
     needs: ['packages', 'repo'],

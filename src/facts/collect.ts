@@ -22,7 +22,9 @@ import { branchIssue } from '../release/references.js';
 export { tagPattern } from './tags.js';
 
 export interface CollectRequest {
+  /** The folder the command runs in, and its environment: the collectors read neither from this process (see Env in ./git.js). */
   cwd: string;
+  env: NodeJS.ProcessEnv;
   packages: PackageConfig[];
   /** "" = detect */
   defaultBranch: string;
@@ -43,8 +45,7 @@ export interface CollectRequest {
   repoFields?: readonly string[];
   /** Skip network facts (`registry`): they are reported unavailable. */
   offline?: boolean;
-  /** For network facts: the environment (registry configuration, proxies) and the tool version (User-Agent). */
-  env?: NodeJS.ProcessEnv;
+  /** For network facts: the tool version (User-Agent). */
   toolVersion?: string;
 }
 
@@ -60,6 +61,7 @@ const SHALLOW = 'shallow clone: history is incomplete; run `git fetch --unshallo
 
 interface Probe {
   root: string;
+  env: NodeJS.ProcessEnv;
   shallow: boolean;
   head: string;
 }
@@ -72,7 +74,7 @@ export async function collectFacts(req: CollectRequest): Promise<CollectedFacts>
   // `<rev>:<path>` names paths from the top of the work tree, so cat-file may start in cwd
   // while rev-parse finds the root: one process start less on the hook's path.
   const open = (dir = req.cwd): CatFileBatch => {
-    batches.push(new CatFileBatch(dir));
+    batches.push(new CatFileBatch(dir, req.env));
     return batches[batches.length - 1] as CatFileBatch;
   };
   // One cat-file serves packages, the release tag and the push (a hook starts fewer
@@ -101,11 +103,11 @@ export async function collectFacts(req: CollectRequest): Promise<CollectedFacts>
     // Packages and repo need no rev-parse when the layout on disk answers: the root holds
     // `.git`, a shallow clone has `<common dir>/shallow`, and `git status` names HEAD's commit.
     // Tags and history need rev-parse's HEAD before they start.
-    const onDisk = gitFacts.every((name) => name === 'packages' || name === 'repo') ? findWorkTreeOnDisk(req.cwd) : null;
+    const onDisk = gitFacts.every((name) => name === 'packages' || name === 'repo') ? findWorkTreeOnDisk(req.cwd, req.env) : null;
     const dirs = onDisk === null ? null : gitDirsOnDisk(onDisk);
     probe = onDisk !== null && dirs !== null
-      ? { root: onDisk, shallow: existsSync(join(dirs.commonDir, 'shallow')), head: '' }
-      : await probeRepo(req.cwd);
+      ? { root: onDisk, env: req.env, shallow: existsSync(join(dirs.commonDir, 'shallow')), head: '' }
+      : await probeRepo(req.cwd, req.env);
   } catch (error) {
     for (const name of gitFacts) out.unavailable[name] = `not a git work tree (${req.cwd}): ${message(error)}`;
     return finish();
@@ -116,8 +118,8 @@ export async function collectFacts(req: CollectRequest): Promise<CollectedFacts>
   const reads = (field: keyof RepoFact): boolean => needs.has('repo') && (req.repoFields?.includes(field) ?? true);
   const wantBranch = reads('defaultBranch') || wantHistory;
   // Branches and tags are listed apart, so the history walk need not wait for 10,000 tags.
-  const branches = wantBranch ? readRefs(probe.root, ['refs/heads', 'refs/remotes/origin']) : Promise.resolve([]);
-  const config = reads('remotes') || (wantHistory && !req.defaultBranch) ? readConfig(probe.root) : null;
+  const branches = wantBranch ? readRefs(probe.root, req.env, ['refs/heads', 'refs/remotes/origin']) : Promise.resolve([]);
+  const config = reads('remotes') || (wantHistory && !req.defaultBranch) ? readConfig(probe.root, req.env) : null;
   const detect = ([all, cfg]: [Ref[], Config | null]): DefaultBranch =>
     detectDefaultBranch(req.defaultBranch, all, cfg?.initDefault ?? '');
   const branch = wantBranch ? Promise.all([branches, config]).then(detect) : null;
@@ -128,7 +130,7 @@ export async function collectFacts(req: CollectRequest): Promise<CollectedFacts>
   // Tags get a cat-file of their own so their lookups run beside history's on another CPU.
   if (wantTags) {
     const tagBatch = wantHistory ? open() : batch();
-    tasks.tags = readRefs(probe.root, ['refs/tags']).then((all) => collectTags(all, req.packages, tagBatch, parsed));
+    tasks.tags = readRefs(probe.root, req.env, ['refs/tags']).then((all) => collectTags(all, req.packages, tagBatch, parsed));
   }
   // Which history depends on the gate and on whether HEAD is the default branch's tip (see
   // chooseHistoryWalk); the branch listing answers both, so walking HEAD costs no extra process.
@@ -163,7 +165,7 @@ async function registryFact(req: CollectRequest, packages: Promise<PackageFact[]
   // Loaded on first use: the hooks, which never ask the registry, do not pay for its module.
   const [read, commonDir, { collectRegistry }, { publishTargets }] = await Promise.all([
     packages,
-    gitCommonDir(req.cwd).catch(() => null),
+    gitCommonDir(req.cwd, req.env).catch(() => null),
     import('./registry.js'),
     import('./publish-target.js'),
   ]);
@@ -173,8 +175,8 @@ async function registryFact(req: CollectRequest, packages: Promise<PackageFact[]
     packages: req.packages,
     versions,
     // A version published to another registry, or as another crate, is asked about there.
-    targets: commonDir === null ? new Map() : await publishTargets(req.cwd, commonDir, req.packages, versions, req.env ?? process.env),
-    env: req.env ?? process.env,
+    targets: commonDir === null ? new Map() : await publishTargets(req.cwd, commonDir, req.packages, versions, req.env),
+    env: req.env,
     cacheDir: commonDir === null ? null : join(commonDir, 'release-policy', 'registry-cache'),
     toolVersion: req.toolVersion ?? '',
   });
@@ -192,7 +194,8 @@ function localFacts(req: CollectRequest, needs: Set<FactName>, batch: () => CatF
         defaultPackage: req.packages[0]?.name ?? '',
         allowPaths: req.allowPaths ?? [],
         packages: req.packages,
-        observe: { remote, timeoutMs: remoteTimeoutMs(req.env ?? process.env), env: req.env ?? process.env },
+        env: req.env,
+        observe: { remote, timeoutMs: remoteTimeoutMs(req.env) },
       };
       if (req.releasePackage !== undefined) context.package = req.releasePackage;
       tasks.push(collectRelease(req.cwd, context, batch).then(
@@ -212,7 +215,7 @@ function localFacts(req: CollectRequest, needs: Set<FactName>, batch: () => CatF
     ));
     if (needs.has('commit')) {
       const root = findRepoRoot(req.cwd) ?? req.cwd;
-      tasks.push(collectCommit(root, req.gate).then(
+      tasks.push(collectCommit(root, req.env, req.gate).then(
         (fact) => void (out.facts.commit = fact),
         (error: unknown) => void (out.unavailable.commit = `cannot read the commit being made: ${message(error)}`),
       ));
@@ -227,6 +230,7 @@ async function collectPushFact(req: CollectRequest, batch: () => CatFileBatch): 
   if (req.gate.name === 'pre-push' && req.hook?.lines !== undefined) {
     return collectPush({
       root: findRepoRoot(req.cwd) ?? req.cwd,
+      env: req.env,
       remote: req.hook.remote ?? '',
       url: req.hook.url ?? '',
       lines: req.hook.lines,
@@ -246,20 +250,20 @@ function message(error: unknown): string {
  * linked worktrees). Null whenever git might answer differently: GIT_DIR or GIT_WORK_TREE
  * set, or cwd inside a git directory; the caller then asks rev-parse.
  */
-function findWorkTreeOnDisk(cwd: string): string | null {
-  if (process.env.GIT_DIR || process.env.GIT_WORK_TREE) return null;
+function findWorkTreeOnDisk(cwd: string, env: NodeJS.ProcessEnv): string | null {
+  if (env.GIT_DIR || env.GIT_WORK_TREE) return null;
   if (resolve(cwd).split(sep).includes('.git')) return null;
   return findRepoRoot(cwd);
 }
 
 /** One rev-parse for root, shallowness and HEAD; `--verify -q HEAD` exits 1, silently, on an unborn branch. */
-async function probeRepo(cwd: string): Promise<Probe> {
+async function probeRepo(cwd: string, env: NodeJS.ProcessEnv): Promise<Probe> {
   const args = ['rev-parse', '--show-toplevel', '--is-shallow-repository', '--verify', '-q', 'HEAD'];
-  const { stdout } = await runGit(cwd, args, [1]);
+  const { stdout } = await runGit(cwd, env, args, [1]);
   const [root = '', shallow = '', head = ''] = stdout.split('\n');
   if (root === '' || (shallow !== 'true' && shallow !== 'false'))
     throw new Error(`unexpected git rev-parse output: ${stdout}`);
-  return { root, shallow: shallow === 'true', head };
+  return { root, env, shallow: shallow === 'true', head };
 }
 
 interface Config {
@@ -267,10 +271,10 @@ interface Config {
   remotes: RepoFact['remotes'];
 }
 
-async function readConfig(root: string): Promise<Config> {
+async function readConfig(root: string, env: NodeJS.ProcessEnv): Promise<Config> {
   // Section and key names are lowercased by --get-regexp; the remote's name keeps its case.
   const args = ['config', '-z', '--get-regexp', '^(remote\\..+\\.url|init\\.defaultbranch)$'];
-  const { stdout } = await runGit(root, args, [1]);
+  const { stdout } = await runGit(root, env, args, [1]);
   let initDefault = '';
   const remotes = new Map<string, string>();
   for (const entry of stdout.split('\0')) {
@@ -307,7 +311,7 @@ async function collectRepo(
   issuePatterns: string[],
 ): Promise<RepoFact> {
   // --no-ahead-behind: counting commits against the upstream costs a history walk nobody reads.
-  const status = runGit(probe.root, ['status', '--porcelain=v2', '--branch', '--no-ahead-behind', '-z']);
+  const status = runGit(probe.root, probe.env, ['status', '--porcelain=v2', '--branch', '--no-ahead-behind', '-z']);
   const [{ stdout }, found, cfg] = await Promise.all([status, branch, config]);
   const { branch: current, head, paths } = parseStatusPaths(stdout.split('\0'));
   return {

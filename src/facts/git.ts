@@ -20,13 +20,20 @@ export class GitError extends Error {
 }
 
 /**
- * The environment for every git child. Ambient GIT_* variables are kept on purpose (hooks
- * set GIT_DIR and GIT_INDEX_FILE). GIT_OPTIONAL_LOCKS=0 keeps `git status` from taking
+ * The environment of the command being served, handed in by src/cli: the collectors never
+ * read this process's own, because the hook daemon serves many callers from one process and
+ * must not keep (or hand on) one caller's variables, a token among them, for the next.
+ */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * The environment for every git child: the caller's, with its GIT_* variables kept on purpose
+ * (hooks set GIT_DIR and GIT_INDEX_FILE). GIT_OPTIONAL_LOCKS=0 keeps `git status` from taking
  * index.lock to refresh the index (git(1), "GIT_OPTIONAL_LOCKS"), so a read-only linter never
  * races the git command that runs it as a hook.
  */
-export function gitEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' };
+export function gitEnv(env: Env): NodeJS.ProcessEnv {
+  return { ...env, GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' };
 }
 
 export interface GitResult {
@@ -44,8 +51,9 @@ export const GIT_CONCURRENCY = 16;
 const gitSlots = createLimiter(GIT_CONCURRENCY);
 
 /** The one place git is started. */
-function spawnGit(cwd: string, args: readonly string[]): ChildProcessWithoutNullStreams {
-  return spawn('git', args, { cwd, env: gitEnv(), windowsHide: true });
+function spawnGit(cwd: string, env: Env, args: readonly string[]): ChildProcessWithoutNullStreams {
+  // With `env` given, node looks `git` up on env.PATH: the caller's PATH, as a fresh process would.
+  return spawn('git', args, { cwd, env: gitEnv(env), windowsHide: true });
 }
 
 /** Why git could not start: a missing binary or folder, or the system out of resources. */
@@ -64,13 +72,14 @@ function spawnFailure(cwd: string, error: NodeJS.ErrnoException): string {
  */
 export function runGit(
   cwd: string,
+  env: Env,
   args: readonly string[],
   allowExit: readonly number[] = [],
 ): Promise<GitResult> {
   return gitSlots.run(
     () =>
       new Promise<GitResult>((resolve, reject) => {
-        const child = spawnGit(cwd, args);
+        const child = spawnGit(cwd, env, args);
         child.on('error', (error: NodeJS.ErrnoException) => reject(new GitError(args, error.code ?? null, spawnFailure(cwd, error))));
         // A failed start has no pipes; 'error' above reports it.
         if (!child.stdout) return;
@@ -89,19 +98,19 @@ export function runGit(
 }
 
 /** Runs git and returns stdout; throws GitError on any non-zero exit. */
-export async function git(cwd: string, args: readonly string[]): Promise<string> {
-  return (await runGit(cwd, args)).stdout;
+export async function git(cwd: string, env: Env, args: readonly string[]): Promise<string> {
+  return (await runGit(cwd, env, args)).stdout;
 }
 
 /**
  * Runs git and hands its stdout to `onText` as it arrives (UTF-8 decoded across chunk
  * boundaries), so a consumer can start work before a long `git log` has finished.
  */
-export function streamGit(cwd: string, args: readonly string[], onText: (text: string) => void): Promise<void> {
+export function streamGit(cwd: string, env: Env, args: readonly string[], onText: (text: string) => void): Promise<void> {
   return gitSlots.run(
     () =>
       new Promise<void>((resolve, reject) => {
-        const child = spawnGit(cwd, args);
+        const child = spawnGit(cwd, env, args);
         child.on('error', (error: NodeJS.ErrnoException) => reject(new GitError(args, error.code ?? null, spawnFailure(cwd, error))));
         if (!child.stdout) return;
         let stderr = '';
@@ -155,8 +164,8 @@ export class CatFileBatch {
   private failure: Error | null = null;
   private readonly closed: Promise<void>;
 
-  constructor(cwd: string) {
-    this.child = spawnGit(cwd, ['cat-file', '--batch']);
+  constructor(cwd: string, env: Env) {
+    this.child = spawnGit(cwd, env, ['cat-file', '--batch']);
     const started = Boolean(this.child.stdout);
     this.closed = new Promise((resolve) => {
       this.child.on('error', (error: NodeJS.ErrnoException) => {
@@ -365,9 +374,9 @@ export interface DeadlineResult {
  * deadline git and every process it started (ssh, git-remote-https) are killed as a group, and
  * the answer is returned at once, without waiting for pipes a surviving helper may hold open.
  */
-export function runGitWithDeadline(cwd: string, args: readonly string[], timeoutMs: number): Promise<DeadlineResult> {
+export function runGitWithDeadline(cwd: string, env: Env, args: readonly string[], timeoutMs: number): Promise<DeadlineResult> {
   return new Promise((resolve) => {
-    const child = spawn('git', args, { cwd, env: gitEnv(), windowsHide: true, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('git', args, { cwd, env: gitEnv(env), windowsHide: true, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let settled = false;

@@ -2,7 +2,7 @@
 // branch (audit) or of HEAD (every other gate, on a branch that is not the default's tip).
 import type { HistoryFact, VersionChange } from './model.js';
 import type { PackageConfig } from '../policy/model.js';
-import { parseLogRaw, streamGit, type CatFileBatch, type LogCommit } from './git.js';
+import { parseLogRaw, streamGit, type CatFileBatch, type Env, type LogCommit } from './git.js';
 import { ancestorManifests, blobMapSource, blobOf, readPackageVersion, type Blob, type ParseCache } from './sources.js';
 import type { Ref } from './tags.js';
 
@@ -39,7 +39,7 @@ export function chooseHistoryWalk(gate: string, head: string, branches: Ref[], f
 
 /** `head` is "" on an unborn branch. */
 export async function collectHistory(
-  probe: { root: string; head: string },
+  probe: { root: string; head: string; env: Env },
   branch: HistoryWalk,
   packages: PackageConfig[],
   batch: CatFileBatch,
@@ -57,7 +57,7 @@ export async function collectHistory(
             'set `defaultBranch` in release-policy.yml or create the branch',
     );
   }
-  const changes = await readHistory(probe.root, branch.ref, packages, batch, parsed);
+  const changes = await readHistory(probe.root, probe.env, branch.ref, packages, batch, parsed);
   return { branch: branch.name, changes };
 }
 
@@ -71,6 +71,7 @@ export async function collectHistory(
  */
 async function readHistory(
   root: string,
+  env: Env,
   ref: string,
   packages: PackageConfig[],
   batch: CatFileBatch,
@@ -116,7 +117,7 @@ async function readHistory(
       }
     }
   };
-  await streamGit(root, args, (text) => {
+  await streamGit(root, env, args, (text) => {
     pending += text;
     const { commits, consumed } = parseLogRaw(pending, false);
     pending = pending.slice(consumed);

@@ -42,12 +42,13 @@ export async function localChecksum(request: LocalPackageRequest): Promise<Local
 }
 
 async function crateChecksum(request: LocalPackageRequest): Promise<LocalChecksum> {
-  const commit = request.commit ?? (await git(request.root, ['rev-parse', '--verify', 'HEAD'])).trim();
-  const scratch = mkdtempSync(join(tmpdir(), 'release-policy-package-'));
+  const commit = request.commit ?? (await git(request.root, request.env, ['rev-parse', '--verify', 'HEAD'])).trim();
+  // The caller's TMPDIR, as a fresh process of the caller's would use.
+  const scratch = mkdtempSync(join(request.env.TMPDIR || tmpdir(), 'release-policy-package-'));
   const tree = join(scratch, 'tree');
   try {
     // No hooks: a user's post-checkout hook has no business running for our scratch checkout.
-    await git(request.root, ['-c', 'core.hooksPath=/dev/null', 'worktree', 'add', '--detach', '--quiet', tree, commit]);
+    await git(request.root, request.env, ['-c', 'core.hooksPath=/dev/null', 'worktree', 'add', '--detach', '--quiet', tree, commit]);
     try {
       // The publish packaged the work tree's Cargo.lock, which is often not committed.
       const lock = lockFileBeside(request.root, request.manifest);
@@ -63,7 +64,7 @@ async function crateChecksum(request: LocalPackageRequest): Promise<LocalChecksu
       if (!existsSync(crate)) return { reason: `\`cargo package\` made no ${request.name}-${request.version}.crate: is the manifest's version ${request.version}?` };
       return { checksum: createHash('sha256').update(readFileSync(crate)).digest('hex') };
     } finally {
-      await git(request.root, ['-c', 'core.hooksPath=/dev/null', 'worktree', 'remove', '--force', tree]).catch(() => undefined);
+      await git(request.root, request.env, ['-c', 'core.hooksPath=/dev/null', 'worktree', 'remove', '--force', tree]).catch(() => undefined);
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });

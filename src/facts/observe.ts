@@ -5,7 +5,7 @@ import type { PackageConfig } from '../policy/model.js';
 import type { JournalEvent, ReleaseState } from '../release/model.js';
 import { redactText } from '../release/redact.js';
 import { pushRemoteOf, type Observation, type ObservedRemote, type ObservedTag } from '../release/observed.js';
-import { runGit, runGitWithDeadline, type CatFileBatch } from './git.js';
+import { runGit, runGitWithDeadline, type CatFileBatch, type Env } from './git.js';
 import { readReleaseTag } from './tags.js';
 
 /** How long `git ls-remote` may take by default; POLICY_REMOTE_TIMEOUT (seconds) changes it. */
@@ -47,13 +47,13 @@ export interface ObserveOptions {
   timeoutMs: number;
   remoteName: string;
   batch?: CatFileBatch;
-  /** The environment whose secret values are redacted from git's messages; none when not given. */
-  env?: Readonly<Record<string, string | undefined>>;
+  /** The caller's environment: git runs with it, and its secret values are redacted from git's messages. */
+  env: Env;
 }
 
 /** The release tag and the remote, for the state's package and version. */
 export async function observeRelease(cwd: string, pkg: PackageConfig, version: string, options: ObserveOptions): Promise<Observation> {
-  const tag: ObservedTag = await readReleaseTag(cwd, pkg, version, options.batch);
+  const tag: ObservedTag = await readReleaseTag(cwd, options.env, pkg, version, options.batch);
   const observation: Observation = { tag, remote: null };
   if (!tag.exists) {
     // Nothing to look for on the remote; the push is not done either way.
@@ -62,8 +62,8 @@ export async function observeRelease(cwd: string, pkg: PackageConfig, version: s
   }
   try {
     observation.remote = options.remote === 'ls-remote'
-      ? await askRemote(cwd, options.remoteName, tag, options.timeoutMs, options.env ?? {})
-      : await readTracking(cwd, options.remoteName, tag.commit);
+      ? await askRemote(cwd, options.env, options.remoteName, tag, options.timeoutMs)
+      : await readTracking(cwd, options.env, options.remoteName, tag.commit);
   } catch (error) {
     if (options.remote === 'ls-remote') throw error;
     observation.remoteError = `the remote-tracking refs of ${options.remoteName} could not be read: ${(error as Error).message}`;
@@ -72,9 +72,9 @@ export async function observeRelease(cwd: string, pkg: PackageConfig, version: s
 }
 
 /** Remote-tracking branches of `remote` whose tip holds `commit`. */
-async function readTracking(cwd: string, remote: string, commit: string): Promise<ObservedRemote> {
+async function readTracking(cwd: string, env: Env, remote: string, commit: string): Promise<ObservedRemote> {
   const prefix = `refs/remotes/${remote}/`;
-  const { stdout } = await runGit(cwd, ['for-each-ref', `--contains=${commit}`, '--format=%(refname)', prefix]);
+  const { stdout } = await runGit(cwd, env, ['for-each-ref', `--contains=${commit}`, '--format=%(refname)', prefix]);
   const branches = stdout.split('\n').filter((ref) => ref.startsWith(prefix) && ref !== `${prefix}HEAD`).map((ref) => ref.slice(prefix.length));
   return { name: remote, via: 'tracking', tagCommit: '', branches };
 }
@@ -83,8 +83,8 @@ async function readTracking(cwd: string, remote: string, commit: string): Promis
 const MAX_BRANCH_CHECKS = 20;
 
 /** `git ls-remote --heads --tags REMOTE` under the deadline: the remote's tag and the branches holding it. */
-async function askRemote(cwd: string, remote: string, tag: ObservedTag, timeoutMs: number, env: Readonly<Record<string, string | undefined>>): Promise<ObservedRemote> {
-  const result = await runGitWithDeadline(cwd, ['ls-remote', '--heads', '--tags', remote], timeoutMs);
+async function askRemote(cwd: string, env: Env, remote: string, tag: ObservedTag, timeoutMs: number): Promise<ObservedRemote> {
+  const result = await runGitWithDeadline(cwd, env, ['ls-remote', '--heads', '--tags', remote], timeoutMs);
   if (result.timedOut) {
     throw new RemoteUnreadable(`the remote ${remote} could not be read: \`git ls-remote ${remote}\` did not answer within ${timeoutMs / 1000} s (POLICY_REMOTE_TIMEOUT sets the deadline in seconds); check the network and the remote, then ask again`);
   }
@@ -110,7 +110,7 @@ async function askRemote(cwd: string, remote: string, tag: ObservedTag, timeoutM
     if (branches.length === 0) {
       for (const head of heads.slice(0, MAX_BRANCH_CHECKS)) {
         // 0: the tag's commit is an ancestor; 1: it is not; 128: the branch's tip is not here (fetch first).
-        const { exitCode } = await runGit(cwd, ['merge-base', '--is-ancestor', tag.commit, head.oid], [1, 128]);
+        const { exitCode } = await runGit(cwd, env, ['merge-base', '--is-ancestor', tag.commit, head.oid], [1, 128]);
         if (exitCode === 0) {
           branches.push(head.name);
           break;

@@ -8,7 +8,7 @@
 // the push brings, with messages and files), whatever the number of refs.
 import type { PackageConfig } from '../policy/model.js';
 import { branchIssue } from '../release/references.js';
-import { CatFileBatch, runGit } from './git.js';
+import { CatFileBatch, runGit, type Env } from './git.js';
 import type { PushCommit, PushFact, PushRef } from './model.js';
 import { messageFacts } from './push.js';
 import { ancestorManifests, readPackageVersion, revSource, type ParseCache } from './sources.js';
@@ -68,6 +68,8 @@ export function transactionTags(input: string): { name: string; commit: string }
 
 export interface PushRequest {
   root: string;
+  /** The hook's environment, for the git it starts. */
+  env: Env;
   /** The remote's name, or its URL when the push named no remote. */
   remote: string;
   url: string;
@@ -78,7 +80,7 @@ export interface PushRequest {
 
 /** The push fact for git's lines: refs, the commits they bring, versions they change. */
 export async function collectPush(req: PushRequest, shared?: CatFileBatch): Promise<PushFact> {
-  const batch = shared ?? new CatFileBatch(req.root);
+  const batch = shared ?? new CatFileBatch(req.root, req.env);
   try {
     const parsed: ParseCache = new Map();
     const refs = await Promise.all(req.lines.map((line) => describeRef(line, req, batch, parsed)));
@@ -93,7 +95,7 @@ export async function collectPush(req: PushRequest, shared?: CatFileBatch): Prom
     const tips = [...new Set(refs.filter((ref) => ref.action !== 'delete' && ref.localCommit !== '').map((ref) => ref.localCommit))];
     const bases = [...new Set(remoteObjects.filter((oid): oid is string => oid !== null))];
     const named = req.remote !== req.url && req.remote !== '';
-    const commits = tips.length === 0 ? [] : await readCommits(req.root, tips, bases, named ? req.remote : null);
+    const commits = tips.length === 0 ? [] : await readCommits(req.root, req.env, tips, bases, named ? req.remote : null);
     await addVersionChanges(commits, req.packages, batch, parsed);
     return {
       remote: req.remote,
@@ -144,10 +146,10 @@ async function describeRef(line: PushLine, req: PushRequest, batch: CatFileBatch
  * The commits reachable from the pushed tips and not from what the remote has, newest first,
  * in one `git log`: `\x1e<id>\x1f<message>\x1f` then `-z --name-status` pairs per commit.
  */
-async function readCommits(root: string, tips: string[], bases: string[], remote: string | null): Promise<PushCommit[]> {
+async function readCommits(root: string, env: Env, tips: string[], bases: string[], remote: string | null): Promise<PushCommit[]> {
   const args = ['log', '-z', '--no-renames', '--name-status', '--format=%x1e%H%x1f%B%x1f', ...tips, '--not', ...bases];
   if (remote !== null) args.push(`--remotes=${remote}`);
-  const { stdout } = await runGit(root, args);
+  const { stdout } = await runGit(root, env, args);
   const commits: PushCommit[] = [];
   for (const chunk of stdout.split('\x1e')) {
     if (chunk === '') continue;

@@ -40,7 +40,7 @@ export async function resolvePublishTarget(request: TargetRequest): Promise<Reso
   let manifest = manifestPath === null ? null : readManifest(root, manifestPath);
   if (args?.package !== undefined && manifest?.name !== args.package) {
     // `-p` names another member of the workspace: its own manifest says where it publishes.
-    manifestPath = await findCrateManifest(root, args.package);
+    manifestPath = await findCrateManifest(root, request.env, args.package);
     manifest = manifestPath === null ? null : readManifest(root, manifestPath);
   }
   let cargoDefault: string | null = null;
@@ -119,10 +119,10 @@ function parseAt(root: string, path: string): CargoManifest | null {
 }
 
 /** The tracked Cargo.toml whose `[package] name` is `crate`; null when none is. */
-async function findCrateManifest(root: string, crate: string): Promise<string | null> {
+async function findCrateManifest(root: string, env: NodeJS.ProcessEnv, crate: string): Promise<string | null> {
   let listed: string;
   try {
-    listed = await git(root, ['ls-files', '-z', '--', 'Cargo.toml', '*/Cargo.toml']);
+    listed = await git(root, env, ['ls-files', '-z', '--', 'Cargo.toml', '*/Cargo.toml']);
   } catch {
     return null;
   }

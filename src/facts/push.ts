@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { PackageConfig } from '../policy/model.js';
 import { closingReferences, issueReferences } from '../release/references.js';
-import { runGit, type CatFileBatch } from './git.js';
+import { runGit, type CatFileBatch, type Env } from './git.js';
 import { readPackageVersion, revSource } from './sources.js';
 import type { CommitFact, PushFact, PushRef } from './model.js';
 import { releaseTagOf } from './tags.js';
@@ -70,7 +70,7 @@ export function messageFacts(message: string): Pick<CommitFact, 'message' | 'iss
  * The commit being made: paths the index changes against HEAD (every path on a first
  * commit), and for commit-msg the message in the file git passes (the gate's argument).
  */
-export async function collectCommit(root: string, gate: { name: string; arg: string }): Promise<CommitFact> {
+export async function collectCommit(root: string, env: Env, gate: { name: string; arg: string }): Promise<CommitFact> {
   const fact = emptyCommit();
   if (gate.name === 'commit-msg' && gate.arg !== '') {
     Object.assign(fact, messageFacts(readFileSync(resolve(root, gate.arg), 'utf8')));
@@ -78,7 +78,7 @@ export async function collectCommit(root: string, gate: { name: string; arg: str
   if (gate.name === 'pre-commit' || gate.name === 'commit-msg') {
     // Against HEAD; on an unborn branch (exit 128) against the empty tree, so every staged
     // path is new. One git process in the common case, on the pre-commit hook's path.
-    const diff = (base: string) => runGit(root, ['diff-index', '--cached', '--no-renames', '--name-status', '-z', base], [128]);
+    const diff = (base: string) => runGit(root, env, ['diff-index', '--cached', '--no-renames', '--name-status', '-z', base], [128]);
     let result = await diff('HEAD');
     if (result.exitCode === 128) result = await diff(EMPTY_TREE);
     if (result.exitCode !== 0) throw new Error('git diff-index --cached failed against HEAD and the empty tree');

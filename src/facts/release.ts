@@ -9,7 +9,7 @@ import { unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { appendEvent, journalPath, readJournal, type AppendOptions, type JournalContents, type JournalEvent } from './journal.js';
-import { runGit, type CatFileBatch } from './git.js';
+import { runGit, type CatFileBatch, type Env } from './git.js';
 import { probeSteps } from './process.js';
 import { readReleaseNotes } from './release-notes.js';
 import { NO_NOTES, toReleaseFact } from '../release/fact.js';
@@ -26,12 +26,12 @@ import type { ReleaseFact } from './model.js';
  * git process; asks `git rev-parse` when GIT_DIR or GIT_COMMON_DIR is set (hooks run so), or
  * when the layout on disk is not one of those.
  */
-export async function gitCommonDir(cwd: string): Promise<string> {
-  if (!process.env.GIT_DIR && !process.env.GIT_COMMON_DIR) {
+export async function gitCommonDir(cwd: string, env: Env): Promise<string> {
+  if (!env.GIT_DIR && !env.GIT_COMMON_DIR) {
     const onDisk = commonDirOnDisk(cwd);
     if (onDisk !== null) return onDisk;
   }
-  const { stdout } = await runGit(cwd, ['rev-parse', '--path-format=absolute', '--git-common-dir']);
+  const { stdout } = await runGit(cwd, env, ['rev-parse', '--path-format=absolute', '--git-common-dir']);
   const dir = stdout.trim();
   if (dir === '') throw new Error(`not a git repository: ${cwd}`);
   return dir;
@@ -50,13 +50,15 @@ export interface ReleaseContext {
   allowPaths: string[];
   /** The policy's packages: the release tag's template and manifest. */
   packages: PackageConfig[];
+  /** The caller's environment, for the git processes (a hook's GIT_DIR, GIT_INDEX_FILE). */
+  env: Env;
   /** How the remote is read for a published release (default: its remote-tracking refs). */
-  observe?: { remote: 'ls-remote' | 'tracking'; timeoutMs: number; env?: Readonly<Record<string, string | undefined>> };
+  observe?: { remote: 'ls-remote' | 'tracking'; timeoutMs: number };
 }
 
 /** The journal of the repository holding `cwd`: where it is and what it holds. */
-export async function openJournal(cwd: string): Promise<{ path: string; contents: JournalContents }> {
-  const path = journalPath(await gitCommonDir(cwd));
+export async function openJournal(cwd: string, env: Env): Promise<{ path: string; contents: JournalContents }> {
+  const path = journalPath(await gitCommonDir(cwd, env));
   return { path, contents: await readJournal(path) };
 }
 
@@ -84,7 +86,7 @@ export function releaseState(
  * cannot be read makes the fact unavailable (RemoteUnreadable).
  */
 export async function collectRelease(cwd: string, context: ReleaseContext, batch?: () => CatFileBatch): Promise<ReleaseFact> {
-  const journal = await openJournal(cwd);
+  const journal = await openJournal(cwd, context.env);
   // The package the fold will pick, for the ecosystem its advice speaks.
   const folded = context.package ?? journal.contents.events.at(-1)?.package ?? context.defaultPackage;
   const ecosystem = context.packages.find((p) => p.name === folded)?.ecosystem;
@@ -95,14 +97,14 @@ export async function collectRelease(cwd: string, context: ReleaseContext, batch
   // The notes' history matters only while the release is open (preserve-release-notes): a
   // closed release, the common state on the hook path, pays nothing for it.
   const open = state.status === 'blocked' || state.status === 'unknown' || state.status === 'released';
-  const notes = open ? await readReleaseNotes(cwd, pkg, state.version, batch?.()) : NO_NOTES;
+  const notes = open ? await readReleaseNotes(cwd, context.env, pkg, state.version, batch?.()) : NO_NOTES;
   if (state.published !== 'yes' || state.status !== 'released') {
-    return toReleaseFact(state, journal, context.allowPaths, await readReleaseTag(cwd, pkg, state.version, batch?.()), notes);
+    return toReleaseFact(state, journal, context.allowPaths, await readReleaseTag(cwd, context.env, pkg, state.version, batch?.()), notes);
   }
   const observation = await observeRelease(cwd, pkg, state.version, {
     remote: context.observe?.remote ?? 'tracking',
     timeoutMs: context.observe?.timeoutMs ?? DEFAULT_REMOTE_TIMEOUT_MS,
-    ...(context.observe?.env === undefined ? {} : { env: context.observe.env }),
+    env: context.env,
     remoteName: releaseRemote(journal.contents.events, state),
     ...(batch === undefined ? {} : { batch: batch() }),
   });

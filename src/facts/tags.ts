@@ -1,7 +1,7 @@
 // Refs and tags: reading refs with for-each-ref, peeling tags to commits, and the tags fact.
 import type { ReleaseFact, TagFact } from './model.js';
 import type { PackageConfig } from '../policy/model.js';
-import { CatFileBatch, runGit } from './git.js';
+import { CatFileBatch, runGit, type Env } from './git.js';
 import { readPackageVersion, revSource, type PackageVersion, type ParseCache } from './sources.js';
 
 export interface Ref {
@@ -20,9 +20,9 @@ export interface Ref {
  * at 10,000 tags. `%(HEAD)` marks the checked-out branch, so the branch listing also says which
  * one HEAD is on without another git process.
  */
-export async function readRefs(root: string, patterns: string[]): Promise<Ref[]> {
+export async function readRefs(root: string, env: Env, patterns: string[]): Promise<Ref[]> {
   const format = '%(refname)%00%(objecttype)%00%(objectname)%00%(*objecttype)%00%(*objectname)%00%(symref)%00%(HEAD)';
-  const { stdout } = await runGit(root, ['for-each-ref', `--format=${format}`, ...patterns]);
+  const { stdout } = await runGit(root, env, ['for-each-ref', `--format=${format}`, ...patterns]);
   return stdout
     .split('\n')
     .filter((line) => line !== '')
@@ -132,9 +132,9 @@ type ReleaseTag = ReleaseFact['tag'];
  * one short-lived cat-file, instead of the whole `tags` fact (every tag) that gates on the
  * hook path cannot afford.
  */
-export async function readReleaseTag(cwd: string, pkg: PackageConfig, version: string, shared?: CatFileBatch): Promise<ReleaseTag> {
+export async function readReleaseTag(cwd: string, env: Env, pkg: PackageConfig, version: string, shared?: CatFileBatch): Promise<ReleaseTag> {
   const name = pkg.tag.replaceAll('{version}', version);
-  const batch = shared ?? new CatFileBatch(cwd);
+  const batch = shared ?? new CatFileBatch(cwd, env);
   try {
     const commit = await batch.read(`refs/tags/${name}^{commit}`);
     if (commit === null || commit.type !== 'commit') return { name, exists: false, commit: '', manifestVersion: '' };

@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { runGit } from '../facts/git.js';
+import { runGit, type Env } from '../facts/git.js';
 import { builtInRulesDir, gitDirsOnDisk } from '../policy/locate.js';
 import { refreshSettings, type SettingsRequest } from './settings.js';
 
@@ -31,6 +31,8 @@ export const HUSKY_HOOKS = ['pre-push', 'pre-commit', 'commit-msg'] as const;
 export interface InstallRequest {
   /** The work tree's top folder. */
   root: string;
+  /** The command's environment: git and husky run with it (HOME expands `~/` in core.hooksPath). */
+  env: Env;
   manager: HookManager;
   /** What the shims' settings record for this worktree (hooks.conf): the policy and the command. */
   settings: Omit<SettingsRequest, 'root' | 'force'>;
@@ -73,21 +75,21 @@ export interface HooksLocation {
   commonDir: string;
 }
 
-export async function locateHooks(root: string): Promise<HooksLocation> {
+export async function locateHooks(root: string, env: Env): Promise<HooksLocation> {
   const [parse, config] = await Promise.all([
-    runGit(root, ['rev-parse', '--path-format=absolute', '--git-dir', '--git-common-dir', '--git-path', 'hooks']),
-    runGit(root, ['config', '--show-scope', '--get', 'core.hooksPath'], [1]),
+    runGit(root, env, ['rev-parse', '--path-format=absolute', '--git-dir', '--git-common-dir', '--git-path', 'hooks']),
+    runGit(root, env, ['config', '--show-scope', '--get', 'core.hooksPath'], [1]),
   ]);
   const [gitDir = '', commonDir = '', gitPathHooks = ''] = parse.stdout.split('\n');
   const [scope = '', ...rest] = config.stdout.trim().split('\t');
   const hooksPath = rest.join('\t');
   // git resolves a relative core.hooksPath against the worktree it runs in (githooks(5)).
-  const dir = hooksPath === '' ? gitPathHooks : resolve(root, expandHome(hooksPath));
+  const dir = hooksPath === '' ? gitPathHooks : resolve(root, expandHome(hooksPath, env));
   return { hooksPath, scope: hooksPath === '' ? '' : (scope as HooksLocation['scope']), dir, gitDir, commonDir };
 }
 
-function expandHome(path: string): string {
-  return path.startsWith('~/') ? join(process.env.HOME ?? '~', path.slice(2)) : path;
+function expandHome(path: string, env: Env): string {
+  return path.startsWith('~/') ? join(env.HOME ?? '~', path.slice(2)) : path;
 }
 
 /** core.hooksPath as husky sets it (`.husky/_`, or `sub/.husky/_` in a monorepo). */
@@ -95,14 +97,14 @@ export const isHuskyPath = (hooksPath: string): boolean => /(^|\/)\.husky\/_\/?$
 
 /** Installs the shims, then this worktree's settings, without which they cannot find the command. */
 export async function installHooks(request: InstallRequest): Promise<InstallReport> {
-  const report = request.manager === 'git' ? await installForGit(request.root) : await installForHusky(request.root);
+  const report = request.manager === 'git' ? await installForGit(request.root, request.env) : await installForHusky(request.root, request.env, request.settings.node);
   const settings = refreshSettings({ ...request.settings, root: request.root, force: true });
   if (settings !== null) report.written.push(settings);
   return report;
 }
 
-async function installForGit(root: string): Promise<InstallReport> {
-  const where = await locateHooks(root);
+async function installForGit(root: string, env: Env): Promise<InstallReport> {
+  const where = await locateHooks(root, env);
   if (where.hooksPath !== '') {
     if (isHuskyPath(where.hooksPath)) {
       throw new InstallError(
@@ -141,14 +143,14 @@ async function installForGit(root: string): Promise<InstallReport> {
   return report;
 }
 
-async function installForHusky(root: string): Promise<InstallReport> {
+async function installForHusky(root: string, env: Env, node: string): Promise<InstallReport> {
   if (!existsSync(join(root, 'package.json'))) {
     throw new InstallError(`${root} has no package.json: husky installs from one`, 'Use `policy hooks install --manager git`.');
   }
-  let where = await locateHooks(root);
+  let where = await locateHooks(root, env);
   if (!isHuskyPath(where.hooksPath) || !existsSync(join(where.dir, 'h'))) {
-    runHusky(root);
-    where = await locateHooks(root);
+    runHusky(root, env, node);
+    where = await locateHooks(root, env);
     if (!isHuskyPath(where.hooksPath)) {
       throw new InstallError(`husky did not set core.hooksPath (it is "${where.hooksPath}")`, 'Run `npx husky` and look at what it prints.');
     }
@@ -179,8 +181,8 @@ async function installForHusky(root: string): Promise<InstallReport> {
   return report;
 }
 
-/** Runs husky's installer (node_modules/husky/bin.js of this worktree, else of the main one). */
-function runHusky(root: string): void {
+/** Runs husky's installer (node_modules/husky/bin.js of this worktree, else of the main one) with `node`, the Node running this command. */
+function runHusky(root: string, env: Env, node: string): void {
   const candidates = [root];
   const dirs = gitDirsOnDisk(root);
   if (dirs !== null && dirs.commonDir !== dirs.gitDir) candidates.push(dirname(dirs.commonDir));
@@ -191,7 +193,7 @@ function runHusky(root: string): void {
       'Run `npm install --save-dev husky` (or `npm ci`), then install again; or use `--manager git`.',
     );
   }
-  const run = spawnSync(process.execPath, [bin], { cwd: root, encoding: 'utf8', env: { ...process.env, HUSKY: '' } });
+  const run = spawnSync(node, [bin], { cwd: root, encoding: 'utf8', env: { ...env, HUSKY: '' } });
   // husky exits 0 on every failure and says why on stdout (.git can't be found, ...).
   const said = `${run.stdout ?? ''}${run.stderr ?? ''}`.trim();
   if (run.status !== 0 || (said !== '' && !existsSync(join(root, '.husky', '_', 'h')))) {

@@ -1,6 +1,6 @@
 // Secret redaction for everything the release journal writes, prints or posts
 // (README, "The release journal"). Pure: the environment is an argument, so a caller
-// passes `process.env` and a test passes a table. Redaction over-reaches on purpose: a
+// passes the command's environment and a test passes a table. Redaction over-reaches on purpose: a
 // harmless word shown as `***` costs little, a leaked registry token costs a revocation.
 //
 // Three sources of secrets, applied together:

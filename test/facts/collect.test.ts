@@ -18,6 +18,7 @@ const pkg = (name: string, manifest: string, extra: Partial<PackageConfig> = {})
 
 const request = (cwd: string, packages: PackageConfig[], needs: CollectRequest['needs'], defaultBranch = ''): CollectRequest => ({
   cwd,
+  env: process.env,
   packages,
   defaultBranch,
   needs,

@@ -20,7 +20,7 @@ describe('CatFileBatch', () => {
   afterAll(() => repo.remove());
 
   it('returns each object with its byte size intact, and null for missing ones, in request order', async () => {
-    const batch = new CatFileBatch(repo.dir);
+    const batch = new CatFileBatch(repo.dir, process.env);
     const [a, bin, missing, big, tree, newline, b] = await batch.readMany([
       'HEAD:a.txt',
       'HEAD:bin.dat',
@@ -43,7 +43,7 @@ describe('CatFileBatch', () => {
   });
 
   it('answers requests made across event-loop turns on the same process', async () => {
-    const batch = new CatFileBatch(repo.dir);
+    const batch = new CatFileBatch(repo.dir, process.env);
     const first = await batch.read('HEAD:a.txt');
     const second = await batch.read(':dir/b.txt');
     await batch.close();
@@ -53,7 +53,7 @@ describe('CatFileBatch', () => {
 
   it('rejects with git stderr outside a repository', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'release-policy-nogit-'));
-    const batch = new CatFileBatch(dir);
+    const batch = new CatFileBatch(dir, process.env);
     await expect(batch.read('HEAD:x')).rejects.toThrow(/git cat-file --batch: fatal: not a git repository/);
     await batch.close();
     rmSync(dir, { recursive: true });
@@ -63,7 +63,7 @@ describe('CatFileBatch', () => {
 describe('git', () => {
   it('carries the command and stderr in its error', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'release-policy-nogit-'));
-    const error = await git(dir, ['rev-parse', 'HEAD']).catch((e: unknown) => e);
+    const error = await git(dir, process.env, ['rev-parse', 'HEAD']).catch((e: unknown) => e);
     rmSync(dir, { recursive: true });
     expect(error).toBeInstanceOf(GitError);
     expect((error as GitError).command).toEqual(['rev-parse', 'HEAD']);

@@ -7,7 +7,7 @@ import type { PackageConfig } from '../../src/policy/model.js';
 import { gitSync, hermeticGitEnv, makeRepo, type Files, type TempRepo } from '../helpers/git-repo.js';
 import { HAS_GIT } from '../helpers/tools.js';
 
-// The collectors run git with process.env: give them an identity and no machine config.
+// These tests hand the collectors process.env: give it an identity and no machine config.
 Object.assign(process.env, hermeticGitEnv);
 
 function cargoPackage(name: string, tag: string): PackageConfig {
@@ -184,7 +184,7 @@ describe.skipIf(!HAS_GIT)('collectCommit', () => {
       repo.git('rm', '-q', 'b.txt');
       repo.write({ 'c.txt': 'unstaged change\n', 'untracked.txt': 'u\n' });
 
-      const fact = await collectCommit(repo.dir, { name: 'pre-commit', arg: '' });
+      const fact = await collectCommit(repo.dir, process.env, { name: 'pre-commit', arg: '' });
       expect(fact).toEqual({
         paths: ['a.txt', 'b.txt', 'd.txt', 'dir/with space.txt', 'ünï.txt'],
         deleted: ['b.txt'],
@@ -196,14 +196,14 @@ describe.skipIf(!HAS_GIT)('collectCommit', () => {
 
     it('lists a rename as a deletion and an addition', async () => {
       repo.git('mv', 'a.txt', 'z.txt');
-      const fact = await collectCommit(repo.dir, { name: 'pre-commit', arg: '' });
+      const fact = await collectCommit(repo.dir, process.env, { name: 'pre-commit', arg: '' });
       expect(fact.paths).toEqual(['a.txt', 'z.txt']);
       expect(fact.deleted).toEqual(['a.txt']);
     });
 
     it('lists nothing when nothing is staged', async () => {
       repo.write({ 'a.txt': 'unstaged\n' });
-      expect(await collectCommit(repo.dir, { name: 'pre-commit', arg: '' })).toEqual(emptyCommit());
+      expect(await collectCommit(repo.dir, process.env, { name: 'pre-commit', arg: '' })).toEqual(emptyCommit());
     });
 
     it('reads the index git names in GIT_INDEX_FILE (git commit -a, git commit PATH)', async () => {
@@ -214,14 +214,14 @@ describe.skipIf(!HAS_GIT)('collectCommit', () => {
       const saved = process.env.GIT_INDEX_FILE;
       process.env.GIT_INDEX_FILE = index;
       try {
-        const fact = await collectCommit(repo.dir, { name: 'pre-commit', arg: '' });
+        const fact = await collectCommit(repo.dir, process.env, { name: 'pre-commit', arg: '' });
         expect(fact.paths).toEqual(['keep.txt']);
       } finally {
         if (saved === undefined) delete process.env.GIT_INDEX_FILE;
         else process.env.GIT_INDEX_FILE = saved;
       }
       // The regular index has nothing staged.
-      expect((await collectCommit(repo.dir, { name: 'pre-commit', arg: '' })).paths).toEqual([]);
+      expect((await collectCommit(repo.dir, process.env, { name: 'pre-commit', arg: '' })).paths).toEqual([]);
     });
 
     it('reads the message file (relative to root) for commit-msg, with the staged paths', async () => {
@@ -231,7 +231,7 @@ describe.skipIf(!HAS_GIT)('collectCommit', () => {
         join(repo.dir, '.git', 'COMMIT_EDITMSG'),
         'Fix tag order (#12)\n\nFixes #7 and #8\n# Please enter the commit message. #99\n',
       );
-      const fact = await collectCommit(repo.dir, { name: 'commit-msg', arg: '.git/COMMIT_EDITMSG' });
+      const fact = await collectCommit(repo.dir, process.env, { name: 'commit-msg', arg: '.git/COMMIT_EDITMSG' });
       expect(fact).toEqual({
         paths: ['a.txt'],
         deleted: [],
@@ -244,19 +244,19 @@ describe.skipIf(!HAS_GIT)('collectCommit', () => {
     it('reads a message file given by an absolute path', async () => {
       const file = join(repo.dir, 'msg.txt');
       writeFileSync(file, 'Closes #3\n');
-      const fact = await collectCommit(repo.dir, { name: 'commit-msg', arg: file });
+      const fact = await collectCommit(repo.dir, process.env, { name: 'commit-msg', arg: file });
       expect(fact).toMatchObject({ message: 'Closes #3', issues: [3], closes: [3] });
     });
 
     it('has an empty message for commit-msg without a message file', async () => {
       repo.git('rm', '-q', 'c.txt');
-      const fact = await collectCommit(repo.dir, { name: 'commit-msg', arg: '' });
+      const fact = await collectCommit(repo.dir, process.env, { name: 'commit-msg', arg: '' });
       expect(fact).toEqual({ paths: ['c.txt'], deleted: ['c.txt'], message: '', issues: [], closes: [] });
     });
 
     it('does not read the message file for pre-commit', async () => {
       writeFileSync(join(repo.dir, 'msg.txt'), 'Fixes #3\n');
-      const fact = await collectCommit(repo.dir, { name: 'pre-commit', arg: 'msg.txt' });
+      const fact = await collectCommit(repo.dir, process.env, { name: 'pre-commit', arg: 'msg.txt' });
       expect(fact).toEqual(emptyCommit());
     });
   });
@@ -269,7 +269,7 @@ describe.skipIf(!HAS_GIT)('collectCommit', () => {
     it('lists every staged path on the first commit', async () => {
       repo.write({ 'Cargo.toml': '[package]\n', 'src/lib.rs': '\n', '.cargo/config.toml': '\n', 'not-staged.txt': 'x\n' });
       repo.git('add', 'Cargo.toml', 'src/lib.rs', '.cargo/config.toml');
-      const fact = await collectCommit(repo.dir, { name: 'pre-commit', arg: '' });
+      const fact = await collectCommit(repo.dir, process.env, { name: 'pre-commit', arg: '' });
       expect(fact).toEqual({
         paths: ['.cargo/config.toml', 'Cargo.toml', 'src/lib.rs'],
         deleted: [],
@@ -280,13 +280,13 @@ describe.skipIf(!HAS_GIT)('collectCommit', () => {
     });
 
     it('lists nothing when nothing is staged yet', async () => {
-      expect(await collectCommit(repo.dir, { name: 'pre-commit', arg: '' })).toEqual(emptyCommit());
+      expect(await collectCommit(repo.dir, process.env, { name: 'pre-commit', arg: '' })).toEqual(emptyCommit());
     });
 
     it('gives message and paths for commit-msg on the first commit', async () => {
       repo.write({ 'a.txt': 'a\n', 'msg': 'Initial commit\n\nresolves #1\n' });
       repo.git('add', 'a.txt');
-      const fact = await collectCommit(repo.dir, { name: 'commit-msg', arg: 'msg' });
+      const fact = await collectCommit(repo.dir, process.env, { name: 'commit-msg', arg: 'msg' });
       expect(fact).toEqual({ paths: ['a.txt'], deleted: [], message: 'Initial commit\n\nresolves #1', issues: [1], closes: [1] });
     });
   });
@@ -296,13 +296,13 @@ describe.skipIf(!HAS_GIT)('collectCommit', () => {
       repo = newRepo({ 'a.txt': 'a\n' });
       repo.write({ 'a.txt': 'changed\n', 'msg': 'Fixes #1\n' });
       repo.git('add', 'a.txt');
-      expect(await collectCommit(repo.dir, { name, arg: 'msg' })).toEqual(emptyCommit());
+      expect(await collectCommit(repo.dir, process.env, { name, arg: 'msg' })).toEqual(emptyCommit());
     });
 
     it('does not need a repository', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'release-policy-norepo-'));
       cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-      expect(await collectCommit(dir, { name: 'pre-push', arg: '' })).toEqual(emptyCommit());
+      expect(await collectCommit(dir, process.env, { name: 'pre-push', arg: '' })).toEqual(emptyCommit());
     });
   });
 });

@@ -22,6 +22,7 @@ const SHALLOW = 'shallow clone: history is incomplete; run `git fetch --unshallo
 
 const request = (cwd: string, needs: CollectRequest['needs'], defaultBranch = '', gate = 'tag'): CollectRequest => ({
   cwd,
+  env: process.env,
   packages: [demo],
   defaultBranch,
   needs,

@@ -18,6 +18,7 @@ const goSdk: PackageConfig = { ...core, name: 'go-sdk', ecosystem: 'npm', manife
 
 const request = (cwd: string, packages: PackageConfig[], needs: CollectRequest['needs'], gate = 'audit'): CollectRequest => ({
   cwd,
+  env: process.env,
   packages,
   defaultBranch: '',
   needs,

@@ -47,6 +47,7 @@ describe.skipIf(!HAS_GIT)('collectPush on a real repository', () => {
 
   const request = (lines: string, remoteName = 'origin') => ({
     root: repo.dir,
+    env: process.env,
     remote: remoteName,
     url: remote.dir,
     lines: parsePushInput(lines),

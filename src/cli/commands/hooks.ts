@@ -43,7 +43,7 @@ export async function runHooks(ctx: CliContext, argv: string[]): Promise<number>
   const root = findRepoRoot(cwd);
   if (root === null) throw new UsageError(`${cwd} is not inside a git work tree`, 'Run it in the repository whose hooks to install or check.');
   if (action === 'install') {
-    const manager = typeof values.manager === 'string' ? oneOf('manager', values.manager, ['git', 'husky'] as const) : await defaultManager(root);
+    const manager = typeof values.manager === 'string' ? oneOf('manager', values.manager, ['git', 'husky'] as const) : await defaultManager(root, ctx.env);
     return install(ctx, root, manager, findPolicy(cwd, values.policy));
   }
   if (values.manager !== undefined) throw new UsageError('--manager is an option of `policy hooks install`');
@@ -51,14 +51,14 @@ export async function runHooks(ctx: CliContext, argv: string[]): Promise<number>
   throw new UsageError(`unknown action "${action}" of policy hooks`, 'Actions: install, doctor.');
 }
 
-async function defaultManager(root: string): Promise<HookManager> {
-  return isHuskyPath((await locateHooks(root)).hooksPath) ? 'husky' : 'git';
+async function defaultManager(root: string, env: NodeJS.ProcessEnv): Promise<HookManager> {
+  return isHuskyPath((await locateHooks(root, env)).hooksPath) ? 'husky' : 'git';
 }
 
 async function install(ctx: CliContext, root: string, manager: HookManager, policyFile: string | null): Promise<number> {
   let report;
   try {
-    report = await installHooks({ root, manager, settings: await hookSettings(ctx, policyFile) });
+    report = await installHooks({ root, env: ctx.env, manager, settings: await hookSettings(ctx, policyFile) });
   } catch (error) {
     if (error instanceof InstallError) throw new UsageError(error.message, error.hint);
     throw error;
@@ -85,7 +85,7 @@ interface Check {
 }
 
 async function doctor(ctx: CliContext, root: string, policyFile: string | null): Promise<number> {
-  const where = await locateHooks(root);
+  const where = await locateHooks(root, ctx.env);
   const checks: Check[] = [];
   const husky = isHuskyPath(where.hooksPath);
   checks.push({

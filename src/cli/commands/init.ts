@@ -111,7 +111,7 @@ export async function runInit(ctx: CliContext, argv: string[]): Promise<number> 
   for (const file of planned.filter((p) => p.kept)) lines.push(`Kept ${show(root, file.path)} (it exists; --force replaces it)`);
   let hookError = '';
   if (manager !== null) {
-    const installed = await installOrExplain(root, manager, await hookSettings(ctx, policyFile));
+    const installed = await installOrExplain(root, ctx.env, manager, await hookSettings(ctx, policyFile));
     if (typeof installed === 'string') hookError = installed;
     else lines.push(...describeHooks(root, installed));
     // The hooks find their policy by name, from the work tree up (policy/locate.ts).
@@ -218,9 +218,9 @@ function describeDryRun(root: string, planned: Planned[], manager: HookManager |
   return `${lines.join('\n')}\n`;
 }
 
-async function installOrExplain(root: string, manager: HookManager, settings: InstallRequest['settings']): Promise<InstallReport | string> {
+async function installOrExplain(root: string, env: NodeJS.ProcessEnv, manager: HookManager, settings: InstallRequest['settings']): Promise<InstallReport | string> {
   try {
-    return await installHooks({ root, manager, settings });
+    return await installHooks({ root, env, manager, settings });
   } catch (error) {
     return (error as Error).message ?? String(error);
   }

@@ -95,7 +95,7 @@ export async function runVerify(ctx: CliContext, argv: string[]): Promise<number
     ...(target.index === undefined ? {} : { index: target.index }),
     cwd: scene.cwd,
     env: ctx.env,
-    cacheDir: join(await gitCommonDir(scene.cwd), 'release-policy', 'registry-cache'),
+    cacheDir: join(await gitCommonDir(scene.cwd, ctx.env), 'release-policy', 'registry-cache'),
     toolVersion: ctx.toolVersion,
   });
 
