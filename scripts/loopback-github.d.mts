@@ -108,7 +108,7 @@ export interface LoopbackGitHub {
     issue: number,
     comment: { author: string; authorAssociation: string; body: string; createdAt?: string; updatedAt?: string; id?: string },
   ): { id: string };
-  /** Ends hung requests, drops connections and stops listening. */
+  /** Ends hung requests, drops connections and stops listening; calling it again is harmless. */
   close(): Promise<void>;
 }
 

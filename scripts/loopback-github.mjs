@@ -644,6 +644,7 @@ export async function startGitHub(options = {}) {
       } else res.destroy();
     });
   });
+  let closing = null;
   const port = await new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, HOST, () => resolve(server.address().port));
@@ -662,12 +663,14 @@ export async function startGitHub(options = {}) {
     rateLimit,
     addIssue,
     addComment,
+    /** Idempotent: a test may close early and its afterAll close again. */
     close() {
-      return new Promise((resolve, reject) => {
+      closing ??= new Promise((resolve, reject) => {
         for (const res of hanging) res.destroy();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       });
+      return closing;
     },
   };
 }
