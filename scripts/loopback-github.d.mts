@@ -99,7 +99,10 @@ export interface LoopbackGitHub {
   readonly issues: Map<number, LoopbackIssue>;
   /** The repository's labels (status:blocked, status:released, …). */
   readonly labels: Set<string>;
-  /** The primary rate limit: each executed request uses 1 point; tests may set `used`. */
+  /**
+   * The primary rate limit: each executed request uses 1 point; once `used` reaches `limit`
+   * requests answer 200 with a RATE_LIMITED error, as GitHub does. Tests may set any field.
+   */
   readonly rateLimit: { limit: number; used: number; resetAt: Date };
   /** Adds issue `number` (open, no comments unless given); its labels join the repository's. Throws when it exists. */
   addIssue(number: number, fields?: Partial<LoopbackIssue>): LoopbackIssue;
@@ -118,3 +121,9 @@ export interface LoopbackGitHub {
  * loop: run processes that use it with the asynchronous `spawn`.
  */
 export function startGitHub(options?: GitHubOptions): Promise<LoopbackGitHub>;
+
+/**
+ * The messages of GitHub's published schema (the SDL this server validates with) for a query
+ * or mutation string, with graphql-js's "Did you mean" hints; empty when it is valid.
+ */
+export function validateGitHubQuery(source: string): Promise<string[]>;

@@ -22,6 +22,7 @@ const MAX_PAGE = 100;
 /** GitHub's bodies for the HTTP-level answers. */
 const BAD_CREDENTIALS = { message: 'Bad credentials', documentation_url: 'https://docs.github.com/graphql', status: '401' };
 const NOT_FOUND_PATH = { message: 'Not Found', documentation_url: 'https://docs.github.com/graphql', status: '404' };
+const RATE_LIMITED = { errors: [{ type: 'RATE_LIMITED', code: 'graphql_rate_limit', message: 'API rate limit exceeded for user ID 1.' }] };
 const SECONDARY_DOCS =
   'https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits';
 const UNICORN =
@@ -43,6 +44,22 @@ function loadSchema() {
     return { graphqlJs, schema };
   })();
   return schemaPromise;
+}
+
+/**
+ * The messages of GitHub's published schema for `source` (a query or mutation string): parse
+ * errors and validation errors, with graphql-js's "Did you mean" hints; empty when valid. For a
+ * test that checks every query and mutation the code sends without running a server.
+ */
+export async function validateGitHubQuery(source) {
+  const { graphqlJs, schema } = await loadSchema();
+  let document;
+  try {
+    document = graphqlJs.parse(source);
+  } catch (error) {
+    return [error.message];
+  }
+  return graphqlJs.validate(schema, document).map((error) => error.message);
 }
 
 /** An opaque global node id, as GitHub's are opaque to clients. */
@@ -495,6 +512,21 @@ export async function startGitHub(options = {}) {
     return typeof value === 'function' ? value(args, context, info) : value;
   }
 
+  /**
+   * GitHub's wording for a field the schema lacks (the usual sign of a query written against
+   * another schema version); other validation messages stay graphql-js's.
+   */
+  function validationError(error) {
+    const formatted = error.toJSON();
+    const match = /^Cannot query field "([^"]+)" on type "([^"]+)"\./.exec(formatted.message);
+    if (!match) return formatted;
+    return {
+      ...formatted,
+      message: `Field '${match[1]}' doesn't exist on type '${match[2]}'`,
+      extensions: { code: 'undefinedField', typeName: match[2], fieldName: match[1] },
+    };
+  }
+
   /** GitHub puts an error's `type` next to its message, not under `extensions`. */
   function githubError(error) {
     const formatted = error.toJSON ? error.toJSON() : { message: String(error.message) };
@@ -584,7 +616,7 @@ export async function startGitHub(options = {}) {
           { 'retry-after': '60', ...rateHeaders() },
         );
       case 'rate-limited':
-        return send(res, entry, 200, { errors: [{ type: 'RATE_LIMITED', code: 'graphql_rate_limit', message: 'API rate limit exceeded for user ID 1.' }] }, rateHeaders(0));
+        return send(res, entry, 200, RATE_LIMITED, rateHeaders(0));
       case '502':
         return send(res, entry, 502, UNICORN, { 'content-type': 'text/html; charset=utf-8' });
       case 'hang':
@@ -612,8 +644,10 @@ export async function startGitHub(options = {}) {
       }
     }
     const invalid = validate(schema, document);
-    if (invalid.length) return send(res, entry, 200, { errors: invalid.map(githubError) }, rateHeaders());
+    if (invalid.length) return send(res, entry, 200, { errors: invalid.map(validationError) }, rateHeaders());
 
+    // The primary limit spent: GitHub answers 200 with RATE_LIMITED until the reset.
+    if (rateLimit.used >= rateLimit.limit) return send(res, entry, 200, RATE_LIMITED, rateHeaders(0));
     const operation = getOperationAST(document, payload.operationName ?? undefined);
     rateLimit.used += 1;
     const result = await execute({

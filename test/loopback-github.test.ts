@@ -2,7 +2,7 @@
 // what the client sees for reads, mutations, schema-invalid queries, NOT_FOUND and each fault.
 import { graphql, GraphqlResponseError } from '@octokit/graphql';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { startGitHub, type LoopbackGitHub } from '../scripts/loopback-github.mjs';
+import { startGitHub, validateGitHubQuery, type LoopbackGitHub } from '../scripts/loopback-github.mjs';
 
 type Graphql = typeof graphql;
 
@@ -275,10 +275,32 @@ describe('loopback GitHub: errors as GitHub answers them', () => {
     const error = await rejection(client(gh)(`{ repository(owner: "acme", name: "demo") { issue(number: 7) { labelz(first: 1) { nodes { name } } } } }`));
     expect(error).toBeInstanceOf(GraphqlResponseError);
     expect(error.data).toBeUndefined();
-    expect(error.errors.map((e: any) => e.message)).toEqual(['Cannot query field "labelz" on type "Issue". Did you mean "labels"?']);
+    expect(error.errors).toEqual([
+      expect.objectContaining({
+        message: "Field 'labelz' doesn't exist on type 'Issue'",
+        extensions: { code: 'undefinedField', typeName: 'Issue', fieldName: 'labelz' },
+      }),
+    ]);
     expect(gh.requests.at(-1)).toMatchObject({ operation: 'repository', status: 200 });
     // Rejected before execution: no rate-limit point spent.
     expect(gh.rateLimit.used).toBe(0);
+  });
+
+  it('checks query strings against the same schema without a request', async () => {
+    expect(await validateGitHubQuery(ISSUE_QUERY)).toEqual([]);
+    expect(await validateGitHubQuery('mutation { closeIssue(input: { issueId: "x", stateReason: DONE }) { issue { id } } }')).toEqual([
+      'Value "DONE" does not exist in "IssueClosedStateReason" enum.',
+    ]);
+    expect(await validateGitHubQuery('{ viewer { login }')).toEqual(['Syntax Error: Expected Name, found <EOF>.']);
+  });
+
+  it('answers RATE_LIMITED once the primary limit is spent', async () => {
+    gh.rateLimit.used = gh.rateLimit.limit - 1;
+    const last: any = await client(gh)('{ rateLimit { remaining } }');
+    expect(last.rateLimit.remaining).toBe(0);
+    const error = await rejection(client(gh)('{ viewer { login } }'));
+    expect(error.errors).toEqual([expect.objectContaining({ type: 'RATE_LIMITED' })]);
+    expect(error.headers['x-ratelimit-remaining']).toBe('0');
   });
 
   it('rejects a wrong argument type and a missing required variable', async () => {
