@@ -56,6 +56,11 @@ export interface LoopbackIssue {
   events: LoopbackEvent[];
   body: string;
   createdAt: string;
+  /**
+   * Set by label changes (or a test); the issue's `updatedAt` answers the latest of this, its
+   * creation, its comments' updates and its events. null by default.
+   */
+  updatedAt: string | null;
 }
 
 export interface GitHubRequest {

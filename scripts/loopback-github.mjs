@@ -132,6 +132,7 @@ export async function startGitHub(options = {}) {
       events: [...(fields.events ?? [])],
       body: fields.body ?? '',
       createdAt: fields.createdAt ?? now(),
+      updatedAt: fields.updatedAt ?? null,
     };
     for (const label of issue.labels) labels.add(label);
     issues.set(number, issue);
@@ -142,7 +143,7 @@ export async function startGitHub(options = {}) {
   function addComment(number, comment) {
     const issue = issues.get(number);
     if (!issue) throw new Error(`no issue #${number}`);
-    const at = comment.createdAt ?? now();
+    const at = comment.createdAt ?? afterLastChange(issue);
     const stored = {
       id: comment.id ?? nodeId('IssueComment', nextComment++),
       author: comment.author,
@@ -226,10 +227,15 @@ export async function startGitHub(options = {}) {
     };
   }
 
+  /** An issue's last change in ms: itself, its comments, events and label changes. */
+  function updatedAt(issue) {
+    const times = [issue.createdAt, issue.updatedAt, ...issue.comments.map((comment) => comment.updatedAt), ...issue.events.map((event) => event.at)];
+    return Math.max(0, ...times.map((time) => (time ? Date.parse(time) : Number.NaN)).filter((ms) => !Number.isNaN(ms)));
+  }
+
   function issueView(issue) {
     const url = `${repoUrl}/issues/${issue.number}`;
     const lastClosed = [...issue.events].reverse().find((event) => event.type === 'closed');
-    const updates = [issue.createdAt, ...issue.comments.map((comment) => comment.updatedAt), ...issue.events.map((event) => event.at)];
     return {
       __typename: 'Issue',
       id: nodeId('Issue', issue.number),
@@ -242,7 +248,7 @@ export async function startGitHub(options = {}) {
       closed: issue.state === 'CLOSED',
       closedAt: issue.state === 'CLOSED' ? githubTime(lastClosed?.at ?? issue.createdAt) : null,
       createdAt: githubTime(issue.createdAt),
-      updatedAt: githubTime(updates.sort().at(-1)),
+      updatedAt: githubTime(new Date(updatedAt(issue)).toISOString()),
       url,
       resourcePath: url.slice('https://github.com'.length),
       locked: false,
@@ -298,7 +304,7 @@ export async function startGitHub(options = {}) {
           .filter((issue) => !states || states.includes(issue.state))
           // GitHub's `labels` argument matches issues carrying any of the names.
           .filter((issue) => !wanted || wanted.some((name) => issue.labels.includes(name)))
-          .sort((a, b) => a.number - b.number);
+          .sort((a, b) => issueOrder(args.orderBy?.field)(a, b) || a.number - b.number);
         if (args.orderBy?.direction === 'DESC') list.reverse();
         return connection(info, args, list.map(issueView));
       },
@@ -311,6 +317,14 @@ export async function startGitHub(options = {}) {
         return found === undefined ? null : labelView(found);
       },
     };
+  }
+
+  /** IssueOrder's fields, ascending; without orderBy issues come by number. */
+  function issueOrder(field) {
+    if (field === 'UPDATED_AT') return (a, b) => updatedAt(a) - updatedAt(b);
+    if (field === 'CREATED_AT') return (a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt);
+    if (field === 'COMMENTS') return (a, b) => a.comments.length - b.comments.length;
+    return () => 0;
   }
 
   /**
@@ -464,7 +478,7 @@ export async function startGitHub(options = {}) {
       if (issue.state !== 'CLOSED' || issue.stateReason !== (input.stateReason ?? 'COMPLETED')) {
         issue.state = 'CLOSED';
         issue.stateReason = input.stateReason ?? 'COMPLETED';
-        issue.events.push({ type: 'closed', actor: viewer, at: laterThanIssue(issue), stateReason: issue.stateReason });
+        issue.events.push({ type: 'closed', actor: viewer, at: afterLastChange(issue), stateReason: issue.stateReason });
       }
       return { clientMutationId: input.clientMutationId ?? null, issue: issueView(issue) };
     },
@@ -473,7 +487,7 @@ export async function startGitHub(options = {}) {
       if (issue.state !== 'OPEN') {
         issue.state = 'OPEN';
         issue.stateReason = 'REOPENED';
-        issue.events.push({ type: 'reopened', actor: viewer, at: laterThanIssue(issue) });
+        issue.events.push({ type: 'reopened', actor: viewer, at: afterLastChange(issue) });
       }
       return { clientMutationId: input.clientMutationId ?? null, issue: issueView(issue) };
     },
@@ -481,12 +495,14 @@ export async function startGitHub(options = {}) {
       const { issue } = resolveKind(input.labelableId, 'Issue', 'a Labelable');
       const names = input.labelIds.map((id) => resolveKind(id, 'Label', 'a Label').name);
       for (const name of names) if (!issue.labels.includes(name)) issue.labels.push(name);
+      issue.updatedAt = afterLastChange(issue);
       return { clientMutationId: input.clientMutationId ?? null, labelable: issueView(issue) };
     },
     removeLabelsFromLabelable: ({ input }) => {
       const { issue } = resolveKind(input.labelableId, 'Issue', 'a Labelable');
       const names = new Set(input.labelIds.map((id) => resolveKind(id, 'Label', 'a Label').name));
       issue.labels = issue.labels.filter((name) => !names.has(name));
+      issue.updatedAt = afterLastChange(issue);
       return { clientMutationId: input.clientMutationId ?? null, labelable: issueView(issue) };
     },
   });
@@ -498,9 +514,8 @@ export async function startGitHub(options = {}) {
     const floor = Date.parse(previous) + 1;
     return new Date(Math.max(at, Number.isNaN(floor) ? at : floor)).toISOString();
   }
-  function laterThanIssue(issue) {
-    const last = [issue.createdAt, ...issue.events.map((event) => event.at)].sort().at(-1);
-    return laterThan(last);
+  function afterLastChange(issue) {
+    return laterThan(new Date(updatedAt(issue)).toISOString());
   }
 
   /** Fails loudly on a field without a resolver instead of answering null for it. */

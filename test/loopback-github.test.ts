@@ -141,6 +141,28 @@ describe('loopback GitHub: reads', () => {
     expect(answer.blocked.issueCount).toBe(2);
   });
 
+  it('orders open issues by last update and filters repository labels by name', async () => {
+    gh.addIssue(1, { createdAt: '2026-01-01T00:00:00.000Z' });
+    gh.addIssue(2, { createdAt: '2026-01-02T00:00:00.000Z' });
+    gh.addIssue(3, { createdAt: '2026-01-03T00:00:00.000Z', state: 'CLOSED' });
+    // Issue 1, the oldest, has the newest comment: it comes first by UPDATED_AT DESC.
+    gh.addComment(1, { author: 'bob', authorAssociation: 'NONE', body: 'ping', createdAt: '2026-01-05T00:00:00.000Z' });
+    const query = `query Open($withIssue: Boolean!) { repository(owner: "acme", name: "demo") {
+      labels(first: 100, query: "status:") { nodes { name } }
+      issue(number: 0) @include(if: $withIssue) { id }
+      issues(states: [OPEN], first: 50, orderBy: { field: UPDATED_AT, direction: DESC }) { nodes { number updatedAt } }
+      byCreation: issues(states: [OPEN, CLOSED], first: 50, orderBy: { field: CREATED_AT, direction: DESC }) { nodes { number } }
+    } }`;
+    const answer: any = await client(gh)(query, { withIssue: false });
+    expect(answer.repository.labels.nodes.map((label: any) => label.name)).toEqual(['status:blocked', 'status:released', 'status:in-progress']);
+    expect(answer.repository.issue).toBeUndefined();
+    expect(answer.repository.issues.nodes).toEqual([
+      { number: 1, updatedAt: '2026-01-05T00:00:00Z' },
+      { number: 2, updatedAt: '2026-01-02T00:00:00Z' },
+    ]);
+    expect(answer.repository.byCreation.nodes.map((issue: any) => issue.number)).toEqual([3, 2, 1]);
+  });
+
   it('answers on the GitHub Enterprise Server path for a /api/v3 base URL', async () => {
     const enterprise = graphql.defaults({ baseUrl: gh.url.replace(/\/graphql$/, '/api/v3'), headers: { authorization: `token ${gh.token}` } });
     expect(await enterprise('{ viewer { login } }')).toEqual({ viewer: { login: 'release-bot' } });
