@@ -116,6 +116,13 @@ export interface LoopbackGitHub {
     issue: number,
     comment: { author: string; authorAssociation: string; body: string; createdAt?: string; updatedAt?: string; id?: string },
   ): { id: string };
+  /**
+   * Closes the issue as `actor` ('maintainer' by default) would on GitHub: state CLOSED, the
+   * reason (COMPLETED by default) and a closed event. Throws for an unknown issue.
+   */
+  closeIssue(number: number, by?: { actor?: string; stateReason?: 'COMPLETED' | 'NOT_PLANNED' | 'DUPLICATE' }): LoopbackIssue;
+  /** Reopens it as `actor` would: state OPEN, reason REOPENED and a reopened event. */
+  reopenIssue(number: number, by?: { actor?: string }): LoopbackIssue;
   /** Ends hung requests, drops connections and stops listening; calling it again is harmless. */
   close(): Promise<void>;
 }

@@ -156,6 +156,30 @@ export async function startGitHub(options = {}) {
     return { id: stored.id };
   }
 
+  /** Closes the issue as `actor` would on GitHub (state, reason, a closed event); no-op when closed for that reason. */
+  function closeIssue(number, { actor = 'maintainer', stateReason = 'COMPLETED' } = {}) {
+    const issue = issues.get(number);
+    if (!issue) throw new Error(`no issue #${number}`);
+    if (issue.state !== 'CLOSED' || issue.stateReason !== stateReason) {
+      issue.state = 'CLOSED';
+      issue.stateReason = stateReason;
+      issue.events.push({ type: 'closed', actor, at: afterLastChange(issue), stateReason });
+    }
+    return issue;
+  }
+
+  /** Reopens the issue as `actor` would (state OPEN, reason REOPENED, a reopened event); no-op when open. */
+  function reopenIssue(number, { actor = 'maintainer' } = {}) {
+    const issue = issues.get(number);
+    if (!issue) throw new Error(`no issue #${number}`);
+    if (issue.state !== 'OPEN') {
+      issue.state = 'OPEN';
+      issue.stateReason = 'REOPENED';
+      issue.events.push({ type: 'reopened', actor, at: afterLastChange(issue) });
+    }
+    return issue;
+  }
+
   // ---- views: plain objects whose function-valued fields graphql-js calls with (args, ctx, info)
 
   const actorView = (login) =>
@@ -441,20 +465,17 @@ export async function startGitHub(options = {}) {
       if (!matchesOwner(o, n)) throw notFound(`Could not resolve to a Repository with the name '${o}/${n}'.`);
       return repositoryView();
     },
-    node: ({ id }) => {
-      try {
-        return resolveNode(id).view;
-      } catch {
-        return null;
-      }
-    },
-    nodes: ({ ids }) => ids.map((id) => {
-      try {
-        return resolveNode(id).view;
-      } catch {
-        return null;
-      }
-    }),
+    node: ({ id }) => resolveNode(id).view,
+    // An unknown id is a null entry with its own NOT_FOUND error (graphql-js completes an
+    // Error in a list as null plus an error at that index), as GitHub answers.
+    nodes: ({ ids }) =>
+      ids.map((id) => {
+        try {
+          return resolveNode(id).view;
+        } catch (error) {
+          return error;
+        }
+      }),
     search: (args, _ctx, info) => connection(info, args, search(args)),
   });
 
@@ -475,20 +496,12 @@ export async function startGitHub(options = {}) {
     },
     closeIssue: ({ input }) => {
       const { issue } = resolveKind(input.issueId, 'Issue', 'an Issue');
-      if (issue.state !== 'CLOSED' || issue.stateReason !== (input.stateReason ?? 'COMPLETED')) {
-        issue.state = 'CLOSED';
-        issue.stateReason = input.stateReason ?? 'COMPLETED';
-        issue.events.push({ type: 'closed', actor: viewer, at: afterLastChange(issue), stateReason: issue.stateReason });
-      }
+      closeIssue(issue.number, { actor: viewer, stateReason: input.stateReason ?? 'COMPLETED' });
       return { clientMutationId: input.clientMutationId ?? null, issue: issueView(issue) };
     },
     reopenIssue: ({ input }) => {
       const { issue } = resolveKind(input.issueId, 'Issue', 'an Issue');
-      if (issue.state !== 'OPEN') {
-        issue.state = 'OPEN';
-        issue.stateReason = 'REOPENED';
-        issue.events.push({ type: 'reopened', actor: viewer, at: afterLastChange(issue) });
-      }
+      reopenIssue(issue.number, { actor: viewer });
       return { clientMutationId: input.clientMutationId ?? null, issue: issueView(issue) };
     },
     addLabelsToLabelable: ({ input }) => {
@@ -712,6 +725,8 @@ export async function startGitHub(options = {}) {
     rateLimit,
     addIssue,
     addComment,
+    closeIssue,
+    reopenIssue,
     /** Idempotent: a test may close early and its afterAll close again. */
     close() {
       closing ??= new Promise((resolve, reject) => {

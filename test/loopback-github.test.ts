@@ -253,10 +253,24 @@ describe('loopback GitHub: mutations', () => {
     expect(gh.issues.get(7)!.labels).toEqual(['status:released']);
   });
 
+  it('shows an issue closed on GitHub by someone else, with its reason, actor and event', async () => {
+    gh.closeIssue(7, { actor: 'carol', stateReason: 'NOT_PLANNED' });
+    const read: any = await client(gh)(ISSUE_QUERY, { owner: 'acme', name: 'demo', number: 7 });
+    expect(read.repository.issue).toMatchObject({ state: 'CLOSED', stateReason: 'NOT_PLANNED' });
+    expect(read.repository.issue.timelineItems.nodes).toEqual([
+      expect.objectContaining({ __typename: 'ClosedEvent', actor: { login: 'carol' }, stateReason: 'NOT_PLANNED' }),
+    ]);
+  });
+
   it('looks nodes up by id, and answers NOT_FOUND for an id it never made', async () => {
     const id = await issueId();
     const found: any = await client(gh)(`query Node($id: ID!) { node(id: $id) { __typename ... on Issue { number } } }`, { id });
     expect(found.node).toEqual({ __typename: 'Issue', number: 7 });
+    const some = await rejection(client(gh)(`query Nodes($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: [id, 'nope'] }));
+    expect(some.data.nodes).toEqual([{ id }, null]);
+    expect(some.errors).toEqual([
+      expect.objectContaining({ type: 'NOT_FOUND', path: ['nodes', 1], message: "Could not resolve to a node with the global id of 'nope'" }),
+    ]);
     const error = await rejection(
       client(gh)(`mutation { addComment(input: { subjectId: "I_nope", body: "x" }) { commentEdge { node { id } } } }`),
     );
