@@ -591,11 +591,7 @@ export async function startGitHub(options = {}) {
     entry.status = status;
     requests.push(entry);
     const text = typeof body === 'string' ? body : JSON.stringify(body);
-    res.writeHead(status, {
-      'content-type': typeof body === 'string' && headers['content-type'] ? headers['content-type'] : 'application/json; charset=utf-8',
-      'content-length': Buffer.byteLength(text),
-      ...headers,
-    });
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
     res.end(text);
   }
 
@@ -656,7 +652,7 @@ export async function startGitHub(options = {}) {
         return;
       case 'malformed': {
         const text = JSON.stringify({ data: { viewer: { login: viewer } } });
-        return send(res, entry, 200, text.slice(0, Math.floor(text.length / 2)), { 'content-type': 'application/json; charset=utf-8', ...rateHeaders() });
+        return send(res, entry, 200, text.slice(0, Math.floor(text.length / 2)), rateHeaders());
       }
     }
 
