@@ -12,7 +12,7 @@
 import { STATE_MARKER } from './comment.js';
 import {
   CONTENT_VALUES, PHASES, PUBLISHED_VALUES,
-  type Evidence, type Phase, type Published, type ReleaseDecision, type ReleaseState, type ReleaseStatus, type RunningStep,
+  type Evidence, type JournalEvent, type Phase, type Published, type ReleaseDecision, type ReleaseState, type ReleaseStatus, type RunningStep,
 } from './model.js';
 import type { Ecosystem } from './state.js';
 
@@ -395,6 +395,20 @@ export function readIssueComments(comments: readonly IssueComment[], options: Re
     });
   }
   return { latest: newest(mine), ignored };
+}
+
+/**
+ * When the journal last said something about the package's release: the newest time of its
+ * events, `comment` events left out (posting the status comment changes no state). Null when
+ * the journal holds none: a clone that has not run a step of this release.
+ */
+export function journalTime(events: readonly JournalEvent[], pkg: string | null): string | null {
+  let latest: string | null = null;
+  for (const e of events) {
+    if (e.type === 'comment' || (pkg !== null && e.package !== pkg)) continue;
+    if (latest === null || time(e.at) >= time(latest)) latest = e.at;
+  }
+  return latest;
 }
 
 export type StateSource = 'journal' | 'issue' | 'both';

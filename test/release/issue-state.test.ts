@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderStatusComment, STATE_MARKER } from '../../src/release/comment.js';
-import { mergeSharedState, readIssueComments, sharedReleases, stateFromJson, type IssueComment } from '../../src/release/issue-state.js';
+import { journalTime, mergeSharedState, readIssueComments, sharedReleases, stateFromJson, type IssueComment } from '../../src/release/issue-state.js';
 import type { JournalEvent, ReleaseState } from '../../src/release/model.js';
 import { foldRelease } from '../../src/release/state.js';
 
@@ -234,6 +234,17 @@ describe('mergeSharedState', () => {
   it('sees another version as a disagreement', () => {
     const next = foldRelease([dryFail('0.2.1')]);
     expect(mergeSharedState({ state: blocked, at: at(1) }, shared(next, at(9))).disagreement).toMatch(/issue #7's status comment says demo v0.2.1 is blocked/);
+  });
+});
+
+describe('journalTime', () => {
+  it("is the newest event of the package, status comments left out; null with none", () => {
+    const events = [dryFail(), dryFail('1.0.0', 'other-crate')];
+    const posted: JournalEvent = { ...events[0]!, id: 'c1', type: 'comment', at: at(59) };
+    expect(journalTime([...events, posted], 'demo')).toBe(events[0]!.at);
+    expect(journalTime([...events, posted], null)).toBe(events[1]!.at);
+    expect(journalTime([posted], 'demo')).toBeNull();
+    expect(journalTime([], 'demo')).toBeNull();
   });
 });
 
