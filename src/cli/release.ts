@@ -65,7 +65,7 @@ export async function readScene(
   }
   if (pkg === null) throw new UsageError('the policy names no package', 'List the package under `packages:` in release-policy.yml.');
   checkPackageName(cwd, pkg);
-  const state = releaseState(journal.contents, { package: pkg.name, defaultPackage: pkg.name, ecosystem: pkg.ecosystem });
+  const state = releaseState(journal.contents, { package: pkg.name, defaultPackage: pkg.name, ecosystem: pkg.ecosystem, journalFile: journal.path });
   return { cwd, env: ctx.env, loaded, pkg, journal, state };
 }
 

@@ -57,14 +57,22 @@ function readText(path: string): string | null {
  * For each step of the journal that started and never finished and recorded its process:
  * `running` when that process lives on this machine with the same start time, `gone` when it
  * is dead, a zombie or its pid now belongs to a later process, `elsewhere` when it ran on
- * another host (nothing here can tell; the fold treats it as running and says so).
+ * another host (nothing here can tell; the fold treats it as running and says so). `child`:
+ * the command process a publish recorded (src/facts/publish-slot.ts), which counts as the
+ * step's process too.
  */
-export function probeSteps(events: readonly JournalEvent[]): Map<string, StepProcess> {
+export function probeSteps(
+  events: readonly JournalEvent[],
+  child: { step: string; pid: number; host: string; start?: string } | null = null,
+): Map<string, StepProcess> {
   const here = hostname();
   const found = new Map<string, StepProcess>();
   for (const e of unfinishedSteps(events)) {
     if (e.pid === undefined || e.host === undefined) continue;
-    found.set(e.id, e.host !== here ? 'elsewhere' : probe(e.pid, e.processStart));
+    let state: StepProcess = e.host !== here ? 'elsewhere' : probe(e.pid, e.processStart);
+    // `policy run` killed while its command (cargo, uploading) goes on: the step still runs.
+    if (state === 'gone' && child !== null && child.step === e.id && child.host === here && probe(child.pid, child.start) === 'running') state = 'running';
+    found.set(e.id, state);
   }
   return found;
 }

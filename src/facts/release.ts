@@ -11,6 +11,7 @@ import { writeFileAtomic } from '../fs/atomic-write.js';
 import { appendEvent, journalPath, readJournal, type AppendOptions, type JournalContents, type JournalEvent } from './journal.js';
 import { runGit, type CatFileBatch, type Env } from './git.js';
 import { probeSteps } from './process.js';
+import { readStepChild } from './publish-slot.js';
 import { readReleaseNotes } from './release-notes.js';
 import { NO_NOTES, toReleaseFact } from '../release/fact.js';
 import { hookStateWord, isHookStateWord } from '../release/hook-word.js';
@@ -69,9 +70,10 @@ export async function openJournal(cwd: string, env: Env): Promise<{ path: string
  */
 export function releaseState(
   contents: JournalContents,
-  context: Pick<ReleaseContext, 'package' | 'defaultPackage'> & { ecosystem?: PackageConfig['ecosystem'] },
+  context: Pick<ReleaseContext, 'package' | 'defaultPackage'> & { ecosystem?: PackageConfig['ecosystem']; journalFile?: string },
 ): ReleaseState {
-  const options: FoldOptions = { processes: probeSteps(contents.events) };
+  const child = context.journalFile === undefined ? null : readStepChild(context.journalFile);
+  const options: FoldOptions = { processes: probeSteps(contents.events, child) };
   if (context.package !== undefined) options.package = context.package;
   if (context.ecosystem !== undefined) options.ecosystem = context.ecosystem;
   const state = foldRelease(contents.events, options);
@@ -90,7 +92,7 @@ export async function collectRelease(cwd: string, context: ReleaseContext, batch
   // The package the fold will pick, for the ecosystem its advice speaks.
   const folded = context.package ?? journal.contents.events.at(-1)?.package ?? context.defaultPackage;
   const ecosystem = context.packages.find((p) => p.name === folded)?.ecosystem;
-  const state = releaseState(journal.contents, ecosystem === undefined ? context : { ...context, ecosystem });
+  const state = releaseState(journal.contents, { ...context, ...(ecosystem === undefined ? {} : { ecosystem }), journalFile: journal.path });
   const pkg = context.packages.find((p) => p.name === state.package);
   // Only a release in the journal has a tag to look up: an idle repository pays nothing.
   if (pkg === undefined || state.version === null) return toReleaseFact(state, journal, context.allowPaths);

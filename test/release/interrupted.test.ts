@@ -227,3 +227,72 @@ describe.skipIf(!HAS_GIT)('a dry-run killed before it finished', () => {
     expect(tag.stdout).toContain('dry-run-failure-no-tag');
   });
 });
+
+describe.skipIf(!HAS_CARGO || !HAS_GIT)('two publishes at once, and cargo outliving a killed policy run', () => {
+  let registry: Awaited<ReturnType<typeof startRegistry>>;
+  let repo: TempRepo;
+  let env: Record<string, string>;
+  const leftovers: number[] = [];
+
+  beforeAll(async () => {
+    registry = await startRegistry();
+    repo = makeRepo({ branch: 'issue-7-feature' });
+    commitDemoRelease(repo, registry);
+    env = {
+      ...(cargoEnv(registry, join(repo.dir, '.cargo-home')) as Record<string, string>),
+      ...hermeticGitEnv,
+      POLICY_OFFLINE: '0',
+      CARGO_HTTP_TIMEOUT: '600',
+    };
+    const dryRun = await runPolicyAsync(['run', '--', 'cargo', 'publish', '--registry', 'local', '--dry-run'], { cwd: repo.dir, env });
+    expect(dryRun.code, dryRun.stderr).toBe(0);
+  }, CARGO_TIMEOUT);
+
+  afterAll(async () => {
+    for (const group of leftovers) kill(-group);
+    await registry?.close();
+    repo?.remove();
+  });
+
+  const policy = (...args: string[]): Promise<CliResult> => runPolicyAsync(args, { cwd: repo.dir, env });
+  const status = async (): Promise<Record<string, unknown>> => JSON.parse((await policy('status', '--format', 'json')).stdout) as Record<string, unknown>;
+  // A hanging upload is logged in `requests` only once it ends: count what the registry stored.
+  const uploads = (): number => (registry.crates.get('demo') ?? []).length;
+  const publishesStarted = (): number => journalLines(repo.dir).filter((e) => e.type === 'step-started' && e.phase === 'publish').length;
+
+  it('two publishes started together: one runs, the other is refused before cargo starts', async () => {
+    registry.faults.publish = 'store-then-hang';
+    const a = startPolicy(['run', '--', 'cargo', 'publish', '--registry', 'local'], repo.dir, env);
+    const b = startPolicy(['run', '--', 'cargo', 'publish', '--registry', 'local'], repo.dir, env);
+    leftovers.push(a.pid, b.pid);
+    const refused = await Promise.race([a.exited.then(() => a), b.exited.then(() => b)]);
+    const running = refused === a ? b : a;
+    expect(refused.child.exitCode, refused.output()).toBe(1);
+    expect(refused.output()).toContain('a publish is running since');
+    expect(refused.output()).toContain('was not run');
+    await waitFor('the upload stored', () => (registry.crates.get('demo') ?? []).length > 0, running);
+    expect(uploads()).toBe(1);
+    expect(publishesStarted()).toBe(1);
+
+    // kill -9 of `policy run` only: cargo goes on waiting for the registry's answer.
+    kill(running.pid);
+    await running.exited;
+    const state = await status();
+    expect(state).toMatchObject({ status: 'in-progress', published: 'unknown', running: [{ phase: 'publish', alive: 'yes' }] });
+    const gate = await policy('gate', 'publish');
+    expect(gate.code).toBe(1);
+    expect(gate.stdout).toContain('a publish is running since');
+    const again = await policy('run', '--', 'cargo', 'publish', '--registry', 'local');
+    expect(again.code).toBe(1);
+    expect(uploads()).toBe(1);
+    expect(publishesStarted()).toBe(1);
+
+    // Once cargo is gone too, the step was interrupted: unknown until the registry is asked.
+    kill(-running.pid);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await status()).toMatchObject({ status: 'unknown', published: 'unknown', running: [], failure: { phase: 'publish', reason: 'interrupted' } });
+    registry.faults.publish = null;
+    expect((await policy('verify')).code).toBe(0);
+    expect(await status()).toMatchObject({ status: 'released', published: 'yes' });
+  }, CARGO_TIMEOUT);
+});

@@ -7,6 +7,8 @@ import { constants as osConstants } from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
 import { newEvent, readJournal } from '../../facts/journal.js';
 import { processIdentity } from '../../facts/process.js';
+import { JournalLockError, type HeldLock } from '../../facts/journal-lock.js';
+import { recordStepChild, releasePublishSlot, takePublishSlot } from '../../facts/publish-slot.js';
 import { appendReleaseEvent, releaseState } from '../../facts/release.js';
 import { renderVerdict } from '../../report/index.js';
 import { BoundedOutput, RedactingLines } from '../../release/capture.js';
@@ -120,57 +122,86 @@ export async function runRun(ctx: CliContext, argv: string[]): Promise<number> {
     : tree.branchIssue > 0 ? tree.branchIssue : scene.state.issue;
   const redactor = createRedactor(command, ctx.env);
 
-  const refusal = await askGate(ctx, scene, phase, command, version, issue);
-  if (refusal !== 0) {
-    ctx.stderr(`policy run: refused; \`${formatCommand(redactor.argv)}\` was not run.\n`);
-    return refusal;
+  // One publish at a time: the slot is taken before the gate reads the journal for a running
+  // publish, so two started together cannot both pass (src/facts/publish-slot.ts).
+  let slot: HeldLock | null = null;
+  if (phase === 'publish') {
+    try {
+      slot = await takePublishSlot(scene.journal.path);
+    } catch (error) {
+      if (!(error instanceof JournalLockError)) throw error;
+      // The holder reads "pid N on HOST since T": said the way the publish gate says it.
+      const held = /^(.*) since (.*)$/.exec(error.holder);
+      const running = held === null ? `(${error.holder})` : `since ${held[2]} (${held[1]})`;
+      ctx.stderr(`policy run: refused: a publish is running ${running}, holding ${error.lockFile}; \`${formatCommand(redactor.argv)}\` was not run.\n`);
+      return 1;
+    }
   }
+  try {
+    const refusal = await askGate(ctx, scene, phase, command, version, issue);
+    if (refusal !== 0) {
+      ctx.stderr(`policy run: refused; \`${formatCommand(redactor.argv)}\` was not run.\n`);
+      return refusal;
+    }
 
-  // Who runs the step, so that a step whose process died is told from one still running.
-  const base = { package: scene.pkg.name, version, issue, phase, command: redactor.argv, ...(tree.head ? { commit: tree.head } : {}), ...processIdentity(process.pid) };
-  // A bump changes the version: it is recorded once, after it ran, under the version it made.
-  if (phase !== 'bump') {
-    const refused = await recordStart(ctx, scene.journal.path, newEvent({ type: 'step-started', ...base }), redactor);
-    if (refused !== 0) return refused;
-  }
-  const result = await execute(ctx, command, scene.cwd, redactor);
-  // A command that could not start has the exit code a shell gives it (127 not found, 126 not
-  // executable): it never ran, which is not the same as being killed by a signal.
-  const exitCode = result.spawnError !== null ? spawnExitCode(result.spawnError) : result.exitCode;
-  const classification = classifyOutcome({ phase, exitCode, output: result.output });
-  const finished = { ...base };
-  if (phase === 'bump') {
-    const after = await readWorkTree(scene).catch(() => null);
-    if (after !== null && after.version !== '') finished.version = after.version;
-  }
-  const ownCode = exitCodeOf(result, classification);
-  if (!(await recordOutcome(ctx, scene.journal.path, newEvent(finishedEvent(finished, result, classification)), redactor, ownCode))) return ownCode;
+    // Who runs the step, so that a step whose process died is told from one still running.
+    const base = { package: scene.pkg.name, version, issue, phase, command: redactor.argv, ...(tree.head ? { commit: tree.head } : {}), ...processIdentity(process.pid) };
+    // A bump changes the version: it is recorded once, after it ran, under the version it made.
+    const started = newEvent({ type: 'step-started', ...base });
+    if (phase !== 'bump') {
+      const refused = await recordStart(ctx, scene.journal.path, started, redactor);
+      if (refused !== 0) return refused;
+    }
+    // A publish's command is watched beyond this process: if `policy run` is killed, cargo may
+    // go on uploading, and the step must read as running while it does.
+    const onStart = phase === 'publish' ? (pid: number): void => {
+      try {
+        recordStepChild(scene.journal.path, started.id, pid);
+      } catch {
+        // Not recorded: the step still counts as running while this process lives.
+      }
+    } : undefined;
+    const result = await execute(ctx, command, scene.cwd, redactor, onStart);
+    // A command that could not start has the exit code a shell gives it (127 not found, 126 not
+    // executable): it never ran, which is not the same as being killed by a signal.
+    const exitCode = result.spawnError !== null ? spawnExitCode(result.spawnError) : result.exitCode;
+    const classification = classifyOutcome({ phase, exitCode, output: result.output });
+    const finished = { ...base };
+    if (phase === 'bump') {
+      const after = await readWorkTree(scene).catch(() => null);
+      if (after !== null && after.version !== '') finished.version = after.version;
+    }
+    const ownCode = exitCodeOf(result, classification);
+    if (!(await recordOutcome(ctx, scene.journal.path, newEvent(finishedEvent(finished, result, classification)), redactor, ownCode))) return ownCode;
 
-  // Recorded: a journal that cannot be read back now only costs the summary, not the exit code.
-  const journal = await readJournal(scene.journal.path).catch((error: unknown) => {
-    const io = describeIoError(error, scene.journal.path);
-    if (io === null) throw error;
-    ctx.stderr(`policy run: the outcome is recorded, but the journal cannot be read back for the summary: ${io}\n`);
-    return null;
-  });
-  if (journal === null) return ownCode;
-  const state = releaseState(journal, { package: scene.pkg.name, defaultPackage: scene.pkg.name, ecosystem: scene.pkg.ecosystem });
-  const succeeded = classification.outcome === 'ok' || classification.outcome === 'published';
-  if (classification.outcome === 'ok' && !isStepCommand(phase, command)) {
-    ctx.stderr(`\npolicy run: ${notTheStepMessage(phase, formatCommand(redactor.argv))}.\n`);
+    // Recorded: a journal that cannot be read back now only costs the summary, not the exit code.
+    const journal = await readJournal(scene.journal.path).catch((error: unknown) => {
+      const io = describeIoError(error, scene.journal.path);
+      if (io === null) throw error;
+      ctx.stderr(`policy run: the outcome is recorded, but the journal cannot be read back for the summary: ${io}\n`);
+      return null;
+    });
+    if (journal === null) return ownCode;
+    const state = releaseState(journal, { package: scene.pkg.name, defaultPackage: scene.pkg.name, ecosystem: scene.pkg.ecosystem, journalFile: scene.journal.path });
+    const succeeded = classification.outcome === 'ok' || classification.outcome === 'published';
+    if (classification.outcome === 'ok' && !isStepCommand(phase, command)) {
+      ctx.stderr(`\npolicy run: ${notTheStepMessage(phase, formatCommand(redactor.argv))}.\n`);
+    }
+    if (succeeded) {
+      ctx.stderr(`\npolicy run: ${phase} of ${scene.pkg.name} v${finished.version} succeeded; the release is ${state.status}.\n  next action: ${state.nextAction}\n`);
+    } else {
+      const code = classification.reason === 'command-not-run'
+        ? `could not run the command, exit ${exitCode}: ${exitCode === 127 ? 'not found' : 'not executable'}`
+        : exitCode === null ? `killed by ${result.signal ?? 'a signal'}` : `exit ${exitCode}`;
+      ctx.stderr(
+        `\npolicy run: ${phase} of ${scene.pkg.name} v${finished.version} failed (${code}); the release is ${state.status}.\n` +
+          `Status comment (\`policy comment\` prints it again):\n\n${redactor.text(renderStatusComment(state, { ecosystem: scene.pkg.ecosystem }))}`,
+      );
+    }
+    return ownCode;
+  } finally {
+    if (slot !== null) await releasePublishSlot(scene.journal.path, slot).catch(() => undefined);
   }
-  if (succeeded) {
-    ctx.stderr(`\npolicy run: ${phase} of ${scene.pkg.name} v${finished.version} succeeded; the release is ${state.status}.\n  next action: ${state.nextAction}\n`);
-  } else {
-    const code = classification.reason === 'command-not-run'
-      ? `could not run the command, exit ${exitCode}: ${exitCode === 127 ? 'not found' : 'not executable'}`
-      : exitCode === null ? `killed by ${result.signal ?? 'a signal'}` : `exit ${exitCode}`;
-    ctx.stderr(
-      `\npolicy run: ${phase} of ${scene.pkg.name} v${finished.version} failed (${code}); the release is ${state.status}.\n` +
-        `Status comment (\`policy comment\` prints it again):\n\n${redactor.text(renderStatusComment(state, { ecosystem: scene.pkg.ecosystem }))}`,
-    );
-  }
-  return ownCode;
 }
 
 /** The exit code of `policy run` for a step that ran: the command's own, as documented in RUN_HELP. */
@@ -269,13 +300,14 @@ async function askGate(
  * Ctrl-C reaches the command (same process group); this process waits for it to end, as a
  * shell does, so the step is still recorded.
  */
-function execute(ctx: CliContext, command: string[], cwd: string, redactor: Redactor): Promise<StepResult> {
+function execute(ctx: CliContext, command: string[], cwd: string, redactor: Redactor, onStart?: (pid: number) => void): Promise<StepResult> {
   const kept = new BoundedOutput();
   const env = { ...ctx.env };
   // cargo colours only a terminal; the child writes to a pipe, ours may be a terminal.
   if (ctx.color && env.CARGO_TERM_COLOR === undefined) env.CARGO_TERM_COLOR = 'always';
   return new Promise((resolve) => {
     const child = spawn(command[0]!, command.slice(1), { cwd, env, stdio: ['inherit', 'pipe', 'pipe'] });
+    if (child.pid !== undefined) onStart?.(child.pid);
     const ignore = (): void => {};
     const forward = (signal: NodeJS.Signals) => (): void => void child.kill(signal);
     const onTerm = forward('SIGTERM');

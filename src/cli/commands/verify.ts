@@ -128,7 +128,7 @@ export async function runVerify(ctx: CliContext, argv: string[]): Promise<number
     asked: { ...asked, registry: redactor.text(asked.registry), from: redactor.text(asked.from) },
   });
   await appendReleaseEvent(scene.journal.path, event);
-  const after = releaseState(await readJournal(scene.journal.path), { package: pkg.name, defaultPackage: pkg.name, ecosystem: pkg.ecosystem });
+  const after = releaseState(await readJournal(scene.journal.path), { package: pkg.name, defaultPackage: pkg.name, ecosystem: pkg.ecosystem, journalFile: scene.journal.path });
 
   const where = answer.url === '' || answer.url === answer.registry ? answer.registry : `${answer.registry} (${answer.url})`;
   const elsewhere = target.crate !== pkg.name || target.registry !== pkg.registry;
