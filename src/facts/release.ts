@@ -110,7 +110,7 @@ export async function collectRelease(cwd: string, context: ReleaseContext, batch
     remoteName: releaseRemote(journal.contents.events, state),
     ...(batch === undefined ? {} : { batch: batch() }),
   });
-  const merged = mergeObserved(state, observation);
+  const merged = mergeObserved(state, observation, ecosystem);
   const pushed = merged.steps.find((step) => step.step === 'push');
   const push = {
     remote: observation.remote?.name ?? '',

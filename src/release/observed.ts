@@ -4,6 +4,7 @@
  * one made under `policy run`, and a journal that says "pushed" while the remote lacks the tag
  * is wrong. Pure: the caller reads git (src/facts/observe.ts) and hands the observation in.
  */
+import { fenceCode } from '../report/markdown-escape.js';
 import { formatCommand, type Phase, type ReleaseState } from './model.js';
 
 /** The steps `policy status` reports sources for, in release order. */
@@ -119,7 +120,7 @@ const SAYS: Record<Exclude<JournalWord, 'none'>, string> = { done: 'succeeded', 
  * changed (its tag and push are what keeps it open); a repaired tag or push failure clears, and
  * with the closeout recorded the release is closed.
  */
-export function mergeObserved(state: ReleaseState, observation: Observation): MergedRelease {
+export function mergeObserved(state: ReleaseState, observation: Observation, ecosystem: 'cargo' | 'npm' = 'cargo'): MergedRelease {
   const tag = tagWord(state, observation.tag);
   const tagDone = tag.word === 'done' || (tag.word === 'unknown' && journalWord(state, 'tag') === 'done');
   const push = pushWord(observation.tag, tag.word === 'done', observation);
@@ -163,10 +164,10 @@ export function mergeObserved(state: ReleaseState, observation: Observation): Me
     }
     return view;
   });
-  return { state: mergeState(state, steps, observation), steps };
+  return { state: mergeState(state, steps, observation, ecosystem === 'npm' ? 'package' : 'crate'), steps };
 }
 
-function mergeState(state: ReleaseState, steps: StepSources[], observation: Observation): ReleaseState {
+function mergeState(state: ReleaseState, steps: StepSources[], observation: Observation, noun: string): ReleaseState {
   if (state.published !== 'yes' || state.status !== 'released') return state;
   const done = (step: ReportedStep): boolean => steps.find((s) => s.step === step)?.done ?? false;
   const completed = state.completed.filter((p) => (p !== 'tag' && p !== 'push') || done(p));
@@ -179,14 +180,14 @@ function mergeState(state: ReleaseState, steps: StepSources[], observation: Obse
     merged.status = 'closed';
     merged.nextAction = `the release of ${state.package ?? 'the package'} v${state.version ?? ''} is closed: the next issue may start`;
   } else if (failure === null) {
-    merged.nextAction = releasedNextAction(state, left, observation);
+    merged.nextAction = releasedNextAction(state, left, observation, noun);
   } else if (failure !== state.failure || completed.length !== state.completed.length) {
-    merged.nextAction = `the crate is released, but the ${failure.phase} step failed (\`${failure.command}\`): fix it and rerun it, then finish ${left.join(', ')}`;
+    merged.nextAction = `the ${noun} is released, but the ${failure.phase} step failed (${fenceCode(failure.command)}): fix it and rerun it, then finish ${left.join(', ')}`;
   }
   return merged;
 }
 
-function releasedNextAction(state: ReleaseState, left: readonly ('tag' | 'push' | 'closeout')[], observation: Observation): string {
+function releasedNextAction(state: ReleaseState, left: readonly ('tag' | 'push' | 'closeout')[], observation: Observation, noun: string): string {
   const tag = observation.tag;
   const issue = state.issue === null ? 'the release issue' : `issue #${state.issue}`;
   const words = left.map((p) => {
@@ -206,7 +207,7 @@ function releasedNextAction(state: ReleaseState, left: readonly ('tag' | 'push' 
     }
     return 'record closeout with `policy run --phase closeout -- gh issue close ...`';
   });
-  return `the crate is released: ${words.join(', then ')}; keep ${issue} open until then`;
+  return `the ${noun} is released: ${words.join(', then ')}; keep ${issue} open until then`;
 }
 
 /**

@@ -145,7 +145,7 @@ async function observeScene(ctx: CliContext, scene: ReleaseScene, askRemote: boo
     observation = { ...(await observeRelease(scene.cwd, scene.pkg, version, { ...options, remote: 'tracking' })), remote: null, remoteError: error.message };
     unreadable = true;
   }
-  return { observation, merged: mergeObserved(scene.state, observation), unreadable };
+  return { observation, merged: mergeObserved(scene.state, observation, scene.pkg.ecosystem), unreadable };
 }
 
 export async function runComment(ctx: CliContext, argv: string[]): Promise<number> {

@@ -3,6 +3,7 @@
 // secrets redacted), and on failure prints the spec's status comment. Before running, it
 // asks the gate of the step's phase; a refused step is not run (exit 1).
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
 import { newEvent, readJournal } from '../../facts/journal.js';
@@ -248,13 +249,18 @@ async function recordOutcome(ctx: CliContext, journal: string, event: JournalEve
     `  Until it is recorded the journal does not know how this step ended. To record it, append this line to ${journal}:\n` +
     `${JSON.stringify(event)}\n`;
   // Interrupted while waiting for the lock (Ctrl-C after the waiting notice): the line is
-  // still handed over, and the exit code is still the command's own.
+  // still handed over, and the exit code is still the command's own. Unless the line made it
+  // in the meantime: then appending it again would only repeat it. A closed terminal (SIGHUP)
+  // stops nothing: no one would read the line, so the outcome is waited for.
   const onSignal = (signal: NodeJS.Signals): void => {
-    ctx.stderr(unrecorded(`interrupted by ${signal} while waiting for the lock`, 'append the line below once no policy command holds the lock; do not run the step again'));
+    if (journalHolds(journal, event.id)) ctx.stderr(`\npolicy run: interrupted by ${signal}; the outcome of \`${formatCommand(redactor.argv)}\` is recorded.\n`);
+    else ctx.stderr(unrecorded(`interrupted by ${signal} while waiting for the lock`, 'append the line below once no policy command holds the lock; do not run the step again'));
     process.exit(ownCode);
   };
-  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  const keepWaiting = (): void => {};
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
   for (const signal of signals) process.on(signal, onSignal);
+  process.on('SIGHUP', keepWaiting);
   try {
     await appendReleaseEvent(journal, event, {
       timeoutMs: Infinity,
@@ -268,6 +274,16 @@ async function recordOutcome(ctx: CliContext, journal: string, event: JournalEve
     return false;
   } finally {
     for (const signal of signals) process.off(signal, onSignal);
+    process.off('SIGHUP', keepWaiting);
+  }
+}
+
+/** Whether the journal already holds the event with this id (read in one go; false when unreadable). */
+function journalHolds(journal: string, id: string): boolean {
+  try {
+    return readFileSync(journal, 'utf8').includes(`"id":${JSON.stringify(id)}`);
+  } catch {
+    return false;
   }
 }
 
