@@ -1,12 +1,12 @@
 // What the release commands (`run`, `status`, `comment`, `decide`, `gate`) share: the
 // package under release, its version in the working tree, the branch's issue, and the
 // journal with the release state folded from it.
-import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectFacts } from '../facts/collect.js';
 import { packageNameMismatch, readCargoManifest } from '../facts/manifest.js';
 import { policyPlace } from '../facts/sources.js';
 import { findRepoRoot } from '../policy/locate.js';
+import { readRegularText } from '../fs/read-regular.js';
 import { describeJournalProblems, type JournalContents, type JournalProblem } from '../facts/journal.js';
 import { openJournal, releaseState } from '../facts/release.js';
 import { didYouMean } from '../policy/did-you-mean.js';
@@ -79,14 +79,8 @@ function checkPackageName(cwd: string, pkg: PackageConfig): void {
   const root = findRepoRoot(cwd);
   if (pkg.ecosystem !== 'cargo' || root === null) return;
   const file = join(root, pkg.manifest);
-  let text: string;
-  try {
-    // Only a regular file: reading a FIFO would wait forever.
-    if (!statSync(file).isFile()) return;
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return;
-  }
+  const text = readRegularText(file);
+  if (text === null) return;
   const manifest = readCargoManifest(text, pkg.manifest);
   if (typeof manifest === 'string') return;
   const problem = packageNameMismatch(manifest, pkg.manifest, pkg.name, policyPlace(root, pkg));

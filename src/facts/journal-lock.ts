@@ -68,7 +68,8 @@ interface LockOwner {
   at?: string;
 }
 
-function randomHex(bytes: number): string {
+/** Random lowercase hex (the journal's event ids use it too): WebCrypto, which needs no module load. */
+export function randomHex(bytes: number): string {
   return Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(bytes))).toString('hex');
 }
 

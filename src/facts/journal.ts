@@ -8,7 +8,7 @@
 import { constants as fsConstants } from 'node:fs';
 import { lstat, mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { acquireLock, JournalLockError, JournalSymlinkError, releaseLock, type LockHolder } from './journal-lock.js';
+import { acquireLock, JournalLockError, JournalSymlinkError, randomHex, releaseLock, type LockHolder } from './journal-lock.js';
 import { CONTENT_VALUES, JOURNAL_EVENT_TYPES, OUTCOMES, PHASES, PUBLISHED_VALUES, type JournalEvent } from '../release/model.js';
 
 export type { JournalEvent, LockHolder };
@@ -20,14 +20,9 @@ export function journalPath(gitCommonDir: string): string {
 }
 
 /**
- * Random lowercase hex. Web Crypto, loaded on first use: a `node:crypto` import costs a
- * hook ~2 ms at start-up (measured), and only appends need random ids.
+ * A new random event id: 16 lowercase hex digits (randomHex uses Web Crypto: a `node:crypto`
+ * import costs a hook ~2 ms at start-up, measured, and only appends need random ids).
  */
-function randomHex(bytes: number): string {
-  return Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(bytes))).toString('hex');
-}
-
-/** A new random event id: 16 lowercase hex digits. */
 export function newEventId(): string {
   return randomHex(8);
 }

@@ -1,7 +1,7 @@
 // The crate and registry a recorded publish went to, read from the repository as cargo read
 // it: the recorded command (src/release/publish-target.ts decides), the manifest it packaged
 // (`--manifest-path`, the crate `-p` names, or the policy's), and cargo's configuration.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { PackageConfig } from '../policy/model.js';
 import { defaultCargoRegistry } from '../registry/cargo-config.js';
@@ -10,6 +10,7 @@ import { choosePublishTarget, parsePublishArgs, recordedPublishCommand, type Pub
 import { findRepoRoot } from '../policy/locate.js';
 import { git } from './git.js';
 import { journalPath, readJournal } from './journal.js';
+import { readRegularText } from '../fs/read-regular.js';
 import { readCargoManifest, type CargoManifest } from './manifest.js';
 import { ancestorManifests } from './sources.js';
 
@@ -110,8 +111,10 @@ function readManifest(root: string, path: string): TargetManifest | null {
 }
 
 function parseAt(root: string, path: string): CargoManifest | null {
+  const text = readRegularText(join(root, path));
+  if (text === null) return null;
   try {
-    const parsed = readCargoManifest(readFileSync(join(root, path), 'utf8'), path);
+    const parsed = readCargoManifest(text, path);
     return typeof parsed === 'string' ? null : parsed;
   } catch {
     return null;
