@@ -43,6 +43,7 @@ export async function gatherFacts(request: GatherRequest): Promise<CollectedFact
     offline: request.offline ?? false,
     ...(request.env === undefined ? {} : { env: request.env }),
     ...(request.toolVersion === undefined ? {} : { toolVersion: request.toolVersion }),
+    github: request.policy.github,
   });
 }
 

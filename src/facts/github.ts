@@ -135,8 +135,8 @@ export async function githubRequest(connection: GitHubConnection, query: string,
   const timer = setTimeout(() => controller.abort(), connection.timeoutMs);
   const where = `GitHub (${connection.endpoint})`;
   try {
-    const data: unknown = await graphql(query, {
-      ...variables,
+    // `url` and `headers` as defaults: given with the variables, `url` would be refused as one.
+    const client = graphql.defaults({
       url: connection.endpoint,
       headers: {
         authorization: `bearer ${connection.token}`,
@@ -144,6 +144,7 @@ export async function githubRequest(connection: GitHubConnection, query: string,
       },
       request: { signal: controller.signal },
     });
+    const data: unknown = await client(query, variables);
     // @octokit/graphql answers `undefined`, without an error, for a body that is not GraphQL's JSON.
     if (data === undefined || data === null || typeof data !== 'object') {
       throw new GitHubUnavailable(`${where} gave a malformed answer (no GraphQL data); try again later`, 'malformed');
