@@ -148,6 +148,7 @@ function createContext(argv: string[], io: CliIo): CliContext {
   const { tty, ...rest } = io;
   return {
     ...rest,
+    tty,
     color: useColor(tty, io.env),
     debug: argv.includes('--debug') || io.env.POLICY_DEBUG === '1',
     today: new Date().toISOString().slice(0, 10),
