@@ -127,7 +127,7 @@ describe('against the loopback GitHub', () => {
   });
 
   it('a missing issue and an unknown repository are 404 reasons', async () => {
-    const missing = await readGitHub(connection, 99).catch((e: unknown) => e as GitHubUnavailable);
+    const missing = (await readGitHub(connection, 99).catch((e: unknown) => e)) as GitHubUnavailable;
     expect(missing.kind).toBe('not-found');
     expect(missing.message).toMatch(/404: the issue does not exist in acme\/demo|issue #99 not found in acme\/demo/);
     const other = { ...connection, name: 'nope', repository: 'acme/nope' };
@@ -138,7 +138,7 @@ describe('against the loopback GitHub', () => {
   });
 
   it('a wrong token is 401, and the token is in no reason', async () => {
-    const error = await readGitHub({ ...connection, token: 'wrong-token-value' }, 7).catch((e: unknown) => e as Error);
+    const error = (await readGitHub({ ...connection, token: 'wrong-token-value' }, 7).catch((e: unknown) => e)) as Error;
     expect(error.message).toMatch(/401 bad credentials/);
     expect(error.message).not.toContain('wrong-token-value');
   });
