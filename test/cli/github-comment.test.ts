@@ -104,6 +104,20 @@ describe.skipIf(!HAS_GIT)('the status comment on GitHub', () => {
     expect(toolComments()[0]!.body).toContain("Failed step:\n- sh -c 'exit 2'\n");
   });
 
+  it('the issue\'s status label follows the state: the other status:* labels come off, the rest stay', async () => {
+    github.issues.get(7)!.labels = ['status:in-progress', 'bug'];
+    await failDryRun();
+    expect([...github.issues.get(7)!.labels].sort()).toEqual(['bug', 'status:blocked']);
+  });
+
+  it('a repository without status:* labels keeps the issue\'s labels as they are', async () => {
+    for (const name of [...github.labels]) if (name.startsWith('status:')) github.labels.delete(name);
+    await failDryRun();
+    expect(toolComments()).toHaveLength(1);
+    expect(github.issues.get(7)!.labels).toEqual([]);
+    expect(github.requests.map((r) => r.operation)).toEqual(['ReleasePolicyFacts', 'ReleasePolicyAddComment']);
+  });
+
   it('`policy comment` hides the hidden state unless asked; --raw prints it', async () => {
     await policy(['run', '--phase', 'dry-run', '--', 'sh', '-c', 'exit 1'], { GITHUB_TOKEN: '' });
     const text = await policy(['comment', '--format', 'text']);
