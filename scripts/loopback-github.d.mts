@@ -56,6 +56,11 @@ export interface LoopbackIssue {
   events: LoopbackEvent[];
   body: string;
   createdAt: string;
+  /**
+   * Set by label changes (or a test); the issue's `updatedAt` answers the latest of this, its
+   * creation, its comments' updates and its events. null by default.
+   */
+  updatedAt: string | null;
 }
 
 export interface GitHubRequest {
@@ -99,7 +104,10 @@ export interface LoopbackGitHub {
   readonly issues: Map<number, LoopbackIssue>;
   /** The repository's labels (status:blocked, status:released, …). */
   readonly labels: Set<string>;
-  /** The primary rate limit: each executed request uses 1 point; tests may set `used`. */
+  /**
+   * The primary rate limit: each executed request uses 1 point; once `used` reaches `limit`
+   * requests answer 200 with a RATE_LIMITED error, as GitHub does. Tests may set any field.
+   */
   readonly rateLimit: { limit: number; used: number; resetAt: Date };
   /** Adds issue `number` (open, no comments unless given); its labels join the repository's. Throws when it exists. */
   addIssue(number: number, fields?: Partial<LoopbackIssue>): LoopbackIssue;
@@ -108,7 +116,14 @@ export interface LoopbackGitHub {
     issue: number,
     comment: { author: string; authorAssociation: string; body: string; createdAt?: string; updatedAt?: string; id?: string },
   ): { id: string };
-  /** Ends hung requests, drops connections and stops listening. */
+  /**
+   * Closes the issue as `actor` ('maintainer' by default) would on GitHub: state CLOSED, the
+   * reason (COMPLETED by default) and a closed event. Throws for an unknown issue.
+   */
+  closeIssue(number: number, by?: { actor?: string; stateReason?: 'COMPLETED' | 'NOT_PLANNED' | 'DUPLICATE' }): LoopbackIssue;
+  /** Reopens it as `actor` would: state OPEN, reason REOPENED and a reopened event. */
+  reopenIssue(number: number, by?: { actor?: string }): LoopbackIssue;
+  /** Ends hung requests, drops connections and stops listening; calling it again is harmless. */
   close(): Promise<void>;
 }
 
@@ -118,3 +133,9 @@ export interface LoopbackGitHub {
  * loop: run processes that use it with the asynchronous `spawn`.
  */
 export function startGitHub(options?: GitHubOptions): Promise<LoopbackGitHub>;
+
+/**
+ * The messages of GitHub's published schema (the SDL this server validates with) for a query
+ * or mutation string, with graphql-js's "Did you mean" hints; empty when it is valid.
+ */
+export function validateGitHubQuery(source: string): Promise<string[]>;

@@ -22,6 +22,7 @@ const MAX_PAGE = 100;
 /** GitHub's bodies for the HTTP-level answers. */
 const BAD_CREDENTIALS = { message: 'Bad credentials', documentation_url: 'https://docs.github.com/graphql', status: '401' };
 const NOT_FOUND_PATH = { message: 'Not Found', documentation_url: 'https://docs.github.com/graphql', status: '404' };
+const RATE_LIMITED = { errors: [{ type: 'RATE_LIMITED', code: 'graphql_rate_limit', message: 'API rate limit exceeded for user ID 1.' }] };
 const SECONDARY_DOCS =
   'https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits';
 const UNICORN =
@@ -43,6 +44,22 @@ function loadSchema() {
     return { graphqlJs, schema };
   })();
   return schemaPromise;
+}
+
+/**
+ * The messages of GitHub's published schema for `source` (a query or mutation string): parse
+ * errors and validation errors, with graphql-js's "Did you mean" hints; empty when valid. For a
+ * test that checks every query and mutation the code sends without running a server.
+ */
+export async function validateGitHubQuery(source) {
+  const { graphqlJs, schema } = await loadSchema();
+  let document;
+  try {
+    document = graphqlJs.parse(source);
+  } catch (error) {
+    return [error.message];
+  }
+  return graphqlJs.validate(schema, document).map((error) => error.message);
 }
 
 /** An opaque global node id, as GitHub's are opaque to clients. */
@@ -115,6 +132,7 @@ export async function startGitHub(options = {}) {
       events: [...(fields.events ?? [])],
       body: fields.body ?? '',
       createdAt: fields.createdAt ?? now(),
+      updatedAt: fields.updatedAt ?? null,
     };
     for (const label of issue.labels) labels.add(label);
     issues.set(number, issue);
@@ -125,7 +143,7 @@ export async function startGitHub(options = {}) {
   function addComment(number, comment) {
     const issue = issues.get(number);
     if (!issue) throw new Error(`no issue #${number}`);
-    const at = comment.createdAt ?? now();
+    const at = comment.createdAt ?? afterLastChange(issue);
     const stored = {
       id: comment.id ?? nodeId('IssueComment', nextComment++),
       author: comment.author,
@@ -136,6 +154,30 @@ export async function startGitHub(options = {}) {
     };
     issue.comments.push(stored);
     return { id: stored.id };
+  }
+
+  /** Closes the issue as `actor` would on GitHub (state, reason, a closed event); no-op when closed for that reason. */
+  function closeIssue(number, { actor = 'maintainer', stateReason = 'COMPLETED' } = {}) {
+    const issue = issues.get(number);
+    if (!issue) throw new Error(`no issue #${number}`);
+    if (issue.state !== 'CLOSED' || issue.stateReason !== stateReason) {
+      issue.state = 'CLOSED';
+      issue.stateReason = stateReason;
+      issue.events.push({ type: 'closed', actor, at: afterLastChange(issue), stateReason });
+    }
+    return issue;
+  }
+
+  /** Reopens the issue as `actor` would (state OPEN, reason REOPENED, a reopened event); no-op when open. */
+  function reopenIssue(number, { actor = 'maintainer' } = {}) {
+    const issue = issues.get(number);
+    if (!issue) throw new Error(`no issue #${number}`);
+    if (issue.state !== 'OPEN') {
+      issue.state = 'OPEN';
+      issue.stateReason = 'REOPENED';
+      issue.events.push({ type: 'reopened', actor, at: afterLastChange(issue) });
+    }
+    return issue;
   }
 
   // ---- views: plain objects whose function-valued fields graphql-js calls with (args, ctx, info)
@@ -209,10 +251,15 @@ export async function startGitHub(options = {}) {
     };
   }
 
+  /** An issue's last change in ms: itself, its comments, events and label changes. */
+  function updatedAt(issue) {
+    const times = [issue.createdAt, issue.updatedAt, ...issue.comments.map((comment) => comment.updatedAt), ...issue.events.map((event) => event.at)];
+    return Math.max(0, ...times.map((time) => (time ? Date.parse(time) : Number.NaN)).filter((ms) => !Number.isNaN(ms)));
+  }
+
   function issueView(issue) {
     const url = `${repoUrl}/issues/${issue.number}`;
     const lastClosed = [...issue.events].reverse().find((event) => event.type === 'closed');
-    const updates = [issue.createdAt, ...issue.comments.map((comment) => comment.updatedAt), ...issue.events.map((event) => event.at)];
     return {
       __typename: 'Issue',
       id: nodeId('Issue', issue.number),
@@ -225,7 +272,7 @@ export async function startGitHub(options = {}) {
       closed: issue.state === 'CLOSED',
       closedAt: issue.state === 'CLOSED' ? githubTime(lastClosed?.at ?? issue.createdAt) : null,
       createdAt: githubTime(issue.createdAt),
-      updatedAt: githubTime(updates.sort().at(-1)),
+      updatedAt: githubTime(new Date(updatedAt(issue)).toISOString()),
       url,
       resourcePath: url.slice('https://github.com'.length),
       locked: false,
@@ -281,7 +328,7 @@ export async function startGitHub(options = {}) {
           .filter((issue) => !states || states.includes(issue.state))
           // GitHub's `labels` argument matches issues carrying any of the names.
           .filter((issue) => !wanted || wanted.some((name) => issue.labels.includes(name)))
-          .sort((a, b) => a.number - b.number);
+          .sort((a, b) => issueOrder(args.orderBy?.field)(a, b) || a.number - b.number);
         if (args.orderBy?.direction === 'DESC') list.reverse();
         return connection(info, args, list.map(issueView));
       },
@@ -294,6 +341,14 @@ export async function startGitHub(options = {}) {
         return found === undefined ? null : labelView(found);
       },
     };
+  }
+
+  /** IssueOrder's fields, ascending; without orderBy issues come by number. */
+  function issueOrder(field) {
+    if (field === 'UPDATED_AT') return (a, b) => updatedAt(a) - updatedAt(b);
+    if (field === 'CREATED_AT') return (a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt);
+    if (field === 'COMMENTS') return (a, b) => a.comments.length - b.comments.length;
+    return () => 0;
   }
 
   /**
@@ -410,20 +465,17 @@ export async function startGitHub(options = {}) {
       if (!matchesOwner(o, n)) throw notFound(`Could not resolve to a Repository with the name '${o}/${n}'.`);
       return repositoryView();
     },
-    node: ({ id }) => {
-      try {
-        return resolveNode(id).view;
-      } catch {
-        return null;
-      }
-    },
-    nodes: ({ ids }) => ids.map((id) => {
-      try {
-        return resolveNode(id).view;
-      } catch {
-        return null;
-      }
-    }),
+    node: ({ id }) => resolveNode(id).view,
+    // An unknown id is a null entry with its own NOT_FOUND error (graphql-js completes an
+    // Error in a list as null plus an error at that index), as GitHub answers.
+    nodes: ({ ids }) =>
+      ids.map((id) => {
+        try {
+          return resolveNode(id).view;
+        } catch (error) {
+          return error;
+        }
+      }),
     search: (args, _ctx, info) => connection(info, args, search(args)),
   });
 
@@ -444,32 +496,26 @@ export async function startGitHub(options = {}) {
     },
     closeIssue: ({ input }) => {
       const { issue } = resolveKind(input.issueId, 'Issue', 'an Issue');
-      if (issue.state !== 'CLOSED' || issue.stateReason !== (input.stateReason ?? 'COMPLETED')) {
-        issue.state = 'CLOSED';
-        issue.stateReason = input.stateReason ?? 'COMPLETED';
-        issue.events.push({ type: 'closed', actor: viewer, at: laterThanIssue(issue), stateReason: issue.stateReason });
-      }
+      closeIssue(issue.number, { actor: viewer, stateReason: input.stateReason ?? 'COMPLETED' });
       return { clientMutationId: input.clientMutationId ?? null, issue: issueView(issue) };
     },
     reopenIssue: ({ input }) => {
       const { issue } = resolveKind(input.issueId, 'Issue', 'an Issue');
-      if (issue.state !== 'OPEN') {
-        issue.state = 'OPEN';
-        issue.stateReason = 'REOPENED';
-        issue.events.push({ type: 'reopened', actor: viewer, at: laterThanIssue(issue) });
-      }
+      reopenIssue(issue.number, { actor: viewer });
       return { clientMutationId: input.clientMutationId ?? null, issue: issueView(issue) };
     },
     addLabelsToLabelable: ({ input }) => {
       const { issue } = resolveKind(input.labelableId, 'Issue', 'a Labelable');
       const names = input.labelIds.map((id) => resolveKind(id, 'Label', 'a Label').name);
       for (const name of names) if (!issue.labels.includes(name)) issue.labels.push(name);
+      issue.updatedAt = afterLastChange(issue);
       return { clientMutationId: input.clientMutationId ?? null, labelable: issueView(issue) };
     },
     removeLabelsFromLabelable: ({ input }) => {
       const { issue } = resolveKind(input.labelableId, 'Issue', 'a Labelable');
       const names = new Set(input.labelIds.map((id) => resolveKind(id, 'Label', 'a Label').name));
       issue.labels = issue.labels.filter((name) => !names.has(name));
+      issue.updatedAt = afterLastChange(issue);
       return { clientMutationId: input.clientMutationId ?? null, labelable: issueView(issue) };
     },
   });
@@ -481,9 +527,8 @@ export async function startGitHub(options = {}) {
     const floor = Date.parse(previous) + 1;
     return new Date(Math.max(at, Number.isNaN(floor) ? at : floor)).toISOString();
   }
-  function laterThanIssue(issue) {
-    const last = [issue.createdAt, ...issue.events.map((event) => event.at)].sort().at(-1);
-    return laterThan(last);
+  function afterLastChange(issue) {
+    return laterThan(new Date(updatedAt(issue)).toISOString());
   }
 
   /** Fails loudly on a field without a resolver instead of answering null for it. */
@@ -493,6 +538,21 @@ export async function startGitHub(options = {}) {
     }
     const value = source[info.fieldName];
     return typeof value === 'function' ? value(args, context, info) : value;
+  }
+
+  /**
+   * GitHub's wording for a field the schema lacks (the usual sign of a query written against
+   * another schema version); other validation messages stay graphql-js's.
+   */
+  function validationError(error) {
+    const formatted = error.toJSON();
+    const match = /^Cannot query field "([^"]+)" on type "([^"]+)"\./.exec(formatted.message);
+    if (!match) return formatted;
+    return {
+      ...formatted,
+      message: `Field '${match[1]}' doesn't exist on type '${match[2]}'`,
+      extensions: { code: 'undefinedField', typeName: match[2], fieldName: match[1] },
+    };
   }
 
   /** GitHub puts an error's `type` next to its message, not under `extensions`. */
@@ -531,11 +591,7 @@ export async function startGitHub(options = {}) {
     entry.status = status;
     requests.push(entry);
     const text = typeof body === 'string' ? body : JSON.stringify(body);
-    res.writeHead(status, {
-      'content-type': typeof body === 'string' && headers['content-type'] ? headers['content-type'] : 'application/json; charset=utf-8',
-      'content-length': Buffer.byteLength(text),
-      ...headers,
-    });
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
     res.end(text);
   }
 
@@ -584,7 +640,7 @@ export async function startGitHub(options = {}) {
           { 'retry-after': '60', ...rateHeaders() },
         );
       case 'rate-limited':
-        return send(res, entry, 200, { errors: [{ type: 'RATE_LIMITED', code: 'graphql_rate_limit', message: 'API rate limit exceeded for user ID 1.' }] }, rateHeaders(0));
+        return send(res, entry, 200, RATE_LIMITED, rateHeaders(0));
       case '502':
         return send(res, entry, 502, UNICORN, { 'content-type': 'text/html; charset=utf-8' });
       case 'hang':
@@ -596,7 +652,7 @@ export async function startGitHub(options = {}) {
         return;
       case 'malformed': {
         const text = JSON.stringify({ data: { viewer: { login: viewer } } });
-        return send(res, entry, 200, text.slice(0, Math.floor(text.length / 2)), { 'content-type': 'application/json; charset=utf-8', ...rateHeaders() });
+        return send(res, entry, 200, text.slice(0, Math.floor(text.length / 2)), rateHeaders());
       }
     }
 
@@ -612,8 +668,10 @@ export async function startGitHub(options = {}) {
       }
     }
     const invalid = validate(schema, document);
-    if (invalid.length) return send(res, entry, 200, { errors: invalid.map(githubError) }, rateHeaders());
+    if (invalid.length) return send(res, entry, 200, { errors: invalid.map(validationError) }, rateHeaders());
 
+    // The primary limit spent: GitHub answers 200 with RATE_LIMITED until the reset.
+    if (rateLimit.used >= rateLimit.limit) return send(res, entry, 200, RATE_LIMITED, rateHeaders(0));
     const operation = getOperationAST(document, payload.operationName ?? undefined);
     rateLimit.used += 1;
     const result = await execute({
@@ -644,6 +702,7 @@ export async function startGitHub(options = {}) {
       } else res.destroy();
     });
   });
+  let closing = null;
   const port = await new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, HOST, () => resolve(server.address().port));
@@ -662,12 +721,16 @@ export async function startGitHub(options = {}) {
     rateLimit,
     addIssue,
     addComment,
+    closeIssue,
+    reopenIssue,
+    /** Idempotent: a test may close early and its afterAll close again. */
     close() {
-      return new Promise((resolve, reject) => {
+      closing ??= new Promise((resolve, reject) => {
         for (const res of hanging) res.destroy();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       });
+      return closing;
     },
   };
 }
