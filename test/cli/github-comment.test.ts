@@ -136,6 +136,15 @@ describe.skipIf(!HAS_GIT)('the status comment on GitHub', () => {
     expect(github.requests).toHaveLength(0);
   });
 
+  it('github.comment: off: policy run posts nothing; comment --post still does', async () => {
+    repo.commit('comments off', { 'release-policy.yml': `${POLICY}  comment: "off"\n` });
+    const run = await failDryRun();
+    expect(run.code).toBe(1);
+    expect(github.requests).toHaveLength(0);
+    expect((await policy(['comment', '--post'])).code).toBe(0);
+    expect(toolComments()).toHaveLength(1);
+  });
+
   it('a posting failure is one line and keeps the step\'s exit code', async () => {
     github.faults.next = '502';
     const result = await failDryRun();
