@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startGitHub, type LoopbackGitHub } from '../../scripts/loopback-github.mjs';
-import { runPolicyAsync, type CliResult } from '../helpers/cli.js';
+import { spawnSync } from 'node:child_process';
+import { CLI, runPolicyAsync, type CliResult } from '../helpers/cli.js';
 import { hermeticGitEnv, makeRepo, type TempRepo } from '../helpers/git-repo.js';
 import { HAS_GIT } from '../helpers/tools.js';
 
@@ -127,6 +128,21 @@ describe.skipIf(!HAS_GIT)('the status comment on GitHub', () => {
     expect(raw.stdout).toContain('<!-- release-policy:state {');
     // Piped without a choice: whole, ready for `gh issue comment --body-file -`.
     expect((await policy(['comment'])).stdout).toBe(raw.stdout);
+  });
+
+  // `script` gives the command a terminal, as a user at a shell has.
+  const HAS_SCRIPT = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
+  it.skipIf(!HAS_SCRIPT)('on a terminal, `policy comment` shows what the issue shows, without the hidden state', async () => {
+    await policy(['run', '--phase', 'dry-run', '--', 'sh', '-c', 'exit 1'], { GITHUB_TOKEN: '' });
+    const shown = spawnSync('script', ['-qec', `${process.execPath} ${CLI} comment`, '/dev/null'], {
+      cwd: repo.dir,
+      encoding: 'utf8',
+      env: { ...process.env, ...env({ GITHUB_TOKEN: '' }), NO_COLOR: '1', POLICY_OFFLINE: '1' },
+    });
+    expect(shown.status).toBe(0);
+    expect(shown.stdout.replace(/\r/g, '').split('\n')[0]).toBe('Release blocked for demo v0.2.0.');
+    expect(shown.stdout).toContain('- crate published: no');
+    expect(shown.stdout).not.toContain('release-policy:state');
   });
 
   it('a run without a token posts nothing and says nothing about GitHub', async () => {
