@@ -147,14 +147,20 @@ export function parseFactAnswer(data: unknown, repository: string, issue: number
       }),
     };
   }
-  view.fact.blocked = nodes(repo.issues, 'repository.issues').flatMap((node, i): GitHubBlockedIssue[] => {
-    const at = `repository.issues.nodes[${i}]`;
-    const open = object(node, at);
-    const names = labels(open.labels, `${at}.labels`).map((label) => label.name);
-    const said = comments(open.comments, `${at}.comments`);
+  const open = [
+    ...nodes(repo.issues, 'repository.issues').map((node, i) => ({ node, at: `repository.issues.nodes[${i}]` })),
+    ...nodes(repo.labelled, 'repository.labelled').map((node, i) => ({ node, at: `repository.labelled.nodes[${i}]` })),
+  ];
+  const seen = new Set<number>();
+  view.fact.blocked = open.flatMap(({ node, at }): GitHubBlockedIssue[] => {
+    const issue = object(node, at);
+    const number = integer(issue.number, `${at}.number`);
+    const names = labels(issue.labels, `${at}.labels`).map((label) => label.name);
+    const said = comments(issue.comments, `${at}.comments`);
     const marked = said.some((c) => c.body.includes(STATE_MARKER));
-    if (!marked && !names.includes(BLOCKED_LABEL)) return [];
-    return [{ number: integer(open.number, `${at}.number`), title: text(open.title, `${at}.title`), labels: names, comments: said }];
+    if ((!marked && !names.includes(BLOCKED_LABEL)) || seen.has(number)) return [];
+    seen.add(number);
+    return [{ number, title: text(issue.title, `${at}.title`), labels: names, comments: said }];
   });
   return view;
 }

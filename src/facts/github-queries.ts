@@ -9,12 +9,14 @@ export const OPEN_ISSUES = 50;
 export const OPEN_ISSUE_COMMENTS = 20;
 
 const COMMENT_FIELDS = 'id author { login } authorAssociation createdAt updatedAt body url';
+const OPEN_ISSUE_FIELDS = `number title labels(first: 100) { nodes { name } } comments(last: ${OPEN_ISSUE_COMMENTS}) { nodes { ${COMMENT_FIELDS} } }`;
 
 /**
  * The `github` fact in one request: the token's login, the rate limit, the repository's
  * `status:*` labels, the release's issue (skipped for issue 0) with its newest comments and
  * closed/reopened events, and the open issues, so that a clone without a journal finds a
- * blocked release by its marker or label.
+ * blocked release by its marker (among the most recently updated) or its status:blocked
+ * label (however long ago it was updated).
  */
 export const FACT_QUERY = `query ReleasePolicyFacts($owner: String!, $name: String!, $number: Int!, $withIssue: Boolean!) {
   viewer { login }
@@ -39,13 +41,9 @@ export const FACT_QUERY = `query ReleasePolicyFacts($owner: String!, $name: Stri
         }
       }
     }
-    issues(states: [OPEN], first: ${OPEN_ISSUES}, orderBy: { field: UPDATED_AT, direction: DESC }) {
-      nodes {
-        number
-        title
-        labels(first: 100) { nodes { name } }
-        comments(last: ${OPEN_ISSUE_COMMENTS}) { nodes { ${COMMENT_FIELDS} } }
-      }
+    issues(states: [OPEN], first: ${OPEN_ISSUES}, orderBy: { field: UPDATED_AT, direction: DESC }) { nodes { ${OPEN_ISSUE_FIELDS} } }
+    labelled: issues(states: [OPEN], labels: ["status:blocked"], first: ${OPEN_ISSUES}, orderBy: { field: UPDATED_AT, direction: DESC }) {
+      nodes { ${OPEN_ISSUE_FIELDS} }
     }
   }
 }`;

@@ -86,6 +86,10 @@ describe('the fact answer is checked field by field', () => {
         { number: 9, title: 'marked', labels: { nodes: [] }, comments: { nodes: [{ id: 'C2', author: { login: 'x' }, authorAssociation: 'NONE', createdAt: 'a', updatedAt: 'a', body: '<!-- release-policy:state {} -->', url: 'u' }] } },
         { number: 10, title: 'plain', labels: { nodes: [{ name: 'bug' }] }, comments: { nodes: [] } },
       ] },
+      labelled: { nodes: [
+        { number: 3, title: 'old, labelled', labels: { nodes: [{ name: 'status:blocked' }] }, comments: { nodes: [] } },
+        { number: 9, title: 'marked', labels: { nodes: [{ name: 'status:blocked' }] }, comments: { nodes: [] } },
+      ] },
     },
   });
 
@@ -93,7 +97,7 @@ describe('the fact answer is checked field by field', () => {
     const view = parseFactAnswer(answer(), 'acme/demo', 7);
     expect(view.fact.issue).toMatchObject({ number: 7, state: 'CLOSED', stateReason: 'COMPLETED', events: [{ type: 'closed', actor: 'maint', at: 'c' }] });
     expect(view.fact.issue.comments[0]?.author).toBe('ghost');
-    expect(view.fact.blocked.map((issue) => issue.number)).toEqual([9]);
+    expect(view.fact.blocked.map((issue) => issue.number)).toEqual([9, 3]);
     expect(view.statusLabels).toEqual([{ id: 'L1', name: 'status:blocked' }]);
   });
 
