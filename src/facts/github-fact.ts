@@ -5,6 +5,7 @@ import type { GitHubBlockedIssue, GitHubComment, GitHubFact, GitHubIssueFact } f
 import { FACT_QUERY } from './github-queries.js';
 import { githubRequest, GitHubUnavailable, type GitHubConnection } from './github.js';
 import { STATE_MARKER } from '../release/comment.js';
+import { redactUrl } from '../release/redact.js';
 
 export interface LabelRef {
   id: string;
@@ -35,7 +36,7 @@ export async function readGitHub(connection: GitHubConnection, issue: number): P
     return parseFactAnswer(data, connection.repository, issue);
   } catch (error) {
     if (!(error instanceof Malformed)) throw error;
-    throw new GitHubUnavailable(`GitHub (${connection.endpoint}) gave a malformed answer: ${error.message}`, 'malformed');
+    throw new GitHubUnavailable(`GitHub (${redactUrl(connection.endpoint)}) gave a malformed answer: ${error.message}`, 'malformed');
   }
 }
 

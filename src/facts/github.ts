@@ -9,6 +9,7 @@
 // redaction of the token before it becomes a reason.
 import { graphql, GraphqlResponseError } from '@octokit/graphql';
 import type { GitHubConfig } from '../policy/model.js';
+import { createRedactor, redactUrl } from '../release/redact.js';
 import { runGit } from './git.js';
 
 export const DEFAULT_GRAPHQL_URL = 'https://api.github.com/graphql';
@@ -133,7 +134,8 @@ export interface GitHubAnswer {
 export async function githubRequest(connection: GitHubConnection, query: string, variables: Record<string, unknown>): Promise<GitHubAnswer> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), connection.timeoutMs);
-  const where = `GitHub (${connection.endpoint})`;
+  // An endpoint may carry credentials (https://user:pass@host/graphql): never in a reason.
+  const where = `GitHub (${redactUrl(connection.endpoint)})`;
   try {
     // `url` and `headers` as defaults: given with the variables, `url` would be refused as one.
     const client = graphql.defaults({
@@ -165,7 +167,9 @@ export async function githubRequest(connection: GitHubConnection, query: string,
 }
 
 function classify(error: unknown, connection: GitHubConnection, where: string): GitHubUnavailable {
-  const hide = (text: string): string => (connection.token === '' ? text : text.split(connection.token).join('***'));
+  // GitHub's and fetch's words may quote the token or the endpoint with its credentials.
+  const urls = createRedactor([], {});
+  const hide = (text: string): string => urls.text(connection.token === '' ? text : text.split(connection.token).join('***'));
   const repo = connection.repository;
   if (error instanceof GraphqlResponseError) {
     const errors = (error.errors ?? []) as { type?: string; message?: string; path?: unknown[] }[];
@@ -189,8 +193,16 @@ function classify(error: unknown, connection: GitHubConnection, where: string): 
     }
     return new GitHubUnavailable(`${where} answered with errors: ${words || 'unknown error'}`, 'malformed');
   }
+  const response = (error as { response?: { headers?: Record<string, string | undefined> } }).response;
+  // @octokit/request gives a request that got no answer (refused, reset, no such host) status
+  // 500 without a response: that is no server error, and said as what it is.
+  if (response === undefined) {
+    // Its message is fetch's own cause: `connect ECONNREFUSED 127.0.0.1:9`, `getaddrinfo ENOTFOUND host`.
+    const why = error instanceof Error ? error.message : String(error);
+    return new GitHubUnavailable(`${where} could not be reached: ${hide(why)}; check the endpoint and the network`, 'network');
+  }
   const status = typeof (error as { status?: unknown }).status === 'number' ? (error as { status: number }).status : 0;
-  const headers = ((error as { response?: { headers?: Record<string, string | undefined> } }).response?.headers ?? {}) as Record<string, string | undefined>;
+  const headers = (response.headers ?? {}) as Record<string, string | undefined>;
   if (status === 401) {
     return new GitHubUnavailable(`${where}: 401 bad credentials: the token in GITHUB_TOKEN/GH_TOKEN was refused; set a valid token`, 'auth');
   }

@@ -141,6 +141,22 @@ describe('against the loopback GitHub', () => {
     expect((error as Error).message).toContain('acme/nope');
   });
 
+  it('credentials in the endpoint URL are in no reason', async () => {
+    const withCredentials = { ...connection, endpoint: github.url.replace('http://', 'http://user:endpoint-password@') };
+    const error = (await readGitHub(withCredentials, 7).catch((e: unknown) => e)) as Error;
+    expect(error.message).toMatch(/^GitHub \(http:\/\/127\.0\.0\.1:\d+\/graphql\)/);
+    expect(error.message).not.toContain('endpoint-password');
+  });
+
+  it('a port nothing listens on is "could not be reached", not a server error', async () => {
+    const closed = await startGitHub();
+    const url = closed.url;
+    await closed.close();
+    const error = (await readGitHub({ ...connection, endpoint: url }, 7).catch((e: unknown) => e)) as GitHubUnavailable;
+    expect(error.kind).toBe('network');
+    expect(error.message).toMatch(/could not be reached: connect ECONNREFUSED 127\.0\.0\.1:\d+; check the endpoint/);
+  });
+
   it('a wrong token is 401, and the token is in no reason', async () => {
     const error = (await readGitHub({ ...connection, token: 'wrong-token-value' }, 7).catch((e: unknown) => e)) as Error;
     expect(error.message).toMatch(/401 bad credentials/);
