@@ -67,10 +67,10 @@ export async function postStatusComment(request: PostRequest): Promise<PostResul
   return { action, url, repository: connection.repository, label };
 }
 
-/** The newest comment by the token's own user whose hidden state is this release's (package and version). */
+/** The newest comment by the token's own user (viewerDidAuthor, else its login) whose hidden state is this release's (package and version). */
 function ownComment(view: GitHubView, state: ReleaseState): { id: string; body: string; url: string } | null {
   const found = view.fact.issue.comments.filter((comment) => {
-    if (comment.author !== view.fact.viewer) return false;
+    if (!view.ownComments.has(comment.id) && comment.author !== view.fact.viewer) return false;
     const carried = findStateInComment(comment.body);
     return carried !== null && carried.package === state.package && carried.version === state.version;
   });

@@ -20,6 +20,8 @@ export interface GitHubView {
   issueLabels: LabelRef[];
   /** The repository's `status:*` labels. */
   statusLabels: LabelRef[];
+  /** The release issue's comments written by the token's own user. */
+  ownComments: Set<string>;
 }
 
 export const BLOCKED_LABEL = 'status:blocked';
@@ -123,6 +125,7 @@ export function parseFactAnswer(data: unknown, repository: string, issue: number
     },
     issueId: '',
     issueLabels: [],
+    ownComments: new Set(),
     statusLabels: labels(repo.labels, 'repository.labels').filter((label) => label.name.startsWith('status:')),
   };
   if (issue > 0) {
@@ -132,6 +135,10 @@ export function parseFactAnswer(data: unknown, repository: string, issue: number
     if (state !== 'OPEN' && state !== 'CLOSED') throw new Malformed(`repository.issue.state is "${state}"`);
     view.issueId = text(found.id, 'repository.issue.id');
     view.issueLabels = labels(found.labels, 'repository.issue.labels');
+    for (const node of nodes(found.comments, 'repository.issue.comments')) {
+      const comment = node as Record<string, unknown>;
+      if (comment.viewerDidAuthor === true && typeof comment.id === 'string') view.ownComments.add(comment.id);
+    }
     view.fact.issue = {
       number: integer(found.number, 'repository.issue.number'),
       state,

@@ -1,5 +1,7 @@
 // Every GraphQL operation the tool sends to GitHub, in one place so that one test validates
 // them all against GitHub's published schema (test/facts/github-queries.test.ts).
+// `viewerDidAuthor` tells the token's own comments: an Actions token's `viewer.login` and the
+// login on its comments are not spelled the same (`github-actions[bot]`, `github-actions`).
 // Comments are named by `id` (a node id): `databaseId` is a 32-bit field and real ids are past 2^31.
 
 /** How many of the release issue's comments and events are read (the newest). */
@@ -32,7 +34,7 @@ export const FACT_QUERY = `query ReleasePolicyFacts($owner: String!, $name: Stri
       stateReason
       title
       labels(first: 100) { nodes { id name } }
-      comments(last: ${ISSUE_COMMENTS}) { nodes { ${COMMENT_FIELDS} } }
+      comments(last: ${ISSUE_COMMENTS}) { nodes { ${COMMENT_FIELDS} viewerDidAuthor } }
       timelineItems(last: ${ISSUE_COMMENTS}, itemTypes: [CLOSED_EVENT, REOPENED_EVENT]) {
         nodes {
           __typename

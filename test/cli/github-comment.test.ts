@@ -105,6 +105,17 @@ describe.skipIf(!HAS_GIT)('the status comment on GitHub', () => {
     expect(toolComments()[0]!.body).toContain("Failed step:\n- sh -c 'exit 2'\n");
   });
 
+  it('a status comment someone else wrote for the same version is never updated: the tool writes its own', async () => {
+    await failDryRun();
+    const mine = toolComments()[0]!;
+    const copied = github.addComment(7, { author: 'mallory', authorAssociation: 'NONE', body: mine.body });
+    github.issues.get(7)!.comments.splice(github.issues.get(7)!.comments.indexOf(mine), 1);
+    await failDryRun();
+    const theirs = github.issues.get(7)!.comments.find((c) => c.id === copied.id)!;
+    expect(theirs.body).toBe(mine.body);
+    expect(toolComments().filter((c) => c.author === 'release-bot')).toHaveLength(1);
+  });
+
   it('the issue\'s status label follows the state: the other status:* labels come off, the rest stay', async () => {
     github.issues.get(7)!.labels = ['status:in-progress', 'bug'];
     await failDryRun();
