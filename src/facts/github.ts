@@ -122,7 +122,7 @@ export async function connect(input: ConnectInput): Promise<GitHubConnection> {
   };
 }
 
-/** The answer's data and the HTTP status; the data's shape is for the caller to check. */
+/** The answer's data; its shape is for the caller to check. */
 export interface GitHubAnswer {
   data: unknown;
 }
