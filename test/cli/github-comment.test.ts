@@ -210,6 +210,9 @@ describe.skipIf(!HAS_GIT)('the github fact in `policy check --gate ci`', () => {
     expect(output).toMatch(reason);
     expect(output).not.toMatch(/\n\s+at /);
     expect(output).not.toContain(TOKEN);
+    // The local journal still answers.
+    const status = await policy(['status', '--format', 'json']);
+    expect([status.code, JSON.parse(status.stdout).status]).toEqual([0, 'idle']);
   });
 
   it('without a token, or offline, GitHub is not asked and the fact is unavailable', async () => {
