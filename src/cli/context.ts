@@ -6,6 +6,8 @@ export interface CliContext {
   stderr: (text: string) => void;
   /** Colour only on a terminal and never with NO_COLOR; see useColor. */
   color: boolean;
+  /** Whether standard output is a terminal (`policy comment` shows a reader's view there). */
+  tty: boolean;
   debug: boolean;
   /** Today as YYYY-MM-DD, UTC. */
   today: string;

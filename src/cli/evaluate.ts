@@ -26,7 +26,7 @@ export interface GateQuery {
 }
 
 /** Facts read over the network: skipped offline. */
-const NETWORK_FACTS: readonly FactName[] = ['registry'];
+const NETWORK_FACTS: readonly FactName[] = ['registry', 'github'];
 
 /** Compiles the gate's rules, reads the facts they need, and evaluates them. */
 export async function evaluatePolicyGate(

@@ -43,6 +43,7 @@ export async function gatherFacts(request: GatherRequest): Promise<CollectedFact
     ...(request.repoFields == null ? {} : { repoFields: request.repoFields }),
     offline: request.offline ?? false,
     ...(request.toolVersion === undefined ? {} : { toolVersion: request.toolVersion }),
+    github: request.policy.github,
   });
 }
 

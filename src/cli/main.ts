@@ -25,7 +25,7 @@ Commands:
 Release loop:
   run -- CMD ARGS...   run one release step, journal it, stop the release when it fails
   status               the current release state and the next action
-  comment              the spec's status comment for the current state
+  comment [--post]     the spec's status comment for the current state; --post: on the issue
   decide               record a deliberate next-version decision
   abandon              record that the release in progress will not happen
   verify               ask the registry whether the version under release is published; record it
@@ -148,6 +148,7 @@ function createContext(argv: string[], io: CliIo): CliContext {
   const { tty, ...rest } = io;
   return {
     ...rest,
+    tty,
     color: useColor(tty, io.env),
     debug: argv.includes('--debug') || io.env.POLICY_DEBUG === '1',
     today: new Date().toISOString().slice(0, 10),

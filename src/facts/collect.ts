@@ -4,16 +4,16 @@
 // with a reason, never an empty value that would let a rule pass.
 import { existsSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
-import type { CollectedFacts, FactName, PackageFact, PushFact, RegistryPackageFact, RepoFact } from './model.js';
+import type { CollectedFacts, FactName, GitHubFact, PackageFact, PushFact, RegistryPackageFact, RepoFact } from './model.js';
 import { findRepoRoot, gitDirsOnDisk } from '../policy/locate.js';
-import type { PackageConfig } from '../policy/model.js';
+import type { GitHubConfig, PackageConfig } from '../policy/model.js';
 import { redactUrl } from '../release/redact.js';
 import { CatFileBatch, parseStatusPaths, runGit } from './git.js';
 import { chooseHistoryWalk, collectHistory, type DefaultBranch } from './history.js';
 import { collectPackages, type ParseCache } from './sources.js';
 import { collectTags, readRefs, type Ref } from './tags.js';
 import { JournalSymlinkError } from './journal.js';
-import { collectRelease, gitCommonDir, type ReleaseContext } from './release.js';
+import { collectRelease, gitCommonDir, openJournal, releaseState, type ReleaseContext } from './release.js';
 import { RemoteUnreadable, remoteTimeoutMs } from './observe.js';
 import { collectCommit, collectTagPush, emptyPush } from './push.js';
 import { collectPush, type PushLine } from './pre-push.js';
@@ -47,6 +47,8 @@ export interface CollectRequest {
   offline?: boolean;
   /** For network facts: the tool version (User-Agent). */
   toolVersion?: string;
+  /** The policy's github: settings (repository, endpoint) for the `github` fact. */
+  github?: Pick<GitHubConfig, 'repository' | 'graphqlUrl'>;
 }
 
 export interface HookInput {
@@ -209,6 +211,10 @@ function localFacts(req: CollectRequest, needs: Set<FactName>, batch: () => CatF
         },
       ));
     }
+    if (needs.has('github')) tasks.push(githubFact(req).then(
+      (fact) => void (out.facts.github = fact),
+      (error: unknown) => void (out.unavailable.github = message(error)),
+    ));
     if (needs.has('push')) tasks.push(collectPushFact(req, batch).then(
       (fact) => void (out.facts.push = fact),
       (error: unknown) => void (out.unavailable.push = `cannot read what is being pushed: ${message(error)}`),
@@ -222,6 +228,39 @@ function localFacts(req: CollectRequest, needs: Set<FactName>, batch: () => CatF
     }
     await Promise.all(tasks);
   };
+}
+
+/**
+ * The `github` fact: one GraphQL request about the release's issue (the journal's, else the
+ * one the branch names). Loaded on first use: a hook that never asks GitHub does not pay for
+ * the client's modules.
+ */
+async function githubFact(req: CollectRequest): Promise<GitHubFact> {
+  const [{ connect }, { readGitHub }] = await Promise.all([import('./github.js'), import('./github-fact.js')]);
+  const env = req.env ?? process.env;
+  const connection = await connect({
+    cwd: req.cwd,
+    env,
+    config: req.github ?? { repository: '', graphqlUrl: '' },
+    offline: req.offline ?? false,
+    toolVersion: req.toolVersion ?? '',
+  });
+  return (await readGitHub(connection, await releaseIssue(req))).fact;
+}
+
+/** The issue of the release in progress: the journal's, else the checked-out branch's; 0 for none. */
+async function releaseIssue(req: CollectRequest): Promise<number> {
+  try {
+    const journal = await openJournal(req.cwd, req.env);
+    const last = journal.contents.events.at(-1)?.package;
+    const name = req.releasePackage ?? last ?? req.packages[0]?.name ?? '';
+    const state = releaseState(journal.contents, { package: name, defaultPackage: name, journalFile: journal.path });
+    if (state.issue !== null && state.issue > 0 && state.status !== 'idle') return state.issue;
+  } catch {
+    // No journal to read: the branch may still name the issue.
+  }
+  const { stdout } = await runGit(req.cwd, req.env, ['symbolic-ref', '--short', '-q', 'HEAD'], [1]).catch(() => ({ stdout: '' }));
+  return branchIssue(stdout.trim(), req.issuePatterns ?? []);
 }
 
 /** The push: git's pre-push lines, the tag gate's tag, or nothing for every other gate. */

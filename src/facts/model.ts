@@ -142,6 +142,48 @@ export interface RegistryPackageFact {
   reason: string;
 }
 
+export interface GitHubComment {
+  /** The comment's node id. */
+  id: string;
+  /** The author's login; "ghost" for a deleted account. */
+  author: string;
+  authorAssociation: string;
+  createdAt: string;
+  updatedAt: string;
+  body: string;
+  url: string;
+}
+
+export interface GitHubIssueFact {
+  /** 0 when the release names no issue. */
+  number: number;
+  state: 'OPEN' | 'CLOSED' | '';
+  stateReason: string;
+  title: string;
+  labels: string[];
+  /** The newest 50, oldest first. */
+  comments: GitHubComment[];
+  events: { type: 'closed' | 'reopened'; actor: string; at: string }[];
+}
+
+export interface GitHubBlockedIssue {
+  number: number;
+  title: string;
+  labels: string[];
+  comments: GitHubComment[];
+}
+
+/** The release's issue and the open issues on GitHub (src/facts/github-fact.ts). */
+export interface GitHubFact {
+  available: boolean;
+  repository: string;
+  viewer: string;
+  issue: GitHubIssueFact;
+  /** Open issues carrying the tool's state marker or a `status:blocked` label. */
+  blocked: GitHubBlockedIssue[];
+  rateLimit: { remaining: number; resetAt: string; cost: number };
+}
+
 export interface Facts {
   repo: RepoFact;
   packages: PackageFact[];
@@ -152,11 +194,12 @@ export interface Facts {
   push: PushFact;
   commit: CommitFact;
   registry: RegistryPackageFact[];
+  github: GitHubFact;
 }
 
 export type FactName = keyof Facts;
 
-export const FACT_NAMES: readonly FactName[] = ['repo', 'packages', 'tags', 'history', 'gate', 'release', 'push', 'commit', 'registry'];
+export const FACT_NAMES: readonly FactName[] = ['repo', 'packages', 'tags', 'history', 'gate', 'release', 'push', 'commit', 'registry', 'github'];
 
 /** What collectors return: the facts they could read, and a reason for each they could not. */
 export interface CollectedFacts {

@@ -62,6 +62,21 @@ export interface Policy {
   onUnavailable: 'error' | 'warn';
   /** While a release is blocked: globs of the paths that may change (preserve-no-unrelated-cleanup). */
   blocked: { allowPaths: string[] };
+  /** The GitHub connection (src/facts/github.ts): the token is never part of the policy. */
+  github: GitHubConfig;
+}
+
+export interface GitHubConfig {
+  /** `owner/name`; "" = GITHUB_REPOSITORY, else the origin remote's URL. */
+  repository: string;
+  /** "" = GITHUB_GRAPHQL_URL, else $GITHUB_API_URL/graphql, else https://api.github.com/graphql. */
+  graphqlUrl: string;
+  /** Whether `policy run` posts the status comment by itself. */
+  comment: 'auto' | 'off';
+  /** Whether `check --gate ci` reopens an issue closed too early. */
+  enforce: 'off' | 'reopen';
+  /** authorAssociation values whose status comments count (besides the token's own user). */
+  trusted: string[];
 }
 
 /** A problem a user must fix, reported as `file:line:col key: message` with a hint. Exit code 2. */

@@ -5,7 +5,7 @@ import type { RuleDefinition } from '../engine/model.js';
 import { validatePolicy } from '../generated/validators.js';
 import { diagnosticsFromAjv, formatKeyPath } from './diagnostics.js';
 import { didYouMean } from './did-you-mean.js';
-import type { Diagnostic, PackageConfig, Policy, RuleSetting, Severity, SourceLocation, WaiverConfig } from './model.js';
+import type { Diagnostic, GitHubConfig, PackageConfig, Policy, RuleSetting, Severity, SourceLocation, WaiverConfig } from './model.js';
 import { resolveOptions } from './rule-options.js';
 import { parseYamlSource } from './yaml-source.js';
 import type { YamlSource } from './yaml-source.js';
@@ -36,6 +36,7 @@ export function createDefaultPolicy(): Policy {
     waivers: [],
     onUnavailable: 'error',
     blocked: { allowPaths: blockedAllowPaths(undefined, []) },
+    github: githubConfig(undefined),
   };
 }
 
@@ -164,6 +165,20 @@ function normalizePolicy(raw: Record<string, unknown>, source: YamlSource): Poli
     ),
     onUnavailable: raw.onUnavailable === 'warn' ? 'warn' : 'error',
     blocked: { allowPaths: blockedAllowPaths(raw.blocked, packages) },
+    github: githubConfig(raw.github),
+  };
+}
+
+/** `github:`, with its defaults; invalid values were reported by the schema. */
+function githubConfig(raw: unknown): GitHubConfig {
+  const given = isRecord(raw) ? raw : {};
+  const trusted = Array.isArray(given.trusted) ? given.trusted.filter((t): t is string => typeof t === 'string') : null;
+  return {
+    repository: textOr(given.repository, ''),
+    graphqlUrl: textOr(given.graphqlUrl, ''),
+    comment: given.comment === 'off' ? 'off' : 'auto',
+    enforce: given.enforce === 'reopen' ? 'reopen' : 'off',
+    trusted: trusted ?? ['OWNER', 'MEMBER', 'COLLABORATOR'],
   };
 }
 

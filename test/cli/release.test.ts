@@ -208,10 +208,13 @@ describe.skipIf(!HAS_GIT)('policy comment', () => {
     expect(JSON.parse(hidden)).toMatchObject({ status: 'blocked', issue: 7, published: 'no' });
   });
 
-  it('--post says how to post until the GitHub connection exists', () => {
-    const result = policy(['comment', '--post']);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain('gh issue comment N --body-file -');
+  it('--post offline, or without a token, posts nothing: exit 3 with the reason', () => {
+    const offline = policy(['comment', '--post']);
+    expect(offline.code).toBe(3);
+    expect(offline.stderr).toMatch(/^policy comment: not posted on issue #7: offline: GitHub is not asked/);
+    const noToken = runPolicy(['comment', '--post'], { cwd: repo.dir, env: { ...hermeticGitEnv, POLICY_OFFLINE: '0' } });
+    expect(noToken.code).toBe(3);
+    expect(noToken.stderr).toContain('no GitHub token: set GITHUB_TOKEN (or GH_TOKEN)');
   });
 });
 

@@ -13,9 +13,10 @@ export interface CliResult {
 
 /**
  * Tests never ask a registry beyond loopback: every run is offline (POLICY_OFFLINE=1) unless
- * the test's own env turns it off to ask its loopback registry.
+ * the test's own env turns it off to ask its loopback registry; no GitHub token of the machine
+ * running the tests reaches them (a test gives its loopback GitHub's).
  */
-const OFFLINE = { POLICY_OFFLINE: '1', POLICY_DAEMON: '0' };
+const OFFLINE = { POLICY_OFFLINE: '1', POLICY_DAEMON: '0', GITHUB_TOKEN: '', GH_TOKEN: '' };
 
 /** Runs the built `policy` command as a user would. */
 export function runPolicy(args: string[], options: { cwd: string; env?: Record<string, string>; input?: string }): CliResult {

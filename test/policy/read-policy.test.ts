@@ -202,6 +202,23 @@ describe('readPolicy: normalization', () => {
     ]);
   });
 
+  test('github: defaults, given values, and each wrong value at its place', () => {
+    const none = readPolicy(FILE, lines('version: 1', 'packages:', '  - name: demo'));
+    expect(none.policy?.github).toEqual({ repository: '', graphqlUrl: '', comment: 'auto', enforce: 'off', trusted: ['OWNER', 'MEMBER', 'COLLABORATOR'] });
+    const given = readPolicy(FILE, lines(
+      'version: 1', 'packages:', '  - name: demo', 'github:', '  repository: acme/demo', '  graphqlUrl: https://ghe.example.com/api/graphql',
+      '  comment: "off"', '  enforce: reopen', '  trusted: [OWNER]',
+    ));
+    expect(given.diagnostics).toEqual([]);
+    expect(given.policy?.github).toEqual({ repository: 'acme/demo', graphqlUrl: 'https://ghe.example.com/api/graphql', comment: 'off', enforce: 'reopen', trusted: ['OWNER'] });
+    const wrong = readPolicy(FILE, lines(
+      'version: 1', 'packages:', '  - name: demo', 'github:', '  repository: acme', '  comment: always', '  trusted: [EVERYONE]', '  token: abc',
+    ));
+    expect(wrong.diagnostics.map((d) => `${d.line}:${d.col} ${d.key}`)).toEqual([
+      '5:15 github.repository', '6:12 github.comment', '7:13 github.trusted[0]', '8:3 github.token',
+    ]);
+  });
+
   test('normalizes severity shortcuts, rule folders and waivers with their locations', () => {
     const { policy, diagnostics } = readPolicy(
       FILE,

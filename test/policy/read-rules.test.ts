@@ -89,7 +89,7 @@ describe('readRuleFile', () => {
     expect(rule).toBeNull();
     expect(diagnostics.map((d) => `${d.line}:${d.col} ${d.key}: ${d.message} | ${d.hint}`)).toEqual([
       '5:14 gates[1]: must be one of "pre-push", "pre-commit", "commit-msg", "tag", "start-issue", "close-issue", "bump", "publish", "ci", "review", "audit", got "push" | did you mean "pre-push"?',
-      '6:15 facts[1]: must be one of "repo", "packages", "tags", "history", "gate", "release", "push", "commit", "registry", got "relase" | did you mean "release"?',
+      '6:15 facts[1]: must be one of "repo", "packages", "tags", "history", "gate", "release", "push", "commit", "registry", "github", got "relase" | did you mean "release"?',
       '21:3 docs.fix: missing required key "fix" | add fix: What to do when the rule reports a finding.',
     ]);
   });

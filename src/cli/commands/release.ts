@@ -5,11 +5,12 @@ import { newEvent } from '../../facts/journal.js';
 import { appendReleaseEvent } from '../../facts/release.js';
 import { observeRelease, releaseRemote, remoteTimeoutMs, RemoteUnreadable } from '../../facts/observe.js';
 import { mergeObserved, renderStepSources, type Observation } from '../../release/observed.js';
-import { renderStatusComment, renderStatusText } from '../../release/comment.js';
+import { renderStatusComment, renderStatusText, STATE_MARKER } from '../../release/comment.js';
+import type { ReleaseState } from '../../release/model.js';
 import { abandonRefusal } from '../../release/state.js';
 import { createRedactor, redactDeep } from '../../release/redact.js';
 import { oneOf, parseCommandArgs } from '../args.js';
-import { UsageError, type CliContext } from '../context.js';
+import { isOffline, UsageError, type CliContext } from '../context.js';
 import { compareVersions, isValidVersion } from '../../version/semver.js';
 import { parseIssue, parseVersion, readScene, readWorkTree, warnJournalProblems, type ReleaseScene } from '../release.js';
 
@@ -35,19 +36,39 @@ status is still printed). Journal lines that do not count (torn, invalid) are na
 standard error and kept in the file.
 `;
 
-export const COMMENT_HELP = `Usage: policy comment [--issue N] [--package NAME]
+export const COMMENT_HELP = `Usage: policy comment [--post] [--issue N] [--package NAME] [--format text|markdown] [--raw]
 
-Prints the status comment of publish-failure.md for the current release state, exactly
-the spec's pattern ("Release blocked for <crate> v<version>.", the failed command, whether
-the crate is published, the next action), plus one hidden HTML comment carrying the state
-so the comment can be found and updated in place. Post it with, for example:
+The status comment of publish-failure.md for the current release state, exactly the spec's
+pattern ("Release blocked for <crate> v<version>.", the failed command, whether the crate
+is published, the next action), plus one hidden HTML comment carrying the state so the
+comment can be found and updated in place.
+
+On a terminal it is shown as a reader of the issue sees it, without the hidden state;
+piped (or with --format markdown or --raw) it is printed whole, ready to post:
 
   policy comment | gh issue comment 7 --body-file -
 
+--post posts it on the release's issue through GitHub's GraphQL API: the first time as a
+new comment, then by updating that same comment (one comment per release version, found by
+its hidden state among the token's own comments); when the repository has status:* labels,
+the issue's label follows the state (status:blocked, status:in-progress, status:released).
+\`policy run\` does this by itself after each step when a token is set (github.comment: auto).
+
 Options:
-  --issue N        the issue the comment is for (default: the release's issue)
+  --post           post (or update) the comment on the issue; needs GITHUB_TOKEN or GH_TOKEN
+  --issue N        the issue the comment is for (default: the release's issue, else the branch's)
   --package NAME   the package whose release to describe (default: the journal's last)
+  --format F       text (without the hidden state) or markdown (whole); default text on a
+                   terminal, markdown otherwise
+  --raw            the same as --format markdown
   --policy FILE, --cwd DIR, --debug
+
+Environment: GITHUB_TOKEN (else GH_TOKEN); GITHUB_GRAPHQL_URL (else github.graphqlUrl, else
+$GITHUB_API_URL/graphql, else https://api.github.com/graphql); POLICY_GITHUB_TIMEOUT seconds
+per request (default 10). The token is never printed.
+
+Exit codes: 0; 2 for a usage or policy error (no issue to post on); 3 when --post could not
+reach GitHub or GitHub refused (the reason is printed; nothing else changes).
 `;
 
 export const DECIDE_HELP = `Usage: policy decide --version V --reason TEXT [--package NAME]
@@ -153,28 +174,73 @@ export async function runComment(ctx: CliContext, argv: string[]): Promise<numbe
     issue: { type: 'string' },
     package: { type: 'string' },
     post: { type: 'boolean' },
+    format: { type: 'string' },
+    raw: { type: 'boolean' },
   });
   if (values.help) {
     ctx.stdout(COMMENT_HELP);
     return 0;
   }
-  if (values.post) {
-    throw new UsageError(
-      '--post needs the GitHub connection, which this version does not have yet',
-      'Pipe the comment to the GitHub CLI: `policy comment | gh issue comment N --body-file -`.',
-    );
-  }
+  const given = values.format === undefined ? null : oneOf('format', String(values.format), ['text', 'markdown'] as const);
+  if (values.raw === true && given === 'text') throw new UsageError('--raw prints the whole comment; it cannot be combined with --format text');
+  const format = values.raw === true ? 'markdown' : (given ?? (ctx.tty ? 'text' : 'markdown'));
   const scene = await readScene(ctx, values);
   warnJournalProblems(ctx, scene);
-  // The same state as `policy status`: a tag or push git shows done is not "pending" here.
+  const { state, body } = await commentOf(ctx, scene, values.issue);
+  if (values.post !== true) {
+    ctx.stdout(format === 'markdown' ? body : withoutHiddenState(body));
+    return 0;
+  }
+  if (state.issue === null) {
+    throw new UsageError('no issue to post the status comment on: the release names none and the branch names none', 'Pass --issue N.');
+  }
+  const { postStatusComment } = await import('../post-comment.js');
+  const { GitHubUnavailable } = await import('../../facts/github.js');
+  try {
+    const posted = await postStatusComment({
+      cwd: scene.cwd,
+      env: ctx.env,
+      config: scene.loaded.policy.github,
+      offline: isOffline(ctx),
+      toolVersion: ctx.toolVersion,
+      issue: state.issue,
+      state,
+      body,
+    });
+    ctx.stdout(`${postedLine(posted, state.issue)}\n`);
+    return 0;
+  } catch (error) {
+    if (!(error instanceof GitHubUnavailable)) throw error;
+    ctx.stderr(`policy comment: not posted on issue #${state.issue}: ${error.message}\n`);
+    return 3;
+  }
+}
+
+/** One line saying what --post (or `policy run`) did on GitHub. */
+export function postedLine(posted: { action: string; url: string; repository: string; label: string }, issue: number): string {
+  const where = `${posted.repository}#${issue}`;
+  const what = posted.action === 'unchanged' ? `the status comment on ${where} is up to date` : `${posted.action} the status comment on ${where}`;
+  return `policy: ${what}${posted.url ? ` (${posted.url})` : ''}${posted.label ? `; label ${posted.label}` : ''}`;
+}
+
+/**
+ * The comment for the scene's state, with the same state as `policy status` (a tag or push
+ * git shows done is not "pending" here) and the issue filled in; redacted.
+ */
+export async function commentOf(ctx: CliContext, scene: ReleaseScene, issueFlag: unknown): Promise<{ state: ReleaseState; body: string }> {
   const observed = await observeScene(ctx, scene, false);
   // Already redacted when recorded; redacting again costs nothing and guards older journals.
   // The state is redacted before rendering: its hidden JSON copy escapes quotes, which hides
   // `"password": "..."` from a redaction of the rendered text.
   const redactor = createRedactor([], ctx.env);
-  const state = redactDeep(await stateWithIssue({ ...scene, state: observed.merged?.state ?? scene.state }, values.issue), redactor.text);
-  ctx.stdout(redactor.text(renderStatusComment(state, { ecosystem: scene.pkg.ecosystem })));
-  return 0;
+  const state = redactDeep(await stateWithIssue({ ...scene, state: observed.merged?.state ?? scene.state }, issueFlag), redactor.text);
+  return { state, body: redactor.text(renderStatusComment(state, { ecosystem: scene.pkg.ecosystem })) };
+}
+
+/** The comment as the issue shows it: the hidden state line left out. */
+function withoutHiddenState(body: string): string {
+  const lines = body.split('\n').filter((line) => !line.startsWith(STATE_MARKER));
+  return `${lines.join('\n').replace(/\n+$/, '')}\n`;
 }
 
 export async function runDecide(ctx: CliContext, argv: string[]): Promise<number> {

@@ -21,7 +21,7 @@ import { createRedactor, type Redactor } from '../../release/redact.js';
 import { cargoPackageArg, finishedEvent, notTheStepMessage, spawnExitCode, stepGate, type StepResult } from '../../release/step.js';
 import { oneOf, parseCommandArgs } from '../args.js';
 import { describeIoError, ioErrorHint } from '../io-error.js';
-import { UsageError, type CliContext } from '../context.js';
+import { isOffline, UsageError, type CliContext } from '../context.js';
 import { evaluatePolicyGate } from '../evaluate.js';
 import { parseIssue, readScene, readWorkTree, warnJournalProblems, type ReleaseScene } from '../release.js';
 
@@ -32,6 +32,11 @@ the phase, whether the version got published, and an excerpt of the error. Outpu
 to the terminal as it comes. On failure the release is blocked and the status comment is
 printed. Secrets (--token VALUE, token-like environment values, credentials in URLs) are
 redacted from everything recorded and printed.
+
+With GITHUB_TOKEN (or GH_TOKEN) set and the policy's github.comment at auto (the default),
+the status comment is posted on the release's issue after a step that changed the release
+state, and updated in place after later steps (as \`policy comment --post\`). A comment that
+cannot be posted is said in one line; it never changes the step's outcome or exit code.
 
 The phase is inferred from the command where it can be:
   cargo publish --dry-run, cargo package, npm publish --dry-run   dry-run
@@ -199,9 +204,47 @@ export async function runRun(ctx: CliContext, argv: string[]): Promise<number> {
           `Status comment (\`policy comment\` prints it again):\n\n${redactor.text(renderStatusComment(state, { ecosystem: scene.pkg.ecosystem }))}`,
       );
     }
+    const before = renderStatusComment(scene.state, { ecosystem: scene.pkg.ecosystem });
+    if (renderStatusComment(state, { ecosystem: scene.pkg.ecosystem }) !== before) {
+      await postAfterStep(ctx, { ...scene, journal: { path: scene.journal.path, contents: journal }, state });
+    }
     return ownCode;
   } finally {
     if (slot !== null) await releasePublishSlot(scene.journal.path, slot).catch(() => undefined);
+  }
+}
+
+/**
+ * Posts (or updates) the status comment after a step that changed the state, when a token is
+ * set, the policy's github.comment is auto and the run is not offline. Whatever happens on
+ * GitHub is said in one line on standard error; the step's outcome and exit code stay its own.
+ */
+async function postAfterStep(ctx: CliContext, scene: ReleaseScene): Promise<void> {
+  if (scene.loaded.policy.github.comment !== 'auto' || isOffline(ctx)) return;
+  if (!ctx.env.GITHUB_TOKEN && !ctx.env.GH_TOKEN) return;
+  try {
+    const { commentOf, postedLine } = await import('./release.js');
+    const { state, body } = await commentOf(ctx, scene, undefined);
+    if (state.issue === null) {
+      ctx.stderr('policy run: the status comment was not posted: the release names no issue (pass --issue N)\n');
+      return;
+    }
+    const { postStatusComment } = await import('../post-comment.js');
+    const posted = await postStatusComment({
+      cwd: scene.cwd,
+      env: ctx.env,
+      config: scene.loaded.policy.github,
+      offline: false,
+      toolVersion: ctx.toolVersion,
+      issue: state.issue,
+      state,
+      body,
+    });
+    ctx.stderr(`${postedLine(posted, state.issue).replace(/^policy:/, 'policy run:')}\n`);
+  } catch (error) {
+    // Any failure, expected (GitHub unreachable, refused) or not, is one line: the step is recorded.
+    const reason = error instanceof Error ? error.message : String(error);
+    ctx.stderr(`policy run: the status comment was not posted: ${createRedactor([], ctx.env).text(reason)}\n`);
   }
 }
 
