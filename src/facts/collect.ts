@@ -237,10 +237,9 @@ function localFacts(req: CollectRequest, needs: Set<FactName>, batch: () => CatF
  */
 async function githubFact(req: CollectRequest): Promise<GitHubFact> {
   const [{ connect }, { readGitHub }] = await Promise.all([import('./github.js'), import('./github-fact.js')]);
-  const env = req.env ?? process.env;
   const connection = await connect({
     cwd: req.cwd,
-    env,
+    env: req.env,
     config: req.github ?? { repository: '', graphqlUrl: '' },
     offline: req.offline ?? false,
     toolVersion: req.toolVersion ?? '',

@@ -2,7 +2,7 @@
 // about which repository, with a deadline on every request, and every failure said as one
 // reason string (the `github` fact's `unavailable` entry, or the line `policy run` prints when
 // its status comment could not be posted). The environment and the folder are inputs: this
-// module never reads process.env, so a caller (the hook daemon) can hand each request its own.
+// module never reads the process environment, so a caller (the hook daemon) can hand each request its own.
 //
 // The token is only ever put in the Authorization header. It is not part of any reason,
 // fact or error message this module produces: GitHub's error text is passed through a

@@ -57,7 +57,7 @@ const FORMS: Form[] = [
   },
   {
     name: '--token -VALUE (a value starting with -)',
-    command: ['cargo', 'publish', '--registry', 'local', '--token', '-dashsecret-s9t0'],
+    command: ['cargo', 'publish', '--dry-run', '--registry', 'local', '--token', '-dashsecret-s9t0'],
     prints: 'error: the token -dashsecret-s9t0 was rejected',
     secrets: ['-dashsecret-s9t0', 'dashsecret-s9t0'],
   },
@@ -87,7 +87,7 @@ const FORMS: Form[] = [
   },
   {
     name: 'a token-like environment value the command prints',
-    command: ['cargo', 'publish', '--registry', 'local'],
+    command: ['cargo', 'publish', '--dry-run', '--registry', 'local'],
     env: { CARGO_REGISTRIES_LOCAL_TOKEN: 'envsecret-k7l8' },
     prints: 'error: token envsecret-k7l8 rejected',
     secrets: ['envsecret-k7l8'],
