@@ -77,6 +77,7 @@ describe.skipIf(!HAS_GIT)('the policy command', () => {
       'blocked-no-next-issue': 'error',
       'blocked-no-version-change': 'error',
       'dry-run-failure-no-tag': 'error',
+      'issue-closed-while-open': 'error',
       'manifest-valid': 'off',
       'new-tag-matches-manifest': 'error',
       'preserve-no-unrelated-cleanup': 'warn',
@@ -167,7 +168,7 @@ describe.skipIf(!HAS_GIT)('policy test and project rules', () => {
     const result = runPolicy(['test'], { cwd: dir });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('✔ no-zero-major (3 cases)');
-    expect(result.stdout).toMatch(/21 of 21 rules passed/);
+    expect(result.stdout).toMatch(/22 of 22 rules passed/);
   });
 
   it('enforces a project rule from rulesDir in check', () => {
