@@ -84,11 +84,21 @@ export async function evaluatePolicyGate(
     facts: prepareFacts(collected.facts),
     unavailable: collected.unavailable,
     onUnavailable: loaded.policy.onUnavailable,
-    skipped: offline ? NETWORK_FACTS : [],
+    skipped: offline ? NETWORK_FACTS : notConfigured(collected.unavailable.github) ? ['github'] : [],
     today: ctx.today,
   });
   mark('evaluate');
   return verdict;
+}
+
+/**
+ * GitHub not set up for this run (no token, no repository) is a choice, like --offline: the
+ * rules that need it are reported as a warning. A token GitHub refuses, a 5xx or a rate limit
+ * is a failure (exit 3). The reasons are src/facts/github.ts's, compared by their start so
+ * that a hook does not load the GitHub client to read them.
+ */
+function notConfigured(reason: string | undefined): boolean {
+  return reason !== undefined && (reason.startsWith('no GitHub token') || reason.startsWith('no GitHub repository'));
 }
 
 /**

@@ -66,5 +66,10 @@ export const REMOVE_LABELS = `mutation ReleasePolicyRemoveLabels($labelableId: I
   removeLabelsFromLabelable(input: { labelableId: $labelableId, labelIds: $labelIds }) { clientMutationId }
 }`;
 
+/** `github.enforce: reopen`: the release's issue, closed too early, opened again (its comment is ADD_COMMENT). */
+export const REOPEN_ISSUE = `mutation ReleasePolicyReopenIssue($issueId: ID!) {
+  reopenIssue(input: { issueId: $issueId }) { issue { id state url } }
+}`;
+
 /** All of them, for the schema test. */
-export const GITHUB_OPERATIONS: Record<string, string> = { FACT_QUERY, ADD_COMMENT, UPDATE_COMMENT, ADD_LABELS, REMOVE_LABELS };
+export const GITHUB_OPERATIONS: Record<string, string> = { FACT_QUERY, ADD_COMMENT, UPDATE_COMMENT, ADD_LABELS, REMOVE_LABELS, REOPEN_ISSUE };

@@ -1,10 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { GATES, type GateName } from '../../engine/model.js';
+import { GATES, type GateName, type Verdict } from '../../engine/model.js';
+import type { GitHubConfig as LoadedPolicyGitHub } from '../../policy/model.js';
 import { FORMATS, renderVerdict, type Format } from '../../report/index.js';
 import { didYouMean } from '../../policy/did-you-mean.js';
 import { oneOf, parseCommandArgs } from '../args.js';
-import { UsageError, type CliContext } from '../context.js';
+import { isOffline, UsageError, type CliContext } from '../context.js';
 import { evaluatePolicyGate } from '../evaluate.js';
 import { errnoWords } from '../io-error.js';
 import { createTiming } from '../timing.js';
@@ -57,10 +58,11 @@ export async function runCheck(ctx: CliContext, argv: string[], mode: 'check' | 
   const cwd = resolveCwd(ctx, values.cwd);
   const loaded = await loadPolicy(locatePolicy(cwd, values.policy), ctx.toolVersion);
   timing.mark('load policy');
+  const factsFile = typeof values.facts === 'string' ? values.facts : null;
   const verdict = await evaluatePolicyGate(ctx, cwd, loaded, {
     gate,
     arg: '',
-    factsFile: typeof values.facts === 'string' ? values.facts : null,
+    factsFile,
     offline: values.offline === true,
   }, timing.mark);
   const report = renderVerdict(format, verdict, {
@@ -72,8 +74,35 @@ export async function runCheck(ctx: CliContext, argv: string[], mode: 'check' | 
   if (typeof values.output === 'string') writeReport(ctx, values.output, report);
   else ctx.stdout(report);
   timing.mark('report');
+  // Saved facts describe another moment: never act on GitHub from them.
+  if (gate === 'ci' && factsFile === null && loaded.policy.github.enforce === 'reopen') {
+    await enforceReopen(ctx, cwd, loaded.policy.github, verdict, isOffline(ctx, values.offline));
+    timing.mark('enforce');
+  }
   timing.print();
   return verdict.exitCode;
+}
+
+/**
+ * `github.enforce: reopen`: the first issue-closed-while-open finding (there is one release
+ * issue) reopens its issue with one comment. A failure is said and leaves the exit code as the
+ * finding made it (1).
+ */
+async function enforceReopen(ctx: CliContext, cwd: string, config: LoadedPolicyGitHub, verdict: Verdict, offline: boolean): Promise<void> {
+  const { REOPEN_RULE, reopenIssue } = await import('../reopen-issue.js');
+  const finding = verdict.findings.find((f) => f.rule === REOPEN_RULE && f.severity === 'error' && /^#[0-9]+$/.test(f.subject.name));
+  if (finding === undefined) return;
+  const issue = Number(finding.subject.name.slice(1));
+  const { GitHubUnavailable } = await import('../../facts/github.js');
+  try {
+    const done = await reopenIssue({ cwd, env: ctx.env, config, offline, toolVersion: ctx.toolVersion, issue, finding: finding.message });
+    ctx.stderr(done.action === 'reopened'
+      ? `policy check: reopened ${done.repository}#${issue} and said why in a comment${done.url ? ` (${done.url})` : ''} (github.enforce: reopen)\n`
+      : `policy check: ${done.repository}#${issue} is open again already; nothing posted (github.enforce: reopen)\n`);
+  } catch (error) {
+    if (!(error instanceof GitHubUnavailable)) throw error;
+    ctx.stderr(`policy check: could not reopen issue #${issue} (github.enforce: reopen): ${error.message}; reopen it by hand (\`gh issue reopen ${issue}\`), the token needs issues: write\n`);
+  }
 }
 
 export function parseGate(value: string): GateName {
