@@ -84,7 +84,7 @@ export async function evaluatePolicyGate(
     facts: prepareFacts(collected.facts),
     unavailable: collected.unavailable,
     onUnavailable: loaded.policy.onUnavailable,
-    skipped: offline ? NETWORK_FACTS : notConfigured(collected.unavailable.github) ? ['github'] : [],
+    skipped: offline ? NETWORK_FACTS : githubNotSetUp(loaded, collected.unavailable.github) ? ['github'] : [],
     today: ctx.today,
   });
   mark('evaluate');
@@ -92,12 +92,16 @@ export async function evaluatePolicyGate(
 }
 
 /**
- * GitHub not set up for this run (no token, no repository) is a choice, like --offline: the
- * rules that need it are reported as a warning. A token GitHub refuses, a 5xx or a rate limit
- * is a failure (exit 3). The reasons are src/facts/github.ts's, compared by their start so
- * that a hook does not load the GitHub client to read them.
+ * GitHub not set up at all (the policy names no `github.repository`, `graphqlUrl` or
+ * `enforce: reopen`, and there is no token, or no repository to ask) is a choice, like
+ * --offline: the built-in rules that read the issue are reported as a warning, so a project
+ * that does not use GitHub is not refused by them. A policy that names its GitHub fails closed
+ * without a token (exit 3), as on a refused token, a 5xx or a rate limit. The reasons are
+ * src/facts/github.ts's, compared by their start so that a hook does not load the GitHub client.
  */
-function notConfigured(reason: string | undefined): boolean {
+function githubNotSetUp(loaded: LoadedPolicy, reason: string | undefined): boolean {
+  const { repository, graphqlUrl, enforce } = loaded.policy.github;
+  if (repository !== '' || graphqlUrl !== '' || enforce === 'reopen') return false;
   return reason !== undefined && (reason.startsWith('no GitHub token') || reason.startsWith('no GitHub repository'));
 }
 
