@@ -58,7 +58,7 @@ const blockAndClose = async (): Promise<void> => {
   github.closeIssue(7, { actor: 'alice' });
   github.requests.length = 0;
 };
-const enforce = (): void => repo.commit('enforce reopen', { 'release-policy.yml': POLICY.replace('  comment: "off"\n', '  comment: "off"\n  enforce: reopen\n') });
+const enforce = (): void => void repo.commit('enforce reopen', { 'release-policy.yml': POLICY.replace('  comment: "off"\n', '  comment: "off"\n  enforce: reopen\n') });
 
 describe.skipIf(!HAS_GIT)('the release issue closed on GitHub while the release is blocked', () => {
   it('policy check --gate ci exits 1 naming the rule, who closed it and the release, with one GraphQL request and no change to the issue', async () => {
