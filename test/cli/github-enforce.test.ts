@@ -185,3 +185,22 @@ async function forbidReopen(target: string): Promise<{ server: Server; url: stri
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql` };
 }
+
+describe.skipIf(!HAS_GIT)('policy check --gate ci sees the blocked release from the journal, without GitHub', () => {
+  it('a branch for issue 8 and a tag of the version whose dry-run failed are refused naming their rules; exit 1, not 3', async () => {
+    repo.commit('no github', { 'release-policy.yml': BASE });
+    const run = await policy(['run', '--phase', 'dry-run', '--', 'sh', '-c', 'exit 1'], { GITHUB_TOKEN: '' });
+    expect(run.code).toBe(1);
+    repo.git('checkout', '-q', '-b', 'issue-8-next');
+    repo.git('-c', 'core.hooksPath=/dev/null', 'tag', 'v0.2.0');
+    const result = await policy(['check', '--gate', 'ci', '--format', 'json'], { GITHUB_TOKEN: '' });
+    expect(result.code).toBe(1);
+    const findings = (JSON.parse(result.stdout) as { findings: Finding[] }).findings;
+    const by = (rule: string) => findings.filter((f) => f.rule === rule && f.severity === 'error').map((f) => f.subject.name);
+    expect(by('blocked-no-next-issue')).toEqual(['issue-8-next']);
+    expect(by('dry-run-failure-no-tag')).toEqual(['v0.2.0']);
+    expect(by('tag-requires-publish')).toEqual([]);
+    expect(findings.find((f) => f.rule === RULE)).toMatchObject({ severity: 'warn', message: expect.stringContaining('no GitHub token') });
+    expect(github.requests).toHaveLength(0);
+  });
+});
