@@ -50,6 +50,12 @@ export function graphqlEndpoint(env: NodeJS.ProcessEnv, configured: string): str
   return DEFAULT_GRAPHQL_URL;
 }
 
+/** A hook's deadline: POLICY_GITHUB_HOOK_TIMEOUT seconds (a positive number), else 2 s. */
+export function githubHookTimeoutMs(env: NodeJS.ProcessEnv): number {
+  const seconds = Number(env.POLICY_GITHUB_HOOK_TIMEOUT);
+  return env.POLICY_GITHUB_HOOK_TIMEOUT && Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : 2_000;
+}
+
 /** The request deadline: POLICY_GITHUB_TIMEOUT seconds (a positive number), else 10 s. */
 export function githubTimeoutMs(env: NodeJS.ProcessEnv): number {
   const seconds = Number(env.POLICY_GITHUB_TIMEOUT);
