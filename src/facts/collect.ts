@@ -269,7 +269,7 @@ function readGitHubOnce(req: CollectRequest): Promise<GitHubView> {
       toolVersion: req.toolVersion ?? '',
     });
     // A hook holds the user's git command: it waits a short while, then goes on from the journal.
-    if (req.viaHook) connection.timeoutMs = githubHookTimeoutMs(req.env);
+    if (req.viaHook) Object.assign(connection, { timeoutMs: githubHookTimeoutMs(req.env), timeoutSetting: 'POLICY_GITHUB_HOOK_TIMEOUT' });
     return readGitHub(connection, await releaseIssue(req));
   };
   if (req.githubRead === undefined) return read();

@@ -24,6 +24,8 @@ export interface GitHubConnection {
   /** owner/name */
   repository: string;
   timeoutMs: number;
+  /** The setting that sets the deadline, named when it passes; default POLICY_GITHUB_TIMEOUT. */
+  timeoutSetting?: string;
   toolVersion: string;
 }
 
@@ -162,7 +164,7 @@ export async function githubRequest(connection: GitHubConnection, query: string,
     if (error instanceof GitHubUnavailable) throw error;
     if (controller.signal.aborted) {
       throw new GitHubUnavailable(
-        `${where} did not answer within ${connection.timeoutMs / 1000} s (POLICY_GITHUB_TIMEOUT); try again later`,
+        `${where} did not answer within ${connection.timeoutMs / 1000} s (${connection.timeoutSetting ?? 'POLICY_GITHUB_TIMEOUT'}); try again later`,
         'timeout',
       );
     }
