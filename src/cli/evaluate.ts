@@ -25,6 +25,8 @@ export interface GateQuery {
   offline?: boolean;
   /** A git hook is asking: GitHub is read only for an open release or a pushed release tag. */
   viaHook?: boolean;
+  /** The command's one GitHub read, when the command reads GitHub again afterwards (policy run posts the comment). */
+  githubRead?: GitHubRead;
 }
 
 /** Facts read over the network: skipped offline. */
@@ -42,7 +44,7 @@ export async function evaluatePolicyGate(
   const offline = isOffline(ctx, query.offline);
   const repoFields = repoFieldsRead(definitions);
   // One GitHub request per command, whichever of the two collects below needs it first.
-  const githubRead: GitHubRead = {};
+  const githubRead: GitHubRead = query.githubRead ?? {};
   const gather = (needs: FactName[]) => gatherFacts({
     cwd,
     factsFile: query.factsFile ?? null,
