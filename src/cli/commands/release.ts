@@ -25,6 +25,12 @@ whose process ended without recording its outcome is a failed step, reason inter
 the next action, and for each step (dry-run, publish, tag, push, closeout) whether the
 journal, git or the registry says it is done, and where they disagree.
 
+With GITHUB_TOKEN (or GH_TOKEN), the journal's state is merged with the status comment on the
+release's issue (else on an open issue holding a blocked release), one GraphQL request: a
+clone without a journal sees the blocked release, the newer of the two wins and \`shared:\`
+says where they disagree. Comments by authors not in github.trusted are named and not
+counted. Offline, without a token or with GitHub failing: the journal alone, and why.
+
 Options:
   --format F       text (default) or json
   --package NAME   the package whose release to show (default: the journal's last)
