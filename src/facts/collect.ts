@@ -85,7 +85,9 @@ interface Probe {
   head: string;
 }
 
-export async function collectFacts(req: CollectRequest): Promise<CollectedFacts> {
+export async function collectFacts(given: CollectRequest): Promise<CollectedFacts> {
+  // The `release` and `github` facts of one collect share one GitHub request.
+  const req: CollectRequest = given.githubRead === undefined ? { ...given, githubRead: {} } : given;
   const needs = new Set(req.needs);
   const out: CollectedFacts = { facts: {}, unavailable: {} };
   if (needs.has('gate')) out.facts.gate = { name: req.gate.name, arg: req.gate.arg };

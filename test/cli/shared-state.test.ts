@@ -92,11 +92,33 @@ describe.skipIf(!HAS_GIT)('the release state shared through the issue', () => {
     expect(ci.stdout).toContain('dry-run-failure-no-tag');
     expect(github.requests).toHaveLength(1);
 
+    // `policy facts` reads the release and github facts with the same single request.
+    github.requests.length = 0;
+    const facts = await inB(['facts']);
+    expect(facts.code).toBe(0);
+    const collected = JSON.parse(facts.stdout);
+    expect(collected.facts.release.status).toBe('blocked');
+    expect(collected.facts.release.issue).toBe(7);
+    expect(collected.facts.github.available).toBe(true);
+    expect(github.requests).toHaveLength(1);
+
     // Without GitHub, clone B has only its (empty) journal: idle, and status says why.
     const offline = await inB(['status'], { GITHUB_TOKEN: '' });
     expect(offline.code).toBe(0);
     expect(offline.stdout).toMatch(/^demo: idle/);
     expect(offline.stdout).toMatch(/shared: +the issue was not read \(no GitHub token/);
+    // Clone A abandons the release without a token (nothing posted): its journal is newer than
+    // the comment, wins, and status says the two disagree.
+    const abandoned = await runPolicyAsync(['abandon', '--reason', 'the API changes first'], { cwd: a.dir, env: env({ GITHUB_TOKEN: '' }) });
+    expect(abandoned.code).toBe(0);
+    const disagree = await inA(['status']);
+    expect(disagree.code).toBe(0);
+    expect(disagree.stdout).toMatch(/^demo v0\.2\.0 \(issue #7\): abandoned/);
+    expect(disagree.stdout).toMatch(/shared: +the journal here says demo v0\.2\.0 is abandoned .*issue #7's status comment says demo v0\.2\.0 is blocked .*the newer, the journal's, is used/);
+    const disagreeJson = JSON.parse((await inA(['status', '--format', 'json'])).stdout);
+    expect(disagreeJson.shared.source).toBe('journal');
+    expect(disagreeJson.shared.disagreement).toContain("the newer, the journal's, is used");
+
     for (const text of [status.stdout, status.stderr, ci.stdout, ci.stderr, offline.stdout]) expect(text).not.toContain(TOKEN);
   });
 
