@@ -288,6 +288,8 @@ const HOLDS: readonly ReleaseState['status'][] = ['blocked', 'unknown', 'release
  * rule that needs GitHub's word reads the `github` fact, which is then unavailable).
  */
 async function shareRelease(req: CollectRequest, local: ReleaseState, events: readonly JournalEvent[]): Promise<ReleaseState> {
+  // Offline or without a token nothing is asked, and the client's modules are not loaded.
+  if (req.offline || !(req.env.GITHUB_TOKEN || req.env.GH_TOKEN)) return local;
   if (req.viaHook && !HOLDS.includes(local.status) && !pushesReleaseTag(req)) return local;
   return (await readSharedRelease(req, local, events)).state;
 }
@@ -299,7 +301,6 @@ export async function readSharedRelease(
   events: readonly JournalEvent[],
 ): Promise<{ state: ReleaseState; view: SharedView | null; unread: string }> {
   const [{ OFFLINE_REASON, NO_TOKEN_REASON }, { shareState }] = await Promise.all([import('./github.js'), import('../release/shared-state.js')]);
-  // Said without loading the client: the common case of a clone without a token costs nothing.
   if (req.offline) return { state: local, view: null, unread: OFFLINE_REASON };
   if (!(req.env.GITHUB_TOKEN || req.env.GH_TOKEN)) return { state: local, view: null, unread: NO_TOKEN_REASON };
   let github: GitHubView;
