@@ -256,7 +256,35 @@ function localFacts(req: CollectRequest, needs: Set<FactName>, batch: () => CatF
  * the client's modules.
  */
 async function githubFact(req: CollectRequest): Promise<GitHubFact> {
+  if (req.viaHook && !(await hookMayAskGitHub(req))) return NOT_ASKED;
   return (await readGitHubOnce(req)).fact;
+}
+
+/**
+ * The `github` fact of a hook while no release is open here and no release tag is pushed:
+ * GitHub is not asked (a commit or push on an idle repository waits for no network). Not
+ * unavailable either: the rules that read it apply while a release is open, and an idle
+ * repository's commit must not be refused for a fact nobody needed.
+ */
+const NOT_ASKED: GitHubFact = {
+  available: false,
+  repository: '',
+  viewer: '',
+  issue: { number: 0, state: '', stateReason: '', title: '', labels: [], comments: [], events: [] },
+  blocked: [],
+  rateLimit: { remaining: 0, resetAt: '', cost: 0 },
+};
+
+/** Whether a hook may ask GitHub: the journal here says a release is open, or the push carries a release tag. */
+async function hookMayAskGitHub(req: CollectRequest): Promise<boolean> {
+  if (pushesReleaseTag(req)) return true;
+  try {
+    const journal = await openJournal(req.cwd, req.env);
+    const name = req.releasePackage ?? journal.contents.events.at(-1)?.package ?? req.packages[0]?.name ?? '';
+    return HOLDS.includes(releaseState(journal.contents, { package: name, defaultPackage: name, journalFile: journal.path }).status);
+  } catch {
+    return false;
+  }
 }
 
 /** The command's one GitHub request, shared by the `github` and `release` facts. */

@@ -14,7 +14,25 @@ import { gitSync, hermeticGitEnv, makeRepo, type TempRepo } from '../helpers/git
 import { HAS_GIT } from '../helpers/tools.js';
 
 const TOKEN = 'ghp_sharedStateTokenThatMustNeverShow012345';
-const POLICY = 'version: 1\npackages:\n  - name: demo\n    registry: local\nissues:\n  branch: "issue-{issue}-*"\ngithub:\n  repository: acme/demo\n';
+const POLICY = 'version: 1\npackages:\n  - name: demo\n    registry: local\nissues:\n  branch: "issue-{issue}-*"\nrulesDir: policy-rules\ngithub:\n  repository: acme/demo\n';
+// A hook rule that always applies and reads the github fact: an idle repository's hooks must
+// still not ask GitHub for it.
+const HOOK_RULE = [
+  'id: hook-sees-issue',
+  'title: GitHub answered about the open release',
+  'spec: test',
+  'severity: error',
+  'gates: [pre-commit, pre-push]',
+  'facts: [release, github]',
+  'checks:',
+  '  - expression: \'!(release.status in ["blocked", "unknown", "released"]) || github.available\'',
+  '    message: GitHub did not answer',
+  '    subject: { kind: issue, name: "{{github.repository}}" }',
+  'docs:',
+  '  why: test',
+  '  fix: test',
+  '',
+].join('\n');
 const MANIFEST = '[package]\nname = "demo"\nversion = "0.2.0"\nedition = "2021"\n';
 
 let a: TempRepo;
@@ -33,7 +51,7 @@ beforeEach(async () => {
   bare = join(top, 'origin.git');
   b = join(top, 'b');
   a = makeRepo({ branch: 'main' });
-  a.commit('release 0.2.0', { 'release-policy.yml': POLICY, 'Cargo.toml': MANIFEST });
+  a.commit('release 0.2.0', { 'release-policy.yml': POLICY, 'Cargo.toml': MANIFEST, 'policy-rules/hook-sees-issue.yml': HOOK_RULE });
   gitSync(top, ['init', '-q', '--bare', '-b', 'main', bare]);
   gitSync(a.dir, ['remote', 'add', 'origin', bare]);
   gitSync(a.dir, ['push', '-q', 'origin', 'main']);
@@ -173,10 +191,12 @@ describe.skipIf(!HAS_GIT)('the release state shared through the issue', () => {
     expect(push.code).toBe(1);
     expect(push.stdout + push.stderr).toContain('v0.2.0');
     expect(github.requests).toHaveLength(1);
-    // GitHub not answering within the hook's deadline: the journal alone (idle here), no wait of 5 s.
+    // GitHub not answering within the hook's deadline (not POLICY_GITHUB_TIMEOUT's 5 s): the rule
+    // that reads the github fact cannot be checked, said with the setting to change.
     github.faults.next = 'hang';
     const slow = await hookWithInput(['pre-push', 'origin', bare], env({ POLICY_GITHUB_HOOK_TIMEOUT: '0.5' }), `refs/tags/v0.2.0 ${head} refs/tags/v0.2.0 ${'0'.repeat(40)}\n`);
-    expect(slow.code).toBe(0);
+    expect(slow.code).toBe(3);
+    expect(slow.stdout + slow.stderr).toContain('did not answer within 0.5 s (POLICY_GITHUB_HOOK_TIMEOUT)');
     expect(github.requests.length).toBeGreaterThanOrEqual(2);
   });
 });
