@@ -272,8 +272,10 @@ async function sharedRecordDemo(root, cli, env, problems) {
     say('The same dry-run fails again: the tool updates its comment, it does not add one.');
     await first.policy(['run', '--', ...DRY_RUN], nonZero, ['status comment']);
     const added = github.requests.filter((r) => r.operation === 'ReleasePolicyAddComment' && r.status === 200).length;
+    const latest = comments().at(-1);
     say(
-      `Issue #7 has ${comments().length} comment${comments().length === 1 ? '' : 's'} (${added} created, ${github.requests.length} GraphQL requests in all).`,
+      `Issue #7 has ${comments().length} comment${comments().length === 1 ? '' : 's'} (${added} created, ${github.requests.length} GraphQL requests in all);`,
+      `the comment was created at ${latest?.createdAt} and updated at ${latest?.updatedAt}.`,
     );
     if (comments().length !== 1 || added !== 1) problems.push(`after the second failing dry-run issue 7 has ${comments().length} comments (${added} created), not 1`);
 
