@@ -2,7 +2,7 @@
 import { prepareFacts, whenHolds, type RuleRun } from '../engine/evaluate.js';
 import { factsNamedIn, fieldsReadIn, type CompiledWaiver } from '../engine/waivers.js';
 import type { FactName } from '../facts/model.js';
-import type { HookInput } from '../facts/collect.js';
+import type { GitHubRead, HookInput } from '../facts/collect.js';
 import { readStateWord } from '../facts/release.js';
 import { evaluateGate } from '../engine/gate.js';
 import type { GateName, Verdict } from '../engine/model.js';
@@ -23,6 +23,10 @@ export interface GateQuery {
   hook?: HookInput;
   /** Skip network facts (--offline); POLICY_OFFLINE=1 in the environment does too. */
   offline?: boolean;
+  /** A git hook is asking: GitHub is read only for an open release or a pushed release tag. */
+  viaHook?: boolean;
+  /** The command's one GitHub read, when the command reads GitHub again afterwards (policy run posts the comment). */
+  githubRead?: GitHubRead;
 }
 
 /** Facts read over the network: skipped offline. */
@@ -39,6 +43,8 @@ export async function evaluatePolicyGate(
   const definitions = gateDefinitions(loaded, query.gate);
   const offline = isOffline(ctx, query.offline);
   const repoFields = repoFieldsRead(definitions);
+  // One GitHub request per command, whichever of the two collects below needs it first.
+  const githubRead: GitHubRead = query.githubRead ?? {};
   const gather = (needs: FactName[]) => gatherFacts({
     cwd,
     factsFile: query.factsFile ?? null,
@@ -51,6 +57,8 @@ export async function evaluatePolicyGate(
     offline,
     env: ctx.env,
     toolVersion: ctx.toolVersion,
+    githubRead,
+    ...(query.viaHook === true ? { viaHook: true } : {}),
   });
   // Two steps: first the facts the rules' `when` conditions read (for the release rules, the
   // journal alone) with those of the rules that always apply, then the facts of the rules

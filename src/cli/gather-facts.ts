@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { collectFacts, type HookInput } from '../facts/collect.js';
+import { collectFacts, type GitHubRead, type HookInput } from '../facts/collect.js';
 import { FACT_NAMES, type CollectedFacts, type FactName, type Facts } from '../facts/model.js';
 import { completeFacts } from '../engine/evaluate.js';
 import type { Policy } from '../policy/model.js';
@@ -24,6 +24,10 @@ export interface GatherRequest {
   offline?: boolean;
   env: NodeJS.ProcessEnv;
   toolVersion?: string;
+  /** The command's one GitHub read, shared between its collects. */
+  githubRead?: GitHubRead;
+  /** A git hook is asking (GitHub only for an open release or a pushed release tag). */
+  viaHook?: boolean;
 }
 
 /** Facts from the repository, or from a saved file so any verdict can be reproduced. */
@@ -44,6 +48,8 @@ export async function gatherFacts(request: GatherRequest): Promise<CollectedFact
     offline: request.offline ?? false,
     ...(request.toolVersion === undefined ? {} : { toolVersion: request.toolVersion }),
     github: request.policy.github,
+    ...(request.githubRead === undefined ? {} : { githubRead: request.githubRead }),
+    ...(request.viaHook === true ? { viaHook: true } : {}),
   });
 }
 

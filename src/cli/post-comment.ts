@@ -19,6 +19,8 @@ export interface PostRequest {
   state: ReleaseState;
   /** The rendered comment, already redacted. */
   body: string;
+  /** The command's earlier read of GitHub (policy run's gate): used when it is of this issue, so the command asks once. */
+  earlier?: Promise<GitHubView>;
 }
 
 export interface PostResult {
@@ -47,7 +49,8 @@ export function statusLabel(status: ReleaseState['status']): string | null {
 /** Throws GitHubUnavailable (its message is the reason, without the token) when GitHub cannot be asked or refuses. */
 export async function postStatusComment(request: PostRequest): Promise<PostResult> {
   const connection = await connect({ cwd: request.cwd, env: request.env, config: request.config, offline: request.offline, toolVersion: request.toolVersion });
-  const view = await readGitHub(connection, request.issue);
+  const earlier = await request.earlier?.catch(() => null);
+  const view = earlier?.fact.issue.number === request.issue ? earlier : await readGitHub(connection, request.issue);
   const mine = ownComment(view, request.state);
   let action: PostResult['action'];
   let url: string;

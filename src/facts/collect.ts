@@ -18,6 +18,11 @@ import { RemoteUnreadable, remoteTimeoutMs } from './observe.js';
 import { collectCommit, collectTagPush, emptyPush } from './push.js';
 import { collectPush, type PushLine } from './pre-push.js';
 import { branchIssue } from '../release/references.js';
+import type { ReleaseState } from '../release/model.js';
+import type { JournalEvent } from './journal.js';
+import type { GitHubView } from './github-fact.js';
+import type { SharedView } from '../release/shared-state.js';
+import { releaseTagOf } from './tags.js';
 
 export { tagPattern } from './tags.js';
 
@@ -47,8 +52,20 @@ export interface CollectRequest {
   offline?: boolean;
   /** For network facts: the tool version (User-Agent). */
   toolVersion?: string;
-  /** The policy's github: settings (repository, endpoint) for the `github` fact. */
-  github?: Pick<GitHubConfig, 'repository' | 'graphqlUrl'>;
+  /** The policy's github: settings (repository, endpoint, trusted) for the `github` fact and the shared release state. */
+  github?: Pick<GitHubConfig, 'repository' | 'graphqlUrl'> & Partial<Pick<GitHubConfig, 'trusted'>>;
+  /**
+   * The one GitHub read of the command: a command may collect in two steps (the gate's `when`
+   * facts, then the rest), and the `release` and `github` facts both use the same answer.
+   */
+  githubRead?: GitHubRead;
+  /** A git hook is asking: GitHub is read only for an open release or a pushed release tag, with a short deadline. */
+  viaHook?: boolean;
+}
+
+/** Holds the command's one GitHub request, once started. */
+export interface GitHubRead {
+  view?: Promise<GitHubView>;
 }
 
 export interface HookInput {
@@ -200,6 +217,7 @@ function localFacts(req: CollectRequest, needs: Set<FactName>, batch: () => CatF
         observe: { remote, timeoutMs: remoteTimeoutMs(req.env) },
       };
       if (req.releasePackage !== undefined) context.package = req.releasePackage;
+      context.share = (local, events) => shareRelease(req, local, events);
       tasks.push(collectRelease(req.cwd, context, batch).then(
         (fact) => void (out.facts.release = fact),
         (error: unknown) => {
@@ -236,15 +254,72 @@ function localFacts(req: CollectRequest, needs: Set<FactName>, batch: () => CatF
  * the client's modules.
  */
 async function githubFact(req: CollectRequest): Promise<GitHubFact> {
-  const [{ connect }, { readGitHub }] = await Promise.all([import('./github.js'), import('./github-fact.js')]);
-  const connection = await connect({
-    cwd: req.cwd,
-    env: req.env,
-    config: req.github ?? { repository: '', graphqlUrl: '' },
-    offline: req.offline ?? false,
-    toolVersion: req.toolVersion ?? '',
+  return (await readGitHubOnce(req)).fact;
+}
+
+/** The command's one GitHub request, shared by the `github` and `release` facts. */
+function readGitHubOnce(req: CollectRequest): Promise<GitHubView> {
+  const read = async (): Promise<GitHubView> => {
+    const [{ connect, githubHookTimeoutMs }, { readGitHub }] = await Promise.all([import('./github.js'), import('./github-fact.js')]);
+    const connection = await connect({
+      cwd: req.cwd,
+      env: req.env,
+      config: req.github ?? { repository: '', graphqlUrl: '' },
+      offline: req.offline ?? false,
+      toolVersion: req.toolVersion ?? '',
+    });
+    // A hook holds the user's git command: it waits a short while, then goes on from the journal.
+    if (req.viaHook) Object.assign(connection, { timeoutMs: githubHookTimeoutMs(req.env), timeoutSetting: 'POLICY_GITHUB_HOOK_TIMEOUT' });
+    return readGitHub(connection, await releaseIssue(req));
+  };
+  if (req.githubRead === undefined) return read();
+  return (req.githubRead.view ??= read());
+}
+
+const HOLDS: readonly ReleaseState['status'][] = ['blocked', 'unknown', 'released'];
+
+/**
+ * The journal's release merged with the state the issue's trusted status comments carry
+ * (src/release/shared-state.ts), so that a clone or CI job without the journal sees a blocked
+ * release. GitHub is not asked offline or without a token; a hook asks only while the release
+ * here is open or when the push carries a release tag. GitHub failing: the journal alone (a
+ * rule that needs GitHub's word reads the `github` fact, which is then unavailable).
+ */
+async function shareRelease(req: CollectRequest, local: ReleaseState, events: readonly JournalEvent[]): Promise<ReleaseState> {
+  if (req.viaHook && !HOLDS.includes(local.status) && !pushesReleaseTag(req)) return local;
+  return (await readSharedRelease(req, local, events)).state;
+}
+
+/** The shared release state, or the journal's with the reason the issue was not read (`unread`). */
+export async function readSharedRelease(
+  req: CollectRequest,
+  local: ReleaseState,
+  events: readonly JournalEvent[],
+): Promise<{ state: ReleaseState; view: SharedView | null; unread: string }> {
+  const [{ OFFLINE_REASON, NO_TOKEN_REASON }, { shareState }] = await Promise.all([import('./github.js'), import('../release/shared-state.js')]);
+  // Said without loading the client: the common case of a clone without a token costs nothing.
+  if (req.offline) return { state: local, view: null, unread: OFFLINE_REASON };
+  if (!(req.env.GITHUB_TOKEN || req.env.GH_TOKEN)) return { state: local, view: null, unread: NO_TOKEN_REASON };
+  let github: GitHubView;
+  try {
+    github = await readGitHubOnce(req);
+  } catch (error) {
+    return { state: local, view: null, unread: message(error) };
+  }
+  const { state, view } = shareState({
+    local,
+    events,
+    github: github.fact,
+    package: req.releasePackage ?? (events.length > 0 ? local.package : null),
+    trusted: req.github?.trusted ?? ['OWNER', 'MEMBER', 'COLLABORATOR'],
   });
-  return (await readGitHub(connection, await releaseIssue(req))).fact;
+  return { state, view, unread: '' };
+}
+
+/** Whether the pre-push lines push a tag of one of the policy's packages. */
+function pushesReleaseTag(req: CollectRequest): boolean {
+  return (req.hook?.lines ?? []).some((line) =>
+    line.remoteRef.startsWith('refs/tags/') && releaseTagOf(line.remoteRef.slice('refs/tags/'.length), req.packages) !== null);
 }
 
 /** The issue of the release in progress: the journal's, else the checked-out branch's; 0 for none. */

@@ -24,6 +24,8 @@ export interface GitHubConnection {
   /** owner/name */
   repository: string;
   timeoutMs: number;
+  /** The setting that sets the deadline, named when it passes; default POLICY_GITHUB_TIMEOUT. */
+  timeoutSetting?: string;
   toolVersion: string;
 }
 
@@ -48,6 +50,12 @@ export function graphqlEndpoint(env: NodeJS.ProcessEnv, configured: string): str
   if (configured) return configured;
   if (env.GITHUB_API_URL) return `${env.GITHUB_API_URL.replace(/\/+$/, '')}/graphql`;
   return DEFAULT_GRAPHQL_URL;
+}
+
+/** A hook's deadline: POLICY_GITHUB_HOOK_TIMEOUT seconds (a positive number), else 2 s. */
+export function githubHookTimeoutMs(env: NodeJS.ProcessEnv): number {
+  const seconds = Number(env.POLICY_GITHUB_HOOK_TIMEOUT);
+  return env.POLICY_GITHUB_HOOK_TIMEOUT && Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : 2_000;
 }
 
 /** The request deadline: POLICY_GITHUB_TIMEOUT seconds (a positive number), else 10 s. */
@@ -156,7 +164,7 @@ export async function githubRequest(connection: GitHubConnection, query: string,
     if (error instanceof GitHubUnavailable) throw error;
     if (controller.signal.aborted) {
       throw new GitHubUnavailable(
-        `${where} did not answer within ${connection.timeoutMs / 1000} s (POLICY_GITHUB_TIMEOUT); try again later`,
+        `${where} did not answer within ${connection.timeoutMs / 1000} s (${connection.timeoutSetting ?? 'POLICY_GITHUB_TIMEOUT'}); try again later`,
         'timeout',
       );
     }

@@ -55,6 +55,8 @@ export interface ReleaseContext {
   env: Env;
   /** How the remote is read for a published release (default: its remote-tracking refs). */
   observe?: { remote: 'ls-remote' | 'tracking'; timeoutMs: number };
+  /** The journal's state merged with the issue's (src/release/shared-state.ts); absent: the journal alone. */
+  share?: (local: ReleaseState, events: readonly JournalEvent[]) => Promise<ReleaseState>;
 }
 
 /** The journal of the repository holding `cwd`: where it is and what it holds. */
@@ -92,7 +94,8 @@ export async function collectRelease(cwd: string, context: ReleaseContext, batch
   // The package the fold will pick, for the ecosystem its advice speaks.
   const folded = context.package ?? journal.contents.events.at(-1)?.package ?? context.defaultPackage;
   const ecosystem = context.packages.find((p) => p.name === folded)?.ecosystem;
-  const state = releaseState(journal.contents, { ...context, ...(ecosystem === undefined ? {} : { ecosystem }), journalFile: journal.path });
+  const local = releaseState(journal.contents, { ...context, ...(ecosystem === undefined ? {} : { ecosystem }), journalFile: journal.path });
+  const state = context.share === undefined ? local : await context.share(local, journal.contents.events);
   const pkg = context.packages.find((p) => p.name === state.package);
   // Only a release in the journal has a tag to look up: an idle repository pays nothing.
   if (pkg === undefined || state.version === null) return toReleaseFact(state, journal, context.allowPaths);

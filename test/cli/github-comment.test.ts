@@ -167,7 +167,9 @@ describe.skipIf(!HAS_GIT)('the status comment on GitHub', () => {
     repo.commit('comments off', { 'release-policy.yml': `${POLICY}  comment: "off"\n` });
     const run = await failDryRun();
     expect(run.code).toBe(1);
-    expect(github.requests).toHaveLength(0);
+    // The step's gate reads the issue's state (one request); nothing is written.
+    expect(github.requests.map((r) => r.operation)).toEqual(['ReleasePolicyFacts']);
+    expect(github.issues.get(7)!.comments).toHaveLength(0);
     expect((await policy(['comment', '--post'])).code).toBe(0);
     expect(toolComments()).toHaveLength(1);
   });

@@ -67,7 +67,7 @@ export async function runHook(ctx: CliContext, argv: string[]): Promise<number> 
   timing.mark('read input');
   let worst = 0;
   for (const query of queries) {
-    const verdict = await evaluatePolicyGate(ctx, cwd, loaded, query, timing.mark);
+    const verdict = await evaluatePolicyGate(ctx, cwd, loaded, { ...query, viaHook: true }, timing.mark);
     report(ctx, hook, query, verdict, loaded);
     timing.mark('report');
     worst = Math.max(worst, verdict.exitCode);

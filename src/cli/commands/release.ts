@@ -3,6 +3,7 @@
 // deliberate end to a release that will not happen.
 import { newEvent } from '../../facts/journal.js';
 import { appendReleaseEvent } from '../../facts/release.js';
+import { readSharedRelease } from '../../facts/collect.js';
 import { observeRelease, releaseRemote, remoteTimeoutMs, RemoteUnreadable } from '../../facts/observe.js';
 import { mergeObserved, renderStepSources, type Observation } from '../../release/observed.js';
 import { renderStatusComment, renderStatusText, STATE_MARKER } from '../../release/comment.js';
@@ -124,8 +125,13 @@ export async function runStatus(ctx: CliContext, argv: string[]): Promise<number
     return 0;
   }
   const format = oneOf('format', String(values.format ?? 'text'), ['text', 'json'] as const);
-  const scene = await readScene(ctx, values);
-  warnJournalProblems(ctx, scene);
+  const read = await readScene(ctx, values);
+  warnJournalProblems(ctx, read);
+  const shared = await sharedState(ctx, read, typeof values.package === 'string');
+  const scene = { ...read, state: shared.state };
+  for (const i of shared.view?.ignored ?? []) {
+    ctx.stderr(`policy status: ignored comment ${i.id} by ${i.author} on issue #${i.issue}: ${redact(ctx, i.why)}\n`);
+  }
   const observed = await observeScene(ctx, scene, values.remote === true);
   // Already redacted when recorded; redacting again guards journals written by older versions.
   const state = redactDeep(await stateWithIssue({ ...scene, state: observed.merged?.state ?? scene.state }, undefined), createRedactor([], ctx.env).text);
@@ -138,12 +144,63 @@ export async function runStatus(ctx: CliContext, argv: string[]): Promise<number
   };
   if (format === 'json') {
     const journal = { path: scene.journal.path, problems: scene.journal.contents.problems };
-    ctx.stdout(`${JSON.stringify({ ...state, steps, remote: remoteView, journal }, null, 2)}\n`);
+    ctx.stdout(`${JSON.stringify({ ...state, steps, remote: remoteView, journal, shared: sharedJson(ctx, shared) }, null, 2)}\n`);
   } else {
     ctx.stdout(renderStatusText(state) + (steps.length === 0 ? '' : renderStepSources(steps)));
     if (remoteView !== null && remoteView.error !== '') ctx.stdout(`  remote:       ${remoteView.error}\n`);
+    ctx.stdout(`  shared:       ${sharedLine(ctx, shared)}\n`);
   }
   return observed.unreadable ? 3 : 0;
+}
+
+type Shared = Awaited<ReturnType<typeof readSharedRelease>>;
+
+/**
+ * The journal's state merged with the trusted status comments of the release's issue (or of
+ * the open issues holding a blocked release), read with one GitHub request; offline, without
+ * a token or with GitHub failing, the journal's alone and the reason.
+ */
+async function sharedState(ctx: CliContext, scene: ReleaseScene, packageGiven: boolean): Promise<Shared> {
+  const { policy } = scene.loaded;
+  return readSharedRelease({
+    cwd: scene.cwd,
+    env: ctx.env,
+    packages: policy.packages,
+    defaultBranch: policy.defaultBranch,
+    needs: ['github'],
+    gate: { name: 'status', arg: '' },
+    issuePatterns: policy.issues.branch,
+    ...(packageGiven ? { releasePackage: scene.pkg.name } : {}),
+    offline: isOffline(ctx),
+    toolVersion: ctx.toolVersion,
+    github: policy.github,
+  }, scene.state, scene.journal.contents.events);
+}
+
+function redact(ctx: CliContext, text: string): string {
+  return createRedactor([], ctx.env).text(text);
+}
+
+function sharedJson(ctx: CliContext, shared: Shared) {
+  const v = shared.view;
+  return {
+    source: v?.source ?? 'journal',
+    issue: v?.issue ?? 0,
+    comment: v?.comment ?? '',
+    disagreement: redact(ctx, v?.disagreement ?? ''),
+    unread: redact(ctx, shared.unread),
+    ignored: (v?.ignored ?? []).map((i) => ({ ...i, why: redact(ctx, i.why) })),
+  };
+}
+
+function sharedLine(ctx: CliContext, shared: Shared): string {
+  const v = shared.view;
+  if (v === null) return `the issue was not read (${redact(ctx, shared.unread)}): this is the local journal's state`;
+  if (v.disagreement !== '') return redact(ctx, v.disagreement);
+  const where = v.issue === 0 ? '' : ` (issue #${v.issue}${v.comment === '' ? '' : `, ${v.comment}`})`;
+  if (v.source === 'issue') return `from the issue's status comment${where}: this clone's journal has no newer word`;
+  if (v.source === 'both') return `the journal and the issue's status comment agree${where}`;
+  return v.issue === 0 ? "no status comment on GitHub holds a release: this is the local journal's state" : `the local journal's state is newer than the issue's${where}`;
 }
 
 /**

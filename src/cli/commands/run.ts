@@ -23,6 +23,7 @@ import { oneOf, parseCommandArgs } from '../args.js';
 import { describeIoError, ioErrorHint } from '../io-error.js';
 import { isOffline, UsageError, type CliContext } from '../context.js';
 import { evaluatePolicyGate } from '../evaluate.js';
+import type { GitHubRead } from '../../facts/collect.js';
 import { parseIssue, readScene, readWorkTree, warnJournalProblems, type ReleaseScene } from '../release.js';
 
 export const RUN_HELP = `Usage: policy run [--phase P] [--package NAME] [--issue N] -- CMD ARGS...
@@ -144,7 +145,9 @@ export async function runRun(ctx: CliContext, argv: string[]): Promise<number> {
     }
   }
   try {
-    const refusal = await askGate(ctx, scene, phase, command, version, issue);
+    // One GitHub request for the run: the gate's read serves the status comment posted after the step.
+    const githubRead: GitHubRead = {};
+    const refusal = await askGate(ctx, scene, phase, command, version, issue, githubRead);
     if (refusal !== 0) {
       ctx.stderr(`policy run: refused; \`${formatCommand(redactor.argv)}\` was not run.\n`);
       return refusal;
@@ -206,7 +209,7 @@ export async function runRun(ctx: CliContext, argv: string[]): Promise<number> {
     }
     const before = renderStatusComment(scene.state, { ecosystem: scene.pkg.ecosystem });
     if (renderStatusComment(state, { ecosystem: scene.pkg.ecosystem }) !== before) {
-      await postAfterStep(ctx, { ...scene, journal: { path: scene.journal.path, contents: journal }, state });
+      await postAfterStep(ctx, { ...scene, journal: { path: scene.journal.path, contents: journal }, state }, githubRead);
     }
     return ownCode;
   } finally {
@@ -219,7 +222,7 @@ export async function runRun(ctx: CliContext, argv: string[]): Promise<number> {
  * set, the policy's github.comment is auto and the run is not offline. Whatever happens on
  * GitHub is said in one line on standard error; the step's outcome and exit code stay its own.
  */
-async function postAfterStep(ctx: CliContext, scene: ReleaseScene): Promise<void> {
+async function postAfterStep(ctx: CliContext, scene: ReleaseScene, githubRead: GitHubRead): Promise<void> {
   if (scene.loaded.policy.github.comment !== 'auto' || isOffline(ctx)) return;
   if (!ctx.env.GITHUB_TOKEN && !ctx.env.GH_TOKEN) return;
   try {
@@ -239,6 +242,7 @@ async function postAfterStep(ctx: CliContext, scene: ReleaseScene): Promise<void
       issue: state.issue,
       state,
       body,
+      ...(githubRead.view === undefined ? {} : { earlier: githubRead.view }),
     });
     ctx.stderr(`${postedLine(posted, state.issue).replace(/^policy:/, 'policy run:')}\n`);
   } catch (error) {
@@ -338,11 +342,12 @@ async function askGate(
   command: readonly string[],
   version: string,
   issue: number | null,
+  githubRead: GitHubRead,
 ): Promise<number> {
   const asked = stepGate(phase, command, { version, issue, tagTemplate: scene.pkg.tag });
   if (asked === null) return 0;
   const { gate, arg } = asked;
-  const verdict = await evaluatePolicyGate(ctx, scene.cwd, scene.loaded, { gate, arg, releasePackage: scene.pkg.name });
+  const verdict = await evaluatePolicyGate(ctx, scene.cwd, scene.loaded, { gate, arg, releasePackage: scene.pkg.name, githubRead });
   if (verdict.exitCode === 0) return 0;
   ctx.stderr(renderVerdict('text', verdict, {
     color: ctx.color,
