@@ -10,7 +10,8 @@
 //      publish fails, `policy verify` says taken, and a bump waits for a recorded decision.
 //   5. The issue as the shared record, on a loopback GitHub (GitHub's GraphQL schema): the
 //      status comment posted by a failing dry-run, updated in place by the next, the token
-//      shown nowhere; then a second clone of the same remote, with no journal of its own.
+//      shown nowhere; then a second clone of the same remote, with no journal of its own,
+//      refused a next issue, a tag and CI by the state it reads from the issue.
 // Every expected exit code and state is checked; what does not match is returned as a problem.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -59,9 +60,6 @@ const GIT_ENV = {
  * environment, `policy run` would post to the real GitHub. Only section 5 sets its own.
  */
 const GITHUB_VARIABLES = ['GITHUB_TOKEN', 'GH_TOKEN', 'GITHUB_GRAPHQL_URL', 'GITHUB_API_URL', 'GITHUB_REPOSITORY'];
-
-/** Whether the release state read from the issue's status comment reaches status and the gates. */
-const SHARED_STATE_FROM_ISSUE = false;
 
 const PUBLISH = ['cargo', 'publish', '--registry', 'local'];
 const DRY_RUN = [...PUBLISH, '--dry-run'];
@@ -284,20 +282,17 @@ async function sharedRecordDemo(root, cli, env, problems) {
       'it has no journal of its own, only the policy, the code and issue #7 on GitHub.',
     );
     const second = repository(join(root, 'second-clone'), 'issue-7-feature', problems, cli, env, { ...options, cloneOf: remote });
-    if (SHARED_STATE_FROM_ISSUE) {
-      await second.status({ status: 'blocked', issue: 7 });
-      await second.policy(['gate', 'start-issue', '8'], 1, ['#7']);
-      await second.policy(['gate', 'tag', 'v0.2.0'], 1);
-    } else {
-      await second.policy(['status'], 0);
-      await second.policy(['gate', 'start-issue', '8'], anyExit);
-      await second.policy(['gate', 'tag', 'v0.2.0'], anyExit);
-      say(
-        'This clone does not see the blocked release yet: the release state read from the issue\'s',
-        'status comment (every clone and CI see the release) lands with the shared-state wiring;',
-        'with it, this clone is refused here (exit 1) by the state it reads from issue #7.',
-      );
-    }
+    await second.status({ status: 'blocked', issue: 7, published: 'no' }, ['from the issue']);
+    say('Its gates read the same state from the issue: no next issue, no release tag.');
+    await second.policy(['gate', 'start-issue', '8'], 1, ['#7']);
+    await second.policy(['gate', 'tag', 'v0.2.0'], 1);
+    say('CI, from a fresh checkout where someone tagged v0.2.0 anyway (no hooks in this clone):');
+    git(second.dir, ['tag', 'v0.2.0']);
+    const before = github.requests.length;
+    await second.policy(['check', '--gate', 'ci'], 1, ['#7']);
+    const asked = github.requests.length - before;
+    say(`policy check --gate ci asked GitHub ${asked} time${asked === 1 ? '' : 's'}.`);
+    if (asked !== 1) problems.push(`policy check --gate ci made ${asked} GraphQL requests, not 1`);
 
     const journal = readFileSync(join(first.dir, '.git', 'release-policy', 'journal.jsonl'), 'utf8');
     const leaks = [...outputs, journal, ...comments().map((c) => c.body)].filter((text) => text.includes(token)).length;
@@ -412,7 +407,6 @@ function mismatches(expected, actual, prefix = '') {
 }
 
 const nonZero = (code) => code !== 0;
-const anyExit = () => true;
 
 function section(number, title) {
   console.log(`\n\n=== ${number}. ${title} ===`);

@@ -56,6 +56,7 @@ if (spawnSync('cargo', ['--version'], { stdio: 'ignore' }).status !== 0) {
   2. ambiguous publish: no blind retry (one upload), no tag until \`policy verify\` confirmed it
   3. push rejected after the publish: released, issue #7 open until the push and the closeout
   4. version taken by other content: no bump until a decision was recorded
-  5. the status comment on the issue (loopback GitHub): posted once, then updated in place; the token shown nowhere`);
+  5. the status comment on the issue (loopback GitHub): posted once, then updated in place; the token shown nowhere;
+     a second clone with no journal reads the blocked release from the issue and is refused`);
   }
 }
