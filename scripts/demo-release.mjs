@@ -8,11 +8,17 @@
 //      the next issue waits until the push and the closeout are done.
 //   4. A version taken on the registry by other content (a second crate and repository): the
 //      publish fails, `policy verify` says taken, and a bump waits for a recorded decision.
+//   5. The issue as the shared record, on a loopback GitHub (GitHub's GraphQL schema): the
+//      status comment posted by a failing dry-run, updated in place by the next, the token
+//      shown nowhere; then a second clone of the same remote, with no journal of its own,
+//      refused a next issue, a tag and CI by the state it reads from the issue.
 // Every expected exit code and state is checked; what does not match is returned as a problem.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { startGitHub } from './loopback-github.mjs';
 import { cargoEnv, startRegistry, writeCargoConfig, writeCrate } from './loopback-registry.mjs';
 import { git } from './sample-repo.mjs';
 
@@ -49,6 +55,12 @@ const GIT_ENV = {
   GIT_COMMITTER_EMAIL: 'maintainer@example.invalid',
 };
 
+/**
+ * The machine's GitHub settings never reach the demo: with a token and GITHUB_REPOSITORY in the
+ * environment, `policy run` would post to the real GitHub. Only section 5 sets its own.
+ */
+const GITHUB_VARIABLES = ['GITHUB_TOKEN', 'GH_TOKEN', 'GITHUB_GRAPHQL_URL', 'GITHUB_API_URL', 'GITHUB_REPOSITORY'];
+
 const PUBLISH = ['cargo', 'publish', '--registry', 'local'];
 const DRY_RUN = [...PUBLISH, '--dry-run'];
 
@@ -66,6 +78,7 @@ export async function runReleaseDemo(cli) {
     // The demo leaves no process behind: its hooks run in their own process, without the daemon.
     POLICY_DAEMON: '0',
   };
+  for (const name of GITHUB_VARIABLES) delete env[name];
   // Above both crates: cargo and `policy verify` read it from every folder up.
   writeCargoConfig(root, registry);
   const uploads = () => registry.requests.filter((r) => r.method === 'PUT' && r.path === '/api/v1/crates/new').length;
@@ -204,6 +217,10 @@ export async function runReleaseDemo(cli) {
     say('and the release goes on as 0.2.1, from its dry-run:');
     await codec.policy(['run', '--', ...DRY_RUN], 0);
     await codec.status({ version: '0.2.1', status: 'in-progress', published: 'no' });
+
+    // ---------------------------------------------------------------------------------------
+    section(5, 'The issue is the shared record: the status comment on GitHub, a second clone');
+    await sharedRecordDemo(root, cli, env, problems);
   } finally {
     await registry.close();
     rmSync(root, { recursive: true, force: true });
@@ -211,10 +228,106 @@ export async function runReleaseDemo(cli) {
   return problems;
 }
 
-/** A demo repository in `dir` on `branch`: shown `policy` and `git` commands, checked. */
-function repository(dir, branch, problems, cli, env) {
-  mkdirSync(dir, { recursive: true });
-  git(dir, ['init', '-q', '-b', branch]);
+/**
+ * Section 5: a loopback GitHub holding issue 7 of acme/demo; GITHUB_GRAPHQL_URL and
+ * GITHUB_TOKEN go to the `policy` calls only, never to git or cargo by themselves.
+ */
+async function sharedRecordDemo(root, cli, env, problems) {
+  const token = `ghp_demo${randomBytes(16).toString('hex')}`;
+  const github = await startGitHub({ token, repository: 'acme/demo' });
+  try {
+    github.addIssue(7, { title: 'demo-cli: the feature' });
+    github.addIssue(8, { title: 'demo-cli: the next feature' });
+    const policyEnv = { ...env, GITHUB_GRAPHQL_URL: github.url, GITHUB_TOKEN: token };
+    const outputs = [];
+    const options = { policyEnv, outputs };
+    const first = repository(join(root, 'demo-cli'), 'issue-7-feature', problems, cli, env, options);
+    writeCrate(first.dir, { name: 'demo-cli', version: '0.2.0' });
+    writeFileSync(join(first.dir, 'Cargo.toml'), MANIFEST.replace('demo-runtime', 'demo-cli'));
+    first.commitAll('Release demo-cli 0.2.0 (#7)', {
+      'release-policy.yml': `${policyFile('demo-cli')}github:\n  repository: acme/demo\n`,
+      'RELEASE_v0.2.0.md': notes('demo-cli', '0.2.0', 'A command line.'),
+      '.gitignore': '/Cargo.lock\n',
+    });
+    const remote = join(root, 'shared.git');
+    git(root, ['init', '-q', '--bare', remote]);
+    git(first.dir, ['remote', 'add', 'origin', remote]);
+    git(first.dir, ['push', '-q', 'origin', 'issue-7-feature']);
+    say(
+      `A third crate, demo-cli 0.2.0 on branch issue-7-feature, pushed to ${remote};`,
+      `its issue is #7 of acme/demo on a loopback GitHub (${github.url}, GitHub's GraphQL schema).`,
+      'Its policy says `github: { repository: acme/demo }`; the `policy` calls below get',
+      'GITHUB_GRAPHQL_URL and GITHUB_TOKEN (a token made up for this run, never printed).',
+      'The manifest names a README that does not exist: the dry-run fails, and `policy run` posts.',
+    );
+    await first.policy(['run', '--', ...DRY_RUN], nonZero, ['status comment']);
+    const comments = () => github.issues.get(7)?.comments ?? [];
+    showIssue(github, 7);
+    if (comments().length !== 1) problems.push(`issue 7 has ${comments().length} comments after the first failing dry-run, not 1`);
+    const firstLine = comments()[0]?.body.split('\n')[0];
+    if (firstLine !== 'Release blocked for demo-cli v0.2.0.') problems.push(`the status comment starts ${JSON.stringify(firstLine)}`);
+    if (!comments()[0]?.body.includes('- crate published: no\n')) problems.push('the status comment does not say "crate published: no"');
+    say('The same dry-run fails again: the tool updates its comment, it does not add one.');
+    await first.policy(['run', '--', ...DRY_RUN], nonZero, ['status comment']);
+    const added = github.requests.filter((r) => r.operation === 'ReleasePolicyAddComment' && r.status === 200).length;
+    const latest = comments().at(-1);
+    say(
+      `Issue #7 has ${comments().length} comment${comments().length === 1 ? '' : 's'} (${added} created, ${github.requests.length} GraphQL requests in all);`,
+      `the comment was created at ${latest?.createdAt} and updated at ${latest?.updatedAt}.`,
+    );
+    if (comments().length !== 1 || added !== 1) problems.push(`after the second failing dry-run issue 7 has ${comments().length} comments (${added} created), not 1`);
+
+    say(
+      'A second maintainer (or CI, or an agent in a new container) clones the same remote:',
+      'it has no journal of its own, only the policy, the code and issue #7 on GitHub.',
+    );
+    const second = repository(join(root, 'second-clone'), 'issue-7-feature', problems, cli, env, { ...options, cloneOf: remote });
+    await second.status({ status: 'blocked', issue: 7, published: 'no' }, ['from the issue']);
+    say('Its gates read the same state from the issue: no next issue, no release tag.');
+    await second.policy(['gate', 'start-issue', '8'], 1, ['#7']);
+    await second.policy(['gate', 'tag', 'v0.2.0'], 1);
+    say('CI, from a fresh checkout where someone tagged v0.2.0 anyway (no hooks in this clone):');
+    git(second.dir, ['tag', 'v0.2.0']);
+    const before = github.requests.length;
+    await second.policy(['check', '--gate', 'ci'], 1, ['#7']);
+    const asked = github.requests.length - before;
+    say(`policy check --gate ci asked GitHub ${asked} time${asked === 1 ? '' : 's'}.`);
+    if (asked !== 1) problems.push(`policy check --gate ci made ${asked} GraphQL requests, not 1`);
+
+    const journal = readFileSync(join(first.dir, '.git', 'release-policy', 'journal.jsonl'), 'utf8');
+    const leaks = [...outputs, journal, ...comments().map((c) => c.body)].filter((text) => text.includes(token)).length;
+    say(`The token appears in ${leaks} of the ${outputs.length} outputs shown, the journal and the comment.`);
+    if (leaks !== 0) problems.push(`the GitHub token appeared ${leaks} time(s) in output, the journal or the comment`);
+  } finally {
+    await github.close();
+  }
+}
+
+/** The issue's comments from the server's state, shown as GitHub renders them: the hidden state is an HTML comment. */
+function showIssue(github, number) {
+  const issue = github.issues.get(number);
+  console.log(`\nIssue ${github.repository}#${number} "${issue.title}" (${issue.state.toLowerCase()}) on the loopback GitHub, ${issue.comments.length} comment(s):`);
+  for (const comment of issue.comments) {
+    const hidden = comment.body.match(/<!--[\s\S]*?-->/g) ?? [];
+    const shown = comment.body.replace(/<!--[\s\S]*?-->/g, '').trimEnd();
+    console.log(`\n  ${comment.author} (${comment.authorAssociation}) commented at ${comment.createdAt}:`);
+    console.log(shown.split('\n').map((line) => `  | ${line}`.trimEnd()).join('\n'));
+    if (hidden.length > 0) console.log(`  (plus ${hidden.length} hidden HTML comment${hidden.length === 1 ? '' : 's'}: the release state, ${hidden.join('').length} characters)`);
+  }
+}
+
+/**
+ * A demo repository in `dir` on `branch`: shown `policy` and `git` commands, checked. With
+ * `cloneOf`, a clone of that remote; `policyEnv` is the environment of the `policy` calls
+ * (`env` by default); every output shown is appended to `outputs` when given.
+ */
+function repository(dir, branch, problems, cli, env, { policyEnv = env, cloneOf = null, outputs = null } = {}) {
+  if (cloneOf) {
+    git(dirname(dir), ['clone', '-q', '-b', branch, cloneOf, dir]);
+  } else {
+    mkdirSync(dir, { recursive: true });
+    git(dir, ['init', '-q', '-b', branch]);
+  }
   const check = (shown, result, expect, says = []) => {
     const ok = typeof expect === 'function' ? expect(result.status) : result.status === expect;
     if (!ok) problems.push(`${shown} exited ${result.status}, expected ${typeof expect === 'function' ? 'a failure' : expect}`);
@@ -224,7 +337,9 @@ function repository(dir, branch, problems, cli, env) {
   const shown = async (name, argv, expect, says) => {
     const line = [name, ...argv.slice(name === 'policy' ? 2 : 1)].map(quote).join(' ');
     console.log(`\n$ ${line}`);
-    return check(line, await run(argv, { cwd: dir, env }), expect, says);
+    const result = await run(argv, { cwd: dir, env: name === 'policy' ? policyEnv : env });
+    outputs?.push(result.output);
+    return check(line, result, expect, says);
   };
   return {
     dir,
@@ -232,10 +347,11 @@ function repository(dir, branch, problems, cli, env) {
     policy: (args, expect, says) => shown('policy', [process.execPath, cli, ...args], expect, says),
     /** git itself, with whatever hooks are installed. */
     git: (args, expect) => shown('git', ['git', ...args], expect),
-    /** Shows `policy status`, then checks its JSON form against `fields` (a subset). */
-    async status(fields) {
-      await shown('policy', [process.execPath, cli, 'status'], 0);
-      const json = await run([process.execPath, cli, 'status', '--format', 'json'], { cwd: dir, env, quiet: true });
+    /** Shows `policy status`, then checks its JSON form against `fields` (a subset), and that the text says each of `says`. */
+    async status(fields, says) {
+      await shown('policy', [process.execPath, cli, 'status'], 0, says);
+      const json = await run([process.execPath, cli, 'status', '--format', 'json'], { cwd: dir, env: policyEnv, quiet: true });
+      outputs?.push(json.output);
       let state = null;
       try {
         state = JSON.parse(json.output);

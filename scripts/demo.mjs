@@ -1,5 +1,6 @@
 // `npm run demo`: builds the sample workspace in a temporary folder and audits it, then walks
-// publish-failure.md with real cargo against a loopback registry (scripts/demo-release.mjs).
+// publish-failure.md with real cargo against a loopback registry, and shows the status comment
+// on a loopback GitHub and a second clone (scripts/demo-release.mjs).
 import { spawn, spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -54,6 +55,8 @@ if (spawnSync('cargo', ['--version'], { stdio: 'ignore' }).status !== 0) {
   1. dry-run failure: no tag, no bump, no next issue until the dry-run passed
   2. ambiguous publish: no blind retry (one upload), no tag until \`policy verify\` confirmed it
   3. push rejected after the publish: released, issue #7 open until the push and the closeout
-  4. version taken by other content: no bump until a decision was recorded`);
+  4. version taken by other content: no bump until a decision was recorded
+  5. the status comment on the issue (loopback GitHub): posted once, then updated in place; the token shown nowhere;
+     a second clone with no journal reads the blocked release from the issue and is refused`);
   }
 }
