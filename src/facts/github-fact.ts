@@ -2,7 +2,7 @@
 // field (a server may answer anything: a missing or mistyped field is a malformed answer, never
 // an empty value a rule would pass on), plus the node ids `policy comment --post` needs.
 import type { GitHubBlockedIssue, GitHubComment, GitHubFact, GitHubIssueFact } from './model.js';
-import { FACT_QUERY } from './github-queries.js';
+import { FACT_QUERY, OLDER_COMMENTS, OLDER_PAGES } from './github-queries.js';
 import { githubRequest, GitHubUnavailable, type GitHubConnection } from './github.js';
 import { STATE_MARKER } from '../release/comment.js';
 import { redactUrl } from '../release/redact.js';
@@ -22,11 +22,16 @@ export interface GitHubView {
   statusLabels: LabelRef[];
   /** The release issue's comments written by the token's own user. */
   ownComments: Set<string>;
+  /** The cursor before the release issue's oldest comment read; "" when there are none older. */
+  olderComments: string;
 }
 
 export const BLOCKED_LABEL = 'status:blocked';
 
-/** The fact about the release's `issue` (0: none) with one request. */
+/**
+ * The fact about the release's `issue` (0: none) with one request; more only on a busy issue
+ * whose newest comments hold no status comment while older ones exist (see OLDER_COMMENTS).
+ */
 export async function readGitHub(connection: GitHubConnection, issue: number): Promise<GitHubView> {
   const { data } = await githubRequest(connection, FACT_QUERY, {
     owner: connection.owner,
@@ -35,11 +40,47 @@ export async function readGitHub(connection: GitHubConnection, issue: number): P
     withIssue: issue > 0,
   });
   try {
-    return parseFactAnswer(data, connection.repository, issue);
+    const view = parseFactAnswer(data, connection.repository, issue);
+    await readOlderStatusComments(connection, view);
+    return view;
   } catch (error) {
     if (!(error instanceof Malformed)) throw error;
     throw new GitHubUnavailable(`GitHub (${redactUrl(connection.endpoint)}) gave a malformed answer: ${error.message}`, 'malformed');
   }
+}
+
+/**
+ * Pages back through the release issue's older comments, when the newest hold no status
+ * comment, until the newest older one holding the state marker is found (at most OLDER_PAGES
+ * pages): it joins the fact's comments, first, so the state is read and the comment updated.
+ */
+async function readOlderStatusComments(connection: GitHubConnection, view: GitHubView): Promise<void> {
+  const issue = view.fact.issue;
+  if (issue.number === 0 || view.olderComments === '' || issue.comments.some((c) => c.body.includes(STATE_MARKER))) return;
+  let before = view.olderComments;
+  for (let page = 0; page < OLDER_PAGES && before !== ''; page++) {
+    const { data } = await githubRequest(connection, OLDER_COMMENTS, { owner: connection.owner, name: connection.name, number: issue.number, before });
+    const found = object(object(object(data, 'data').repository, 'repository').issue, 'repository.issue');
+    const older = comments(found.comments, 'repository.issue.comments');
+    for (const node of nodes(found.comments, 'repository.issue.comments')) {
+      const comment = node as Record<string, unknown>;
+      if (comment.viewerDidAuthor === true && typeof comment.id === 'string') view.ownComments.add(comment.id);
+    }
+    const marked = older.filter((c) => c.body.includes(STATE_MARKER));
+    if (marked.length > 0) {
+      issue.comments = [...marked, ...issue.comments];
+      return;
+    }
+    before = olderCursor(found.comments, 'repository.issue.comments');
+  }
+}
+
+/** `pageInfo.startCursor` of a comment connection when it has older pages; "" otherwise. */
+function olderCursor(connection: unknown, path: string): string {
+  const info = object(connection, path).pageInfo;
+  if (info === undefined || info === null) return '';
+  const page = object(info, `${path}.pageInfo`);
+  return page.hasPreviousPage === true && typeof page.startCursor === 'string' ? page.startCursor : '';
 }
 
 class Malformed extends Error {}
@@ -126,6 +167,7 @@ export function parseFactAnswer(data: unknown, repository: string, issue: number
     issueId: '',
     issueLabels: [],
     ownComments: new Set(),
+    olderComments: '',
     statusLabels: labels(repo.labels, 'repository.labels').filter((label) => label.name.startsWith('status:')),
   };
   if (issue > 0) {
@@ -139,6 +181,7 @@ export function parseFactAnswer(data: unknown, repository: string, issue: number
       const comment = node as Record<string, unknown>;
       if (comment.viewerDidAuthor === true && typeof comment.id === 'string') view.ownComments.add(comment.id);
     }
+    view.olderComments = olderCursor(found.comments, 'repository.issue.comments');
     view.fact.issue = {
       number: integer(found.number, 'repository.issue.number'),
       state,

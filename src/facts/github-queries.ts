@@ -34,7 +34,7 @@ export const FACT_QUERY = `query ReleasePolicyFacts($owner: String!, $name: Stri
       stateReason
       title
       labels(first: 100) { nodes { id name } }
-      comments(last: ${ISSUE_COMMENTS}) { nodes { ${COMMENT_FIELDS} viewerDidAuthor } }
+      comments(last: ${ISSUE_COMMENTS}) { nodes { ${COMMENT_FIELDS} viewerDidAuthor } pageInfo { hasPreviousPage startCursor } }
       timelineItems(last: ${ISSUE_COMMENTS}, itemTypes: [CLOSED_EVENT, REOPENED_EVENT]) {
         nodes {
           __typename
@@ -46,6 +46,22 @@ export const FACT_QUERY = `query ReleasePolicyFacts($owner: String!, $name: Stri
     issues(states: [OPEN], first: ${OPEN_ISSUES}, orderBy: { field: UPDATED_AT, direction: DESC }) { nodes { ${OPEN_ISSUE_FIELDS} } }
     labelled: issues(states: [OPEN], labels: ["status:blocked"], first: ${OPEN_ISSUES}, orderBy: { field: UPDATED_AT, direction: DESC }) {
       nodes { ${OPEN_ISSUE_FIELDS} }
+    }
+  }
+}`;
+
+/** How many older pages of the release issue's comments are read, at most, to find the tool's status comment. */
+export const OLDER_PAGES = 10;
+
+/**
+ * The release issue's comments before `before`, 100 at a time: asked only when the newest
+ * ISSUE_COMMENTS hold no status comment and there are older ones (a busy issue), so the
+ * comment is found (and updated, not duplicated) wherever it is.
+ */
+export const OLDER_COMMENTS = `query ReleasePolicyOlderComments($owner: String!, $name: String!, $number: Int!, $before: String!) {
+  repository(owner: $owner, name: $name) {
+    issue(number: $number) {
+      comments(last: 100, before: $before) { nodes { ${COMMENT_FIELDS} viewerDidAuthor } pageInfo { hasPreviousPage startCursor } }
     }
   }
 }`;
@@ -72,4 +88,4 @@ export const REOPEN_ISSUE = `mutation ReleasePolicyReopenIssue($issueId: ID!) {
 }`;
 
 /** All of them, for the schema test. */
-export const GITHUB_OPERATIONS: Record<string, string> = { FACT_QUERY, ADD_COMMENT, UPDATE_COMMENT, ADD_LABELS, REMOVE_LABELS, REOPEN_ISSUE };
+export const GITHUB_OPERATIONS: Record<string, string> = { FACT_QUERY, OLDER_COMMENTS, ADD_COMMENT, UPDATE_COMMENT, ADD_LABELS, REMOVE_LABELS, REOPEN_ISSUE };

@@ -89,6 +89,19 @@ describe.skipIf(!HAS_GIT)('the status comment on GitHub', () => {
     expect(everything).not.toContain(TOKEN);
   });
 
+  it('on a busy issue the status comment past the newest 50 is found on an older page and updated, not written again', async () => {
+    expect((await failDryRun()).code).toBe(1);
+    const [first] = toolComments();
+    for (let i = 0; i < 120; i++) github.addComment(7, { author: 'alice', authorAssociation: 'MEMBER', body: `a comment ${i}` });
+    const before = github.requests.length;
+    expect((await failDryRun()).code).toBe(1);
+    expect(toolComments()).toHaveLength(1);
+    expect(toolComments()[0]!.id).toBe(first!.id);
+    const operations = github.requests.slice(before).map((r) => r.operation);
+    expect(operations).toContain('ReleasePolicyOlderComments');
+    expect(operations.filter((o) => o === 'ReleasePolicyAddComment')).toHaveLength(0);
+  });
+
   it('`policy comment --post` twice: one comment, updated in place after the state changed', async () => {
     const quiet = { GITHUB_TOKEN: '' };
     await policy(['run', '--phase', 'dry-run', '--', 'sh', '-c', 'exit 1'], quiet);
