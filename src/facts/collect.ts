@@ -457,7 +457,10 @@ async function collectRepo(
   // --no-ahead-behind: counting commits against the upstream costs a history walk nobody reads.
   const status = runGit(probe.root, probe.env, ['status', '--porcelain=v2', '--branch', '--no-ahead-behind', '-z']);
   const [{ stdout }, found, cfg] = await Promise.all([status, branch, config]);
-  const { branch: current, head, paths } = parseStatusPaths(stdout.split('\0'));
+  const { branch: checkedOut, head, paths } = parseStatusPaths(stdout.split('\0'));
+  // A pull request's checkout in CI is a detached merge commit: the branch it brings is the
+  // one GitHub Actions names in GITHUB_HEAD_REF, and it is the branch the rules ask about.
+  const current = checkedOut !== '' ? checkedOut : (probe.env.GITHUB_HEAD_REF ?? '');
   return {
     root: probe.root,
     branch: current,

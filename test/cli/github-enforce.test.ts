@@ -203,4 +203,16 @@ describe.skipIf(!HAS_GIT)('policy check --gate ci sees the blocked release from 
     expect(findings.find((f) => f.rule === RULE)).toMatchObject({ severity: 'warn', message: expect.stringContaining('no GitHub token') });
     expect(github.requests).toHaveLength(0);
   });
+
+  it('a pull request checked out detached in CI: the branch GITHUB_HEAD_REF names is the one asked about', async () => {
+    repo.commit('no github', { 'release-policy.yml': BASE });
+    expect((await policy(['run', '--phase', 'dry-run', '--', 'sh', '-c', 'exit 1'], { GITHUB_TOKEN: '' })).code).toBe(1);
+    repo.git('checkout', '-q', '--detach');
+    const pr = await policy(['check', '--gate', 'ci', '--format', 'json'], { GITHUB_TOKEN: '', GITHUB_HEAD_REF: 'issue-8-next' });
+    expect(pr.code).toBe(1);
+    const findings = (JSON.parse(pr.stdout) as { findings: Finding[] }).findings;
+    expect(findings.filter((f) => f.rule === 'blocked-no-next-issue' && f.severity === 'error').map((f) => f.subject.name)).toEqual(['issue-8-next']);
+    const own = await policy(['check', '--gate', 'ci', '--format', 'json'], { GITHUB_TOKEN: '', GITHUB_HEAD_REF: 'issue-7-feature' });
+    expect((JSON.parse(own.stdout) as { findings: Finding[] }).findings.filter((f) => f.rule === 'blocked-no-next-issue')).toEqual([]);
+  });
 });
