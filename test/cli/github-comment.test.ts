@@ -5,14 +5,13 @@
 // `github` and the reason, without a stack trace.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startGitHub, type LoopbackGitHub } from '../../scripts/loopback-github.mjs';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { CLI, runPolicyAsync, type CliResult } from '../helpers/cli.js';
-import { hermeticGitEnv, makeRepo, type TempRepo } from '../helpers/git-repo.js';
+import { CLI, type CliResult } from '../helpers/cli.js';
+import { TEST_TOKEN, useGitHubSandbox } from '../helpers/github-sandbox.js';
 import { HAS_GIT } from '../helpers/tools.js';
 
-const TOKEN = 'ghp_loopbackTokenThatMustNeverShow0123456789';
+const TOKEN = TEST_TOKEN;
 const POLICY = 'version: 1\npackages:\n  - name: demo\n    registry: local\nissues:\n  branch: "issue-{issue}-*"\ngithub:\n  repository: acme/demo\n';
 // A rule that reads the github fact, so that `check --gate ci` needs it.
 const RULE = [
@@ -32,37 +31,11 @@ const RULE = [
   '',
 ].join('\n');
 
-let repo: TempRepo;
-let github: LoopbackGitHub;
-
-beforeEach(async () => {
-  github = await startGitHub({ token: TOKEN });
-  if (!HAS_GIT) return;
-  repo = makeRepo({ branch: 'issue-7-feature' });
-  repo.commit('release 0.2.0', {
-    'release-policy.yml': POLICY,
-    'Cargo.toml': '[package]\nname = "demo"\nversion = "0.2.0"\nedition = "2021"\n',
-  });
-  github.addIssue(7, { title: 'Feature seven' });
-});
-
-afterEach(async () => {
-  await github.close();
-  if (HAS_GIT) repo.remove();
-});
-
-const env = (extra: Record<string, string> = {}): Record<string, string> => ({
-  ...hermeticGitEnv,
-  POLICY_OFFLINE: '0',
-  GITHUB_TOKEN: TOKEN,
-  GITHUB_GRAPHQL_URL: github.url,
-  POLICY_GITHUB_TIMEOUT: '2',
-  ...extra,
-});
-const policy = (args: string[], extra: Record<string, string> = {}): Promise<CliResult> => runPolicyAsync(args, { cwd: repo.dir, env: env(extra) });
+const sandbox = useGitHubSandbox(POLICY);
+const { env, policy } = sandbox;
 const failDryRun = (): Promise<CliResult> => policy(['run', '--phase', 'dry-run', '--', 'sh', '-c', 'echo "error: failed to verify package tarball" >&2; exit 1']);
-const toolComments = () => (github.issues.get(7)?.comments ?? []).filter((c) => c.body.includes('<!-- release-policy:state '));
-const journal = (): string => readFileSync(join(repo.dir, '.git', 'release-policy', 'journal.jsonl'), 'utf8');
+const toolComments = () => (sandbox.github.issues.get(7)?.comments ?? []).filter((c) => c.body.includes('<!-- release-policy:state '));
+const journal = (): string => readFileSync(join(sandbox.repo.dir, '.git', 'release-policy', 'journal.jsonl'), 'utf8');
 
 describe.skipIf(!HAS_GIT)('the status comment on GitHub', () => {
   it('a failing run posts it, a second failing run updates the same comment, and the token shows nowhere', async () => {
@@ -76,14 +49,14 @@ describe.skipIf(!HAS_GIT)('the status comment on GitHub', () => {
     expect(posted.body).toContain('- crate published: no');
     expect(posted.author).toBe('release-bot');
     // The repository has a status:blocked label: the issue carries it now.
-    expect(github.issues.get(7)?.labels).toContain('status:blocked');
+    expect(sandbox.github.issues.get(7)?.labels).toContain('status:blocked');
 
     const second = await failDryRun();
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(/policy run: (updated|the status comment on acme\/demo#7 is up to date)/);
     expect(toolComments()).toHaveLength(1);
     expect(toolComments()[0]!.id).toBe(posted.id);
-    expect(github.issues.get(7)?.comments).toHaveLength(1);
+    expect(sandbox.github.issues.get(7)?.comments).toHaveLength(1);
 
     const everything = [first.stdout, first.stderr, second.stdout, second.stderr, journal(), ...toolComments().map((c) => c.body)].join('\n');
     expect(everything).not.toContain(TOKEN);
@@ -92,12 +65,12 @@ describe.skipIf(!HAS_GIT)('the status comment on GitHub', () => {
   it('on a busy issue the status comment past the newest 50 is found on an older page and updated, not written again', async () => {
     expect((await failDryRun()).code).toBe(1);
     const [first] = toolComments();
-    for (let i = 0; i < 120; i++) github.addComment(7, { author: 'alice', authorAssociation: 'MEMBER', body: `a comment ${i}` });
-    const before = github.requests.length;
+    for (let i = 0; i < 120; i++) sandbox.github.addComment(7, { author: 'alice', authorAssociation: 'MEMBER', body: `a comment ${i}` });
+    const before = sandbox.github.requests.length;
     expect((await failDryRun()).code).toBe(1);
     expect(toolComments()).toHaveLength(1);
     expect(toolComments()[0]!.id).toBe(first!.id);
-    const operations = github.requests.slice(before).map((r) => r.operation);
+    const operations = sandbox.github.requests.slice(before).map((r) => r.operation);
     expect(operations).toContain('ReleasePolicyOlderComments');
     expect(operations.filter((o) => o === 'ReleasePolicyAddComment')).toHaveLength(0);
   });
@@ -121,26 +94,26 @@ describe.skipIf(!HAS_GIT)('the status comment on GitHub', () => {
   it('a status comment someone else wrote for the same version is never updated: the tool writes its own', async () => {
     await failDryRun();
     const mine = toolComments()[0]!;
-    const copied = github.addComment(7, { author: 'mallory', authorAssociation: 'NONE', body: mine.body });
-    github.issues.get(7)!.comments.splice(github.issues.get(7)!.comments.indexOf(mine), 1);
+    const copied = sandbox.github.addComment(7, { author: 'mallory', authorAssociation: 'NONE', body: mine.body });
+    sandbox.github.issues.get(7)!.comments.splice(sandbox.github.issues.get(7)!.comments.indexOf(mine), 1);
     await failDryRun();
-    const theirs = github.issues.get(7)!.comments.find((c) => c.id === copied.id)!;
+    const theirs = sandbox.github.issues.get(7)!.comments.find((c) => c.id === copied.id)!;
     expect(theirs.body).toBe(mine.body);
     expect(toolComments().filter((c) => c.author === 'release-bot')).toHaveLength(1);
   });
 
   it('the issue\'s status label follows the state: the other status:* labels come off, the rest stay', async () => {
-    github.issues.get(7)!.labels = ['status:in-progress', 'bug'];
+    sandbox.github.issues.get(7)!.labels = ['status:in-progress', 'bug'];
     await failDryRun();
-    expect([...github.issues.get(7)!.labels].sort()).toEqual(['bug', 'status:blocked']);
+    expect([...sandbox.github.issues.get(7)!.labels].sort()).toEqual(['bug', 'status:blocked']);
   });
 
   it('a repository without status:* labels keeps the issue\'s labels as they are', async () => {
-    for (const name of [...github.labels]) if (name.startsWith('status:')) github.labels.delete(name);
+    for (const name of [...sandbox.github.labels]) if (name.startsWith('status:')) sandbox.github.labels.delete(name);
     await failDryRun();
     expect(toolComments()).toHaveLength(1);
-    expect(github.issues.get(7)!.labels).toEqual([]);
-    expect(github.requests.map((r) => r.operation)).toEqual(['ReleasePolicyFacts', 'ReleasePolicyAddComment']);
+    expect(sandbox.github.issues.get(7)!.labels).toEqual([]);
+    expect(sandbox.github.requests.map((r) => r.operation)).toEqual(['ReleasePolicyFacts', 'ReleasePolicyAddComment']);
   });
 
   it('`policy comment` hides the hidden state unless asked; --raw prints it', async () => {
@@ -159,7 +132,7 @@ describe.skipIf(!HAS_GIT)('the status comment on GitHub', () => {
   it.skipIf(!HAS_SCRIPT)('on a terminal, `policy comment` shows what the issue shows, without the hidden state', async () => {
     await policy(['run', '--phase', 'dry-run', '--', 'sh', '-c', 'exit 1'], { GITHUB_TOKEN: '' });
     const shown = spawnSync('script', ['-qec', `${process.execPath} ${CLI} comment`, '/dev/null'], {
-      cwd: repo.dir,
+      cwd: sandbox.repo.dir,
       encoding: 'utf8',
       env: { ...process.env, ...env({ GITHUB_TOKEN: '' }), NO_COLOR: '1', POLICY_OFFLINE: '1' },
     });
@@ -173,22 +146,22 @@ describe.skipIf(!HAS_GIT)('the status comment on GitHub', () => {
     const result = await policy(['run', '--phase', 'dry-run', '--', 'sh', '-c', 'exit 1'], { GITHUB_TOKEN: '' });
     expect(result.code).toBe(1);
     expect(result.stderr).not.toMatch(/status comment (was not posted|on acme)/);
-    expect(github.requests).toHaveLength(0);
+    expect(sandbox.github.requests).toHaveLength(0);
   });
 
-  it('github.comment: off: policy run posts nothing; comment --post still does', async () => {
-    repo.commit('comments off', { 'release-policy.yml': `${POLICY}  comment: "off"\n` });
+  it('sandbox.github.comment: off: policy run posts nothing; comment --post still does', async () => {
+    sandbox.repo.commit('comments off', { 'release-policy.yml': `${POLICY}  comment: "off"\n` });
     const run = await failDryRun();
     expect(run.code).toBe(1);
     // The step's gate reads the issue's state (one request); nothing is written.
-    expect(github.requests.map((r) => r.operation)).toEqual(['ReleasePolicyFacts']);
-    expect(github.issues.get(7)!.comments).toHaveLength(0);
+    expect(sandbox.github.requests.map((r) => r.operation)).toEqual(['ReleasePolicyFacts']);
+    expect(sandbox.github.issues.get(7)!.comments).toHaveLength(0);
     expect((await policy(['comment', '--post'])).code).toBe(0);
     expect(toolComments()).toHaveLength(1);
   });
 
   it('a posting failure is one line and keeps the step\'s exit code', async () => {
-    github.faults.next = '502';
+    sandbox.github.faults.next = '502';
     const result = await failDryRun();
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/policy run: the status comment was not posted: GitHub \(http:\/\/127\.0\.0\.1:\d+\/graphql\): 502 server error/);
@@ -199,12 +172,12 @@ describe.skipIf(!HAS_GIT)('the status comment on GitHub', () => {
 
 describe.skipIf(!HAS_GIT)('the github fact in `policy check --gate ci`', () => {
   beforeEach(() => {
-    repo.commit('a rule reading github', { 'policy-rules/issue-seen.yml': RULE, 'release-policy.yml': `${POLICY}rulesDir: policy-rules\n` });
+    sandbox.repo.commit('a rule reading github', { 'policy-rules/issue-seen.yml': RULE, 'release-policy.yml': `${POLICY}rulesDir: policy-rules\n` });
   });
 
   it('one GraphQL request, and the gate passes on its answer', async () => {
     const result = await policy(['check', '--gate', 'ci', '--format', 'json']);
-    expect(github.requests.map((r) => r.operation)).toEqual(['ReleasePolicyFacts']);
+    expect(sandbox.github.requests.map((r) => r.operation)).toEqual(['ReleasePolicyFacts']);
     expect(result.stderr).toBe('');
     expect(JSON.parse(result.stdout).findings.filter((f: { rule: string }) => f.rule === 'issue-seen')).toEqual([]);
   });
@@ -217,7 +190,7 @@ describe.skipIf(!HAS_GIT)('the github fact in `policy check --gate ci`', () => {
     ['hang', /did not answer within 2 s/],
     ['malformed', /malformed answer/],
   ] as const)('fault %s: exit 3 naming github and the reason, no stack trace', async (fault, reason) => {
-    github.faults.next = fault;
+    sandbox.github.faults.next = fault;
     const result = await policy(['check', '--gate', 'ci']);
     expect(result.code).toBe(3);
     const output = result.stdout + result.stderr;
@@ -236,6 +209,6 @@ describe.skipIf(!HAS_GIT)('the github fact in `policy check --gate ci`', () => {
     expect(noToken.stdout + noToken.stderr).toMatch(/no GitHub token: set GITHUB_TOKEN/);
     const offline = await policy(['facts'], { POLICY_OFFLINE: '1' });
     expect(JSON.parse(offline.stdout).unavailable.github).toMatch(/^offline/);
-    expect(github.requests).toHaveLength(0);
+    expect(sandbox.github.requests).toHaveLength(0);
   });
 });

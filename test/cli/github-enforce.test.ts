@@ -5,60 +5,33 @@
 // the issue again with one comment saying why, and a second run posts nothing.
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startGitHub, type LoopbackGitHub } from '../../scripts/loopback-github.mjs';
-import { runPolicyAsync, type CliResult } from '../helpers/cli.js';
-import { hermeticGitEnv, makeRepo, type TempRepo } from '../helpers/git-repo.js';
+import { describe, expect, it } from 'vitest';
+import type { CliResult } from '../helpers/cli.js';
+import { TEST_TOKEN, useGitHubSandbox } from '../helpers/github-sandbox.js';
 import { HAS_GIT } from '../helpers/tools.js';
 
-const TOKEN = 'ghp_loopbackTokenThatMustNeverShow0123456789';
+const TOKEN = TEST_TOKEN;
 const BASE = 'version: 1\npackages:\n  - name: demo\n    registry: local\nissues:\n  branch: "issue-{issue}-*"\n';
 const POLICY = `${BASE}github:\n  repository: acme/demo\n  comment: "off"\n`;
 const RULE = 'issue-closed-while-open';
 
 interface Finding { rule: string; severity: string; message: string; subject: { name: string } }
 
-let repo: TempRepo;
-let github: LoopbackGitHub;
-
-beforeEach(async () => {
-  github = await startGitHub({ token: TOKEN });
-  if (!HAS_GIT) return;
-  repo = makeRepo({ branch: 'issue-7-feature' });
-  repo.commit('release 0.2.0', {
-    'release-policy.yml': POLICY,
-    'Cargo.toml': '[package]\nname = "demo"\nversion = "0.2.0"\nedition = "2021"\n',
-  });
-  github.addIssue(7, { title: 'Feature seven' });
-});
-
-afterEach(async () => {
-  await github.close();
-  if (HAS_GIT) repo.remove();
-});
-
-const env = (extra: Record<string, string> = {}): Record<string, string> => ({
-  ...hermeticGitEnv,
-  POLICY_OFFLINE: '0',
-  GITHUB_TOKEN: TOKEN,
-  GITHUB_GRAPHQL_URL: github.url,
-  POLICY_GITHUB_TIMEOUT: '2',
-  ...extra,
-});
-const policy = (args: string[], extra: Record<string, string> = {}): Promise<CliResult> => runPolicyAsync(args, { cwd: repo.dir, env: env(extra) });
+const sandbox = useGitHubSandbox(POLICY);
+const { policy } = sandbox;
 const ci = async (extra: Record<string, string> = {}): Promise<{ result: CliResult; findings: Finding[] }> => {
   const result = await policy(['check', '--gate', 'ci', '--format', 'json'], extra);
   return { result, findings: (JSON.parse(result.stdout) as { findings: Finding[] }).findings.filter((f) => f.rule === RULE) };
 };
-const issue = () => github.issues.get(7)!;
+const issue = () => sandbox.github.issues.get(7)!;
 /** The dry-run of issue 7 fails: the journal says blocked; then alice closes the issue on GitHub. */
 const blockAndClose = async (): Promise<void> => {
   const run = await policy(['run', '--phase', 'dry-run', '--', 'sh', '-c', 'echo "error: failed to verify package tarball" >&2; exit 1']);
   expect(run.code).toBe(1);
-  github.closeIssue(7, { actor: 'alice' });
-  github.requests.length = 0;
+  sandbox.github.closeIssue(7, { actor: 'alice' });
+  sandbox.github.requests.length = 0;
 };
-const enforce = (): void => void repo.commit('enforce reopen', { 'release-policy.yml': POLICY.replace('  comment: "off"\n', '  comment: "off"\n  enforce: reopen\n') });
+const enforce = (): void => void sandbox.repo.commit('enforce reopen', { 'release-policy.yml': POLICY.replace('  comment: "off"\n', '  comment: "off"\n  enforce: reopen\n') });
 
 describe.skipIf(!HAS_GIT)('the release issue closed on GitHub while the release is blocked', () => {
   it('policy check --gate ci exits 1 naming the rule, who closed it and the release, with one GraphQL request and no change to the issue', async () => {
@@ -68,12 +41,12 @@ describe.skipIf(!HAS_GIT)('the release issue closed on GitHub while the release 
     expect(findings).toHaveLength(1);
     expect(findings[0]).toMatchObject({ severity: 'error', subject: { name: '#7' } });
     expect(findings[0]!.message).toMatch(/^issue #7 was closed on GitHub by alice at \d{4}-\d\d-\d\dT[^,]+, but release demo v0\.2\.0 \(issue #7\) is blocked \(the dry-run step failed: /);
-    expect(github.requests.map((r) => r.operation)).toEqual(['ReleasePolicyFacts']);
+    expect(sandbox.github.requests.map((r) => r.operation)).toEqual(['ReleasePolicyFacts']);
     expect(issue().state).toBe('CLOSED');
     expect(issue().comments).toHaveLength(0);
   });
 
-  it('with github.enforce: reopen the issue is open again with one comment saying why; a second run posts nothing', async () => {
+  it('with sandbox.github.enforce: reopen the issue is open again with one comment saying why; a second run posts nothing', async () => {
     enforce();
     await blockAndClose();
     const { result, findings } = await ci();
@@ -88,15 +61,15 @@ describe.skipIf(!HAS_GIT)('the release issue closed on GitHub while the release 
     expect(said.body).toContain('`issue-closed-while-open`');
     expect(said.body).toContain('Issue #7 was closed on GitHub by alice at ');
     expect(said.body).toContain('release demo v0.2.0 (issue #7) is blocked (the dry-run step failed');
-    expect(github.requests.map((r) => r.operation)).toEqual(['ReleasePolicyFacts', 'ReleasePolicyFacts', 'ReleasePolicyReopenIssue', 'ReleasePolicyAddComment']);
+    expect(sandbox.github.requests.map((r) => r.operation)).toEqual(['ReleasePolicyFacts', 'ReleasePolicyFacts', 'ReleasePolicyReopenIssue', 'ReleasePolicyAddComment']);
     expect(result.stdout + result.stderr + said.body).not.toContain(TOKEN);
 
-    github.requests.length = 0;
+    sandbox.github.requests.length = 0;
     const again = await ci();
     expect(again.findings).toEqual([]);
     expect(again.result.stderr).not.toContain('reopen');
     expect(issue().comments).toHaveLength(1);
-    expect(github.requests.map((r) => r.operation)).toEqual(['ReleasePolicyFacts']);
+    expect(sandbox.github.requests.map((r) => r.operation)).toEqual(['ReleasePolicyFacts']);
   });
 
   it('a token GitHub does not let reopen the issue: said in one line, exit 1 as the finding made it, nothing posted', async () => {
@@ -104,7 +77,7 @@ describe.skipIf(!HAS_GIT)('the release issue closed on GitHub while the release 
     await blockAndClose();
     // GitHub's answer to a mutation the token's permissions do not cover (an Actions token
     // without `issues: write`); every other request goes through to the loopback server.
-    const proxy = await forbidReopen(github.url);
+    const proxy = await forbidReopen(sandbox.github.url);
     try {
       const result = await policy(['check', '--gate', 'ci'], { GITHUB_GRAPHQL_URL: proxy.url });
       expect(result.code).toBe(1);
@@ -126,7 +99,7 @@ describe.skipIf(!HAS_GIT)('the release issue closed on GitHub while the release 
     expect(offline.stdout + offline.stderr).toMatch(/github unavailable \(offline/);
     expect(issue().state).toBe('CLOSED');
     expect(issue().comments).toHaveLength(0);
-    expect(github.requests.map((r) => r.operation)).toEqual(['ReleasePolicyFacts']);
+    expect(sandbox.github.requests.map((r) => r.operation)).toEqual(['ReleasePolicyFacts']);
   });
 
   it.each([
@@ -136,7 +109,7 @@ describe.skipIf(!HAS_GIT)('the release issue closed on GitHub while the release 
   ] as const)('GitHub answering %s: exit 3 naming github and the reason, nothing reopened, no stack trace', async (fault, reason) => {
     enforce();
     await blockAndClose();
-    github.faults.next = fault;
+    sandbox.github.faults.next = fault;
     const result = await policy(['check', '--gate', 'ci']);
     expect(result.code).toBe(3);
     const output = result.stdout + result.stderr;
@@ -144,8 +117,8 @@ describe.skipIf(!HAS_GIT)('the release issue closed on GitHub while the release 
     expect(output).toMatch(reason);
     expect(output).not.toMatch(/\n\s+at /);
     expect(output).not.toContain(TOKEN);
-    expect(github.requests.map((r) => r.operation)).toEqual(['ReleasePolicyFacts']);
-    github.faults.next = null;
+    expect(sandbox.github.requests.map((r) => r.operation)).toEqual(['ReleasePolicyFacts']);
+    sandbox.github.faults.next = null;
     expect(issue().state).toBe('CLOSED');
   });
 
@@ -154,11 +127,11 @@ describe.skipIf(!HAS_GIT)('the release issue closed on GitHub while the release 
     const named = await ci({ GITHUB_TOKEN: '' });
     expect(named.result.code).toBe(3);
     expect(named.findings[0]).toMatchObject({ severity: 'error', message: expect.stringContaining('no GitHub token') });
-    repo.commit('no github', { 'release-policy.yml': BASE });
+    sandbox.repo.commit('no github', { 'release-policy.yml': BASE });
     const plain = await ci({ GITHUB_TOKEN: '' });
     expect(plain.result.code).not.toBe(3);
     expect(plain.findings[0]).toMatchObject({ severity: 'warn', message: expect.stringContaining('no GitHub token') });
-    expect(github.requests).toHaveLength(0);
+    expect(sandbox.github.requests).toHaveLength(0);
   });
 });
 
@@ -188,11 +161,11 @@ async function forbidReopen(target: string): Promise<{ server: Server; url: stri
 
 describe.skipIf(!HAS_GIT)('policy check --gate ci sees the blocked release from the journal, without GitHub', () => {
   it('a branch for issue 8 and a tag of the version whose dry-run failed are refused naming their rules; exit 1, not 3', async () => {
-    repo.commit('no github', { 'release-policy.yml': BASE });
+    sandbox.repo.commit('no github', { 'release-policy.yml': BASE });
     const run = await policy(['run', '--phase', 'dry-run', '--', 'sh', '-c', 'exit 1'], { GITHUB_TOKEN: '' });
     expect(run.code).toBe(1);
-    repo.git('checkout', '-q', '-b', 'issue-8-next');
-    repo.git('-c', 'core.hooksPath=/dev/null', 'tag', 'v0.2.0');
+    sandbox.repo.git('checkout', '-q', '-b', 'issue-8-next');
+    sandbox.repo.git('-c', 'core.hooksPath=/dev/null', 'tag', 'v0.2.0');
     const result = await policy(['check', '--gate', 'ci', '--format', 'json'], { GITHUB_TOKEN: '' });
     expect(result.code).toBe(1);
     const findings = (JSON.parse(result.stdout) as { findings: Finding[] }).findings;
@@ -201,13 +174,13 @@ describe.skipIf(!HAS_GIT)('policy check --gate ci sees the blocked release from 
     expect(by('dry-run-failure-no-tag')).toEqual(['v0.2.0']);
     expect(by('tag-requires-publish')).toEqual([]);
     expect(findings.find((f) => f.rule === RULE)).toMatchObject({ severity: 'warn', message: expect.stringContaining('no GitHub token') });
-    expect(github.requests).toHaveLength(0);
+    expect(sandbox.github.requests).toHaveLength(0);
   });
 
   it('a pull request checked out detached in CI: the branch GITHUB_HEAD_REF names is the one asked about', async () => {
-    repo.commit('no github', { 'release-policy.yml': BASE });
+    sandbox.repo.commit('no github', { 'release-policy.yml': BASE });
     expect((await policy(['run', '--phase', 'dry-run', '--', 'sh', '-c', 'exit 1'], { GITHUB_TOKEN: '' })).code).toBe(1);
-    repo.git('checkout', '-q', '--detach');
+    sandbox.repo.git('checkout', '-q', '--detach');
     const pr = await policy(['check', '--gate', 'ci', '--format', 'json'], { GITHUB_TOKEN: '', GITHUB_HEAD_REF: 'issue-8-next' });
     expect(pr.code).toBe(1);
     const findings = (JSON.parse(pr.stdout) as { findings: Finding[] }).findings;

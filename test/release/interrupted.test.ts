@@ -75,6 +75,24 @@ function journalLines(dir: string): JournalLine[] {
   return readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as JournalLine);
 }
 
+/** Crate demo 0.2.0 on issue 7's branch, its dry-run passed against a fresh loopback registry. */
+async function dryRunPassed(): Promise<{ registry: Awaited<ReturnType<typeof startRegistry>>; repo: TempRepo; env: Record<string, string> }> {
+  const registry = await startRegistry();
+  const repo = makeRepo({ branch: 'issue-7-feature' });
+  commitDemoRelease(repo, registry);
+  const env = {
+    ...(cargoEnv(registry, join(repo.dir, '.cargo-home')) as Record<string, string>),
+    ...hermeticGitEnv,
+    // Online, to ask the loopback registry; cargo waits for the hanging answer instead of
+    // giving up after its default 30 s while the test looks.
+    POLICY_OFFLINE: '0',
+    CARGO_HTTP_TIMEOUT: '600',
+  };
+  const dryRun = await runPolicyAsync(['run', '--', 'cargo', 'publish', '--registry', 'local', '--dry-run'], { cwd: repo.dir, env });
+  expect(dryRun.code, dryRun.stderr).toBe(0);
+  return { registry, repo, env };
+}
+
 describe.skipIf(!HAS_CARGO || !HAS_GIT)('a publish killed mid-upload, with real cargo and a loopback registry', () => {
   let registry: Awaited<ReturnType<typeof startRegistry>>;
   let repo: TempRepo;
@@ -82,19 +100,7 @@ describe.skipIf(!HAS_CARGO || !HAS_GIT)('a publish killed mid-upload, with real 
   const leftovers: number[] = [];
 
   beforeAll(async () => {
-    registry = await startRegistry();
-    repo = makeRepo({ branch: 'issue-7-feature' });
-    commitDemoRelease(repo, registry);
-    env = {
-      ...(cargoEnv(registry, join(repo.dir, '.cargo-home')) as Record<string, string>),
-      ...hermeticGitEnv,
-      // Online, to ask the loopback registry; cargo waits for the hanging answer instead of
-      // giving up after its default 30 s while the test looks.
-      POLICY_OFFLINE: '0',
-      CARGO_HTTP_TIMEOUT: '600',
-    };
-    const dryRun = await policy('run', '--', 'cargo', 'publish', '--registry', 'local', '--dry-run');
-    expect(dryRun.code, dryRun.stderr).toBe(0);
+    ({ registry, repo, env } = await dryRunPassed());
   }, CARGO_TIMEOUT);
 
   afterAll(async () => {
@@ -235,17 +241,7 @@ describe.skipIf(!HAS_CARGO || !HAS_GIT)('two publishes at once, and cargo outliv
   const leftovers: number[] = [];
 
   beforeAll(async () => {
-    registry = await startRegistry();
-    repo = makeRepo({ branch: 'issue-7-feature' });
-    commitDemoRelease(repo, registry);
-    env = {
-      ...(cargoEnv(registry, join(repo.dir, '.cargo-home')) as Record<string, string>),
-      ...hermeticGitEnv,
-      POLICY_OFFLINE: '0',
-      CARGO_HTTP_TIMEOUT: '600',
-    };
-    const dryRun = await runPolicyAsync(['run', '--', 'cargo', 'publish', '--registry', 'local', '--dry-run'], { cwd: repo.dir, env });
-    expect(dryRun.code, dryRun.stderr).toBe(0);
+    ({ registry, repo, env } = await dryRunPassed());
   }, CARGO_TIMEOUT);
 
   afterAll(async () => {
