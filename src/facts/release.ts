@@ -18,6 +18,7 @@ import { hookStateWord, isHookStateWord } from '../release/hook-word.js';
 import { DEFAULT_REMOTE_TIMEOUT_MS, observeRelease, releaseRemote } from './observe.js';
 import { readReleaseTag } from './tags.js';
 import { mergeObserved } from '../release/observed.js';
+import { createRedactor, redactDeep } from '../release/redact.js';
 import type { PackageConfig } from '../policy/model.js';
 import type { ReleaseFact } from './model.js';
 
@@ -95,7 +96,10 @@ export async function collectRelease(cwd: string, context: ReleaseContext, batch
   const folded = context.package ?? journal.contents.events.at(-1)?.package ?? context.defaultPackage;
   const ecosystem = context.packages.find((p) => p.name === folded)?.ecosystem;
   const local = releaseState(journal.contents, { ...context, ...(ecosystem === undefined ? {} : { ecosystem }), journalFile: journal.path });
-  const state = context.share === undefined ? local : await context.share(local, journal.contents.events);
+  const shared = context.share === undefined ? local : await context.share(local, journal.contents.events);
+  // Recorded redacted; redacted again so a journal written by an older version shows no secret
+  // in `facts`, `check` or a comment either (as `status` and `comment` do). Idle: nothing to redact.
+  const state = shared.version === null ? shared : redactDeep(shared, createRedactor([], context.env).text);
   const pkg = context.packages.find((p) => p.name === state.package);
   // Only a release in the journal has a tag to look up: an idle repository pays nothing.
   if (pkg === undefined || state.version === null) return toReleaseFact(state, journal, context.allowPaths);

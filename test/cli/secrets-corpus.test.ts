@@ -234,7 +234,7 @@ describe.skipIf(!HAS_GIT || process.platform === 'win32')('every secret form is 
     expect(stdout).toBe('Token for the registry: answered\n');
   });
 
-  it('status and comment redact a journal written before a form was known (an older version)', async () => {
+  it('status, comment, facts and check redact a journal written before a form was known (an older version)', async () => {
     const file = join(repo.dir, '.git', 'release-policy', 'journal.jsonl');
     // A failed step as the tests above recorded it, as an older version would have written it.
     const failed = journal().trim().split('\n').map((line) => JSON.parse(line)).filter((e) => e.type === 'step-finished' && e.outcome === 'failed');
@@ -248,9 +248,15 @@ describe.skipIf(!HAS_GIT || process.platform === 'win32')('every secret form is 
     };
     writeFileSync(file, `${journal()}${JSON.stringify(older)}\n`);
     const read = (args: string[]) => runPolicyAsync(args, { cwd: repo.dir, env: env() });
-    const [status, statusJson, comment] = await Promise.all([read(['status']), read(['status', '--format', 'json']), read(['comment'])]);
+    const [status, statusJson, comment, facts, check] = await Promise.all([
+      read(['status']), read(['status', '--format', 'json']), read(['comment']), read(['facts']), read(['check', '--gate', 'ci', '--format', 'json']),
+    ]);
     expect(JSON.parse(statusJson.stdout)).toMatchObject({ failure: { command: `curl -H 'X-Api-Key: ***' https://h.example` } });
-    expectNoSecret({ status: status.stdout, 'status --format json': statusJson.stdout, comment: comment.stdout }, ['oldjournalsecret-w9x0', 'oldjournalsecret-y1z2']);
+    expect(JSON.parse(facts.stdout)).toMatchObject({ facts: { release: { failure: { command: `curl -H 'X-Api-Key: ***' https://h.example` } } } });
+    expectNoSecret(
+      { status: status.stdout, 'status --format json': statusJson.stdout, comment: comment.stdout, facts: facts.stdout + facts.stderr, check: check.stdout + check.stderr },
+      ['oldjournalsecret-w9x0', 'oldjournalsecret-y1z2'],
+    );
   });
 
   it("the pre-push refusal header and push fact never show a push URL's credentials", () => {
