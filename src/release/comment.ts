@@ -102,6 +102,12 @@ export function renderStatusComment(state: ReleaseState, options: CommentOptions
   return lines.join('\n');
 }
 
+/** The comment as the issue shows it (what a terminal shows): the hidden state line left out. */
+export function withoutHiddenState(body: string): string {
+  const lines = body.split('\n').filter((line) => !line.startsWith(STATE_MARKER));
+  return `${lines.join('\n').replace(/\n+$/, '')}\n`;
+}
+
 /** The state carried by a status comment's hidden HTML comment, or null if it has none. */
 export function findStateInComment(body: string): ReleaseState | null {
   const start = body.lastIndexOf(STATE_MARKER);

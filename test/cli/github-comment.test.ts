@@ -142,6 +142,19 @@ describe.skipIf(!HAS_GIT)('the status comment on GitHub', () => {
     expect(shown.stdout).not.toContain('release-policy:state');
   });
 
+  it.skipIf(!HAS_SCRIPT)('on a terminal, a failing `policy run` shows the status comment without the hidden state; piped, whole', async () => {
+    const shown = spawnSync('script', ['-qec', `${process.execPath} ${CLI} run --phase dry-run -- sh -c 'exit 1'`, '/dev/null'], {
+      cwd: sandbox.repo.dir,
+      encoding: 'utf8',
+      env: { ...process.env, ...env({ GITHUB_TOKEN: '' }), NO_COLOR: '1', POLICY_OFFLINE: '1' },
+    });
+    expect(shown.stdout).toContain('Release blocked for demo v0.2.0.');
+    expect(shown.stdout).toContain('- crate published: no');
+    expect(shown.stdout).not.toContain('release-policy:state');
+    const piped = await policy(['run', '--phase', 'dry-run', '--', 'sh', '-c', 'exit 1'], { GITHUB_TOKEN: '' });
+    expect(piped.stderr).toContain('<!-- release-policy:state ');
+  });
+
   it('a run without a token posts nothing and says nothing about GitHub', async () => {
     const result = await policy(['run', '--phase', 'dry-run', '--', 'sh', '-c', 'exit 1'], { GITHUB_TOKEN: '' });
     expect(result.code).toBe(1);

@@ -6,7 +6,7 @@ import { appendReleaseEvent } from '../../facts/release.js';
 import { readSharedRelease } from '../../facts/collect.js';
 import { observeRelease, releaseRemote, remoteTimeoutMs, RemoteUnreadable } from '../../facts/observe.js';
 import { mergeObserved, renderStepSources, type Observation } from '../../release/observed.js';
-import { renderStatusComment, renderStatusText, STATE_MARKER } from '../../release/comment.js';
+import { renderStatusComment, renderStatusText, withoutHiddenState } from '../../release/comment.js';
 import type { ReleaseState } from '../../release/model.js';
 import { abandonRefusal } from '../../release/state.js';
 import { createRedactor, redactDeep } from '../../release/redact.js';
@@ -298,12 +298,6 @@ export async function commentOf(ctx: CliContext, scene: ReleaseScene, issueFlag:
   const redactor = createRedactor([], ctx.env);
   const state = redactDeep(await stateWithIssue({ ...scene, state: observed.merged?.state ?? scene.state }, issueFlag), redactor.text);
   return { state, body: redactor.text(renderStatusComment(state, { ecosystem: scene.pkg.ecosystem })) };
-}
-
-/** The comment as the issue shows it: the hidden state line left out. */
-function withoutHiddenState(body: string): string {
-  const lines = body.split('\n').filter((line) => !line.startsWith(STATE_MARKER));
-  return `${lines.join('\n').replace(/\n+$/, '')}\n`;
 }
 
 export async function runDecide(ctx: CliContext, argv: string[]): Promise<number> {

@@ -14,7 +14,7 @@ import { appendReleaseEvent, releaseState } from '../../facts/release.js';
 import { renderVerdict } from '../../report/index.js';
 import { BoundedOutput, RedactingLines } from '../../release/capture.js';
 import { classifyOutcome, inferPhase, type Classification } from '../../release/classify.js';
-import { renderStatusComment } from '../../release/comment.js';
+import { renderStatusComment, withoutHiddenState } from '../../release/comment.js';
 import { isStepCommand } from '../../release/state.js';
 import { PHASES, formatCommand, type JournalEvent, type Phase } from '../../release/model.js';
 import { createRedactor, type Redactor } from '../../release/redact.js';
@@ -204,7 +204,7 @@ export async function runRun(ctx: CliContext, argv: string[]): Promise<number> {
         : exitCode === null ? `killed by ${result.signal ?? 'a signal'}` : `exit ${exitCode}`;
       ctx.stderr(
         `\npolicy run: ${phase} of ${scene.pkg.name} v${finished.version} failed (${code}); the release is ${state.status}.\n` +
-          `Status comment (\`policy comment\` prints it again):\n\n${redactor.text(renderStatusComment(state, { ecosystem: scene.pkg.ecosystem }))}`,
+          `Status comment (\`policy comment\` prints it again):\n\n${shownComment(ctx, redactor.text(renderStatusComment(state, { ecosystem: scene.pkg.ecosystem })))}`,
       );
     }
     const before = renderStatusComment(scene.state, { ecosystem: scene.pkg.ecosystem });
@@ -250,6 +250,11 @@ async function postAfterStep(ctx: CliContext, scene: ReleaseScene, githubRead: G
     const reason = error instanceof Error ? error.message : String(error);
     ctx.stderr(`policy run: the status comment was not posted: ${createRedactor([], ctx.env).text(reason)}\n`);
   }
+}
+
+/** On a terminal the status comment reads as the issue shows it, as `policy comment` does there. */
+function shownComment(ctx: CliContext, body: string): string {
+  return ctx.tty ? withoutHiddenState(body) : body;
 }
 
 /** The exit code of `policy run` for a step that ran: the command's own, as documented in RUN_HELP. */
