@@ -2,19 +2,16 @@
 // once and then updated in place (found among the issue's newest comments by its hidden state:
 // written by the token's own user, for the same package and version); and, when the
 // repository has `status:*` labels, the issue's status label follows the state.
-import { connect, githubRequest, type GitHubConnection } from '../facts/github.js';
+import { connect, githubRequest, type GitHubConnection, type ConnectInput } from '../facts/github.js';
 import { readGitHub, type GitHubView } from '../facts/github-fact.js';
 import { ADD_COMMENT, ADD_LABELS, REMOVE_LABELS, UPDATE_COMMENT } from '../facts/github-queries.js';
 import type { GitHubConfig } from '../policy/model.js';
 import { findStateInComment } from '../release/comment.js';
 import type { ReleaseState } from '../release/model.js';
 
-export interface PostRequest {
-  cwd: string;
-  env: NodeJS.ProcessEnv;
+/** Where to connect (the command's folder, environment, github: settings), and what to post. */
+export interface PostRequest extends ConnectInput {
   config: GitHubConfig;
-  offline: boolean;
-  toolVersion: string;
   issue: number;
   state: ReleaseState;
   /** The rendered comment, already redacted. */
@@ -48,7 +45,7 @@ export function statusLabel(status: ReleaseState['status']): string | null {
 
 /** Throws GitHubUnavailable (its message is the reason, without the token) when GitHub cannot be asked or refuses. */
 export async function postStatusComment(request: PostRequest): Promise<PostResult> {
-  const connection = await connect({ cwd: request.cwd, env: request.env, config: request.config, offline: request.offline, toolVersion: request.toolVersion });
+  const connection = await connect(request);
   const earlier = await request.earlier?.catch(() => null);
   const view = earlier?.fact.issue.number === request.issue ? earlier : await readGitHub(connection, request.issue);
   const mine = ownComment(view, request.state);

@@ -2,19 +2,16 @@
 // GitHub while the release is open (rule issue-closed-while-open), it opens the issue again
 // and says why in one comment. The issue is read once more first: a run that finds it open
 // already (reopened by hand, or by another job) changes nothing and posts nothing.
-import { connect, githubRequest } from '../facts/github.js';
+import { connect, githubRequest, type ConnectInput } from '../facts/github.js';
 import { readGitHub } from '../facts/github-fact.js';
 import { ADD_COMMENT, REOPEN_ISSUE } from '../facts/github-queries.js';
 import type { GitHubConfig } from '../policy/model.js';
 
 export const REOPEN_RULE = 'issue-closed-while-open';
 
-export interface ReopenRequest {
-  cwd: string;
-  env: NodeJS.ProcessEnv;
+/** Where to connect (the command's folder, environment, github: settings), and which issue. */
+export interface ReopenRequest extends ConnectInput {
   config: GitHubConfig;
-  offline: boolean;
-  toolVersion: string;
   issue: number;
   /** The rule's finding: names the release, its state and who closed the issue. */
   finding: string;
@@ -40,7 +37,7 @@ export function reopenComment(finding: string, issue: number): string {
 
 /** Throws GitHubUnavailable (its message is the reason, without the token) when GitHub cannot be asked or refuses. */
 export async function reopenIssue(request: ReopenRequest): Promise<ReopenResult> {
-  const connection = await connect({ cwd: request.cwd, env: request.env, config: request.config, offline: request.offline, toolVersion: request.toolVersion });
+  const connection = await connect(request);
   const view = await readGitHub(connection, request.issue);
   if (view.fact.issue.state !== 'CLOSED' || view.issueId === '') return { action: 'already-open', repository: connection.repository, url: '' };
   await githubRequest(connection, REOPEN_ISSUE, { issueId: view.issueId });

@@ -8,28 +8,13 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { CLI, type CliResult } from '../helpers/cli.js';
-import { TEST_TOKEN, useGitHubSandbox } from '../helpers/github-sandbox.js';
+import { TEST_TOKEN, useGitHubSandbox, githubRule } from '../helpers/github-sandbox.js';
 import { HAS_GIT } from '../helpers/tools.js';
 
 const TOKEN = TEST_TOKEN;
 const POLICY = 'version: 1\npackages:\n  - name: demo\n    registry: local\nissues:\n  branch: "issue-{issue}-*"\ngithub:\n  repository: acme/demo\n';
 // A rule that reads the github fact, so that `check --gate ci` needs it.
-const RULE = [
-  'id: issue-seen',
-  'title: GitHub answered about the release issue',
-  'spec: test',
-  'severity: error',
-  'gates: [ci]',
-  'facts: [github]',
-  'checks:',
-  '  - expression: github.available',
-  '    message: GitHub did not answer',
-  '    subject: { kind: issue, name: "{{github.repository}}" }',
-  'docs:',
-  '  why: test',
-  '  fix: test',
-  '',
-].join('\n');
+const RULE = githubRule({ id: 'issue-seen', title: 'GitHub answered about the release issue', gates: 'ci', facts: 'github', expression: 'github.available' });
 
 const sandbox = useGitHubSandbox(POLICY);
 const { env, policy } = sandbox;

@@ -8,31 +8,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startGitHub, type LoopbackGitHub } from '../../scripts/loopback-github.mjs';
-import { spawn } from 'node:child_process';
 import { CLI, runAsync, runPolicyAsync, type CliResult } from '../helpers/cli.js';
 import { gitSync, hermeticGitEnv, makeRepo, type TempRepo } from '../helpers/git-repo.js';
+import { githubRule } from '../helpers/github-sandbox.js';
 import { HAS_GIT } from '../helpers/tools.js';
 
 const TOKEN = 'ghp_sharedStateTokenThatMustNeverShow012345';
 const POLICY = 'version: 1\npackages:\n  - name: demo\n    registry: local\nissues:\n  branch: "issue-{issue}-*"\nrulesDir: policy-rules\ngithub:\n  repository: acme/demo\n';
 // A hook rule that always applies and reads the github fact: an idle repository's hooks must
 // still not ask GitHub for it.
-const HOOK_RULE = [
-  'id: hook-sees-issue',
-  'title: GitHub answered about the open release',
-  'spec: test',
-  'severity: error',
-  'gates: [pre-commit, pre-push]',
-  'facts: [release, github]',
-  'checks:',
-  '  - expression: \'!(release.status in ["blocked", "unknown", "released"]) || github.available\'',
-  '    message: GitHub did not answer',
-  '    subject: { kind: issue, name: "{{github.repository}}" }',
-  'docs:',
-  '  why: test',
-  '  fix: test',
-  '',
-].join('\n');
+const HOOK_RULE = githubRule({
+  id: 'hook-sees-issue',
+  title: 'GitHub answered about the open release',
+  gates: 'pre-commit, pre-push',
+  facts: 'release, github',
+  expression: '\'!(release.status in ["blocked", "unknown", "released"]) || github.available\'',
+});
 const MANIFEST = '[package]\nname = "demo"\nversion = "0.2.0"\nedition = "2021"\n';
 
 let a: TempRepo;
@@ -209,18 +200,9 @@ function blockedMarker(issue: number): string {
 
 /** `policy hook NAME ARGS` with git's lines on stdin, beside this process (it serves the loopback GitHub). */
 function hookWithInput(args: string[], environment: Record<string, string>, input: string): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'hook', ...args], {
-      cwd: b,
-      env: { ...process.env, NO_COLOR: '1', POLICY_DAEMON: '0', GH_TOKEN: '', ...environment },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input);
+  return runAsync(process.execPath, [CLI, 'hook', ...args], {
+    cwd: b,
+    env: { ...process.env, NO_COLOR: '1', POLICY_DAEMON: '0', GH_TOKEN: '', ...environment },
+    input,
   });
 }

@@ -55,3 +55,23 @@ export function useGitHubSandbox(policyText: string): GitHubSandbox {
     policy: (args, extra = {}) => runPolicyAsync(args, { cwd: repo.dir, env: env(extra) }),
   };
 }
+
+/** A project rule that reads the `github` fact (and any other `facts`), so that its gates need GitHub. */
+export function githubRule(rule: { id: string; title: string; gates: string; facts: string; expression: string }): string {
+  return [
+    `id: ${rule.id}`,
+    `title: ${rule.title}`,
+    'spec: test',
+    'severity: error',
+    `gates: [${rule.gates}]`,
+    `facts: [${rule.facts}]`,
+    'checks:',
+    `  - expression: ${rule.expression}`,
+    '    message: GitHub did not answer',
+    '    subject: { kind: issue, name: "{{github.repository}}" }',
+    'docs:',
+    '  why: test',
+    '  fix: test',
+    '',
+  ].join('\n');
+}

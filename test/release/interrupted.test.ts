@@ -93,38 +93,39 @@ async function dryRunPassed(): Promise<{ registry: Awaited<ReturnType<typeof sta
   return { registry, repo, env };
 }
 
-describe.skipIf(!HAS_CARGO || !HAS_GIT)('a publish killed mid-upload, with real cargo and a loopback registry', () => {
-  let registry: Awaited<ReturnType<typeof startRegistry>>;
-  let repo: TempRepo;
-  let env: Record<string, string>;
-  const leftovers: number[] = [];
-
+/** The scene of a describe: its dry-run passed once (beforeAll), its processes killed and registry closed after. */
+function usePublishScene() {
+  const scene = {} as { registry: Awaited<ReturnType<typeof startRegistry>>; repo: TempRepo; env: Record<string, string>; leftovers: number[] };
+  scene.leftovers = [];
   beforeAll(async () => {
-    ({ registry, repo, env } = await dryRunPassed());
+    Object.assign(scene, await dryRunPassed());
   }, CARGO_TIMEOUT);
-
   afterAll(async () => {
-    for (const group of leftovers) kill(-group);
-    await registry?.close();
-    repo?.remove();
+    for (const group of scene.leftovers) kill(-group);
+    await scene.registry?.close();
+    scene.repo?.remove();
   });
-
-  const policy = (...args: string[]): Promise<CliResult> => runPolicyAsync(args, { cwd: repo.dir, env });
+  const policy = (...args: string[]): Promise<CliResult> => runPolicyAsync(args, { cwd: scene.repo.dir, env: scene.env });
   const status = async (): Promise<Record<string, unknown>> => JSON.parse((await policy('status', '--format', 'json')).stdout) as Record<string, unknown>;
-  const stored = (): boolean => (registry.crates.get('demo') ?? []).some((v) => v.vers === '0.2.0');
+  return { scene, policy, status };
+}
+
+describe.skipIf(!HAS_CARGO || !HAS_GIT)('a publish killed mid-upload, with real cargo and a loopback registry', () => {
+  const { scene, policy, status } = usePublishScene();
+  const stored = (): boolean => (scene.registry.crates.get('demo') ?? []).some((v) => v.vers === '0.2.0');
 
   it('while the upload hangs the publish is running: the gate and a second publish are refused, cargo is not run again', async () => {
-    registry.faults.publish = 'store-then-hang';
-    const first = startPolicy(['run', '--', 'cargo', 'publish', '--registry', 'local'], repo.dir, env);
-    leftovers.push(first.pid);
+    scene.registry.faults.publish = 'store-then-hang';
+    const first = startPolicy(['run', '--', 'cargo', 'publish', '--registry', 'local'], scene.repo.dir, scene.env);
+    scene.leftovers.push(first.pid);
     await waitFor('upload stored by the registry', stored, first);
 
-    const started = journalLines(repo.dir).filter((e) => e.type === 'step-started' && e.phase === 'publish');
+    const started = journalLines(scene.repo.dir).filter((e) => e.type === 'step-started' && e.phase === 'publish');
     expect(started).toHaveLength(1);
     expect(started[0]).toMatchObject({ pid: first.pid, host: hostname() });
     if (process.platform === 'linux') expect(started[0]!.processStart).toMatch(/^[0-9a-f-]{36}\/\d+$/);
     // The hooks' state word assumes the worst while a step is open: they ask the engine.
-    expect(readFileSync(join(repo.dir, '.git', 'release-policy', 'state'), 'utf8')).toBe('unknown\n');
+    expect(readFileSync(join(scene.repo.dir, '.git', 'release-policy', 'state'), 'utf8')).toBe('unknown\n');
 
     const gate = await policy('gate', 'publish');
     expect(gate.code).toBe(1);
@@ -138,16 +139,16 @@ describe.skipIf(!HAS_CARGO || !HAS_GIT)('a publish killed mid-upload, with real 
       running: [{ phase: 'publish', command: 'cargo publish --registry local', pid: first.pid, host: hostname(), alive: 'yes' }],
     });
 
-    const requestsBefore = registry.requests.length;
-    const linesBefore = journalLines(repo.dir).length;
+    const requestsBefore = scene.registry.requests.length;
+    const linesBefore = journalLines(scene.repo.dir).length;
     const second = await policy('run', '--', 'cargo', 'publish', '--registry', 'local');
     expect(second.code).toBe(1);
     expect(second.stderr).toContain('a publish is running since');
     expect(second.stderr).toContain('`cargo publish --registry local` was not run');
     // cargo never started: it would have asked the registry's index first.
-    expect(registry.requests.length).toBe(requestsBefore);
-    expect(journalLines(repo.dir)).toHaveLength(linesBefore);
-    expect(registry.crates.get('demo')).toHaveLength(1);
+    expect(scene.registry.requests.length).toBe(requestsBefore);
+    expect(journalLines(scene.repo.dir)).toHaveLength(linesBefore);
+    expect(scene.registry.crates.get('demo')).toHaveLength(1);
 
     // kill -9 of the policy process: no step-finished is ever written.
     kill(first.pid);
@@ -156,7 +157,7 @@ describe.skipIf(!HAS_CARGO || !HAS_GIT)('a publish killed mid-upload, with real 
   }, CARGO_TIMEOUT);
 
   it('once the process is gone the release is unknown, reason interrupted, and the gate stays shut', async () => {
-    expect(journalLines(repo.dir).filter((e) => e.type === 'step-finished' && e.phase === 'publish')).toHaveLength(0);
+    expect(journalLines(scene.repo.dir).filter((e) => e.type === 'step-finished' && e.phase === 'publish')).toHaveLength(0);
     const state = await status();
     expect(state).toMatchObject({
       status: 'unknown',
@@ -176,7 +177,7 @@ describe.skipIf(!HAS_CARGO || !HAS_GIT)('a publish killed mid-upload, with real 
   });
 
   it('policy verify records yes, and the release is released', async () => {
-    registry.faults.publish = null;
+    scene.registry.faults.publish = null;
     const verify = await policy('verify');
     expect(verify.code, verify.stderr).toBe(0);
     expect(verify.stdout).toContain('demo 0.2.0 on local');
@@ -186,9 +187,9 @@ describe.skipIf(!HAS_CARGO || !HAS_GIT)('a publish killed mid-upload, with real 
   }, CARGO_TIMEOUT);
 
   it('a tag step killed before it finished is a failed tag step, reason interrupted', async () => {
-    const tag = startPolicy(['run', '--phase', 'tag', '--', 'sleep', '300'], repo.dir, env);
-    leftovers.push(tag.pid);
-    await waitFor('tag step-started in the journal', () => journalLines(repo.dir).some((e) => e.type === 'step-started' && e.phase === 'tag'), tag);
+    const tag = startPolicy(['run', '--phase', 'tag', '--', 'sleep', '300'], scene.repo.dir, scene.env);
+    scene.leftovers.push(tag.pid);
+    await waitFor('tag step-started in the journal', () => journalLines(scene.repo.dir).some((e) => e.type === 'step-started' && e.phase === 'tag'), tag);
     expect((await status()).running).toMatchObject([{ phase: 'tag', pid: tag.pid, alive: 'yes' }]);
     kill(-tag.pid); // policy and its sleep at once
     await tag.exited;
@@ -235,38 +236,22 @@ describe.skipIf(!HAS_GIT)('a dry-run killed before it finished', () => {
 });
 
 describe.skipIf(!HAS_CARGO || !HAS_GIT)('two publishes at once, and cargo outliving a killed policy run', () => {
-  let registry: Awaited<ReturnType<typeof startRegistry>>;
-  let repo: TempRepo;
-  let env: Record<string, string>;
-  const leftovers: number[] = [];
-
-  beforeAll(async () => {
-    ({ registry, repo, env } = await dryRunPassed());
-  }, CARGO_TIMEOUT);
-
-  afterAll(async () => {
-    for (const group of leftovers) kill(-group);
-    await registry?.close();
-    repo?.remove();
-  });
-
-  const policy = (...args: string[]): Promise<CliResult> => runPolicyAsync(args, { cwd: repo.dir, env });
-  const status = async (): Promise<Record<string, unknown>> => JSON.parse((await policy('status', '--format', 'json')).stdout) as Record<string, unknown>;
+  const { scene, policy, status } = usePublishScene();
   // A hanging upload is logged in `requests` only once it ends: count what the registry stored.
-  const uploads = (): number => (registry.crates.get('demo') ?? []).length;
-  const publishesStarted = (): number => journalLines(repo.dir).filter((e) => e.type === 'step-started' && e.phase === 'publish').length;
+  const uploads = (): number => (scene.registry.crates.get('demo') ?? []).length;
+  const publishesStarted = (): number => journalLines(scene.repo.dir).filter((e) => e.type === 'step-started' && e.phase === 'publish').length;
 
   it('two publishes started together: one runs, the other is refused before cargo starts', async () => {
-    registry.faults.publish = 'store-then-hang';
-    const a = startPolicy(['run', '--', 'cargo', 'publish', '--registry', 'local'], repo.dir, env);
-    const b = startPolicy(['run', '--', 'cargo', 'publish', '--registry', 'local'], repo.dir, env);
-    leftovers.push(a.pid, b.pid);
+    scene.registry.faults.publish = 'store-then-hang';
+    const a = startPolicy(['run', '--', 'cargo', 'publish', '--registry', 'local'], scene.repo.dir, scene.env);
+    const b = startPolicy(['run', '--', 'cargo', 'publish', '--registry', 'local'], scene.repo.dir, scene.env);
+    scene.leftovers.push(a.pid, b.pid);
     const refused = await Promise.race([a.exited.then(() => a), b.exited.then(() => b)]);
     const running = refused === a ? b : a;
     expect(refused.child.exitCode, refused.output()).toBe(1);
     expect(refused.output()).toContain('a publish is running since');
     expect(refused.output()).toContain('was not run');
-    await waitFor('the upload stored', () => (registry.crates.get('demo') ?? []).length > 0, running);
+    await waitFor('the upload stored', () => (scene.registry.crates.get('demo') ?? []).length > 0, running);
     expect(uploads()).toBe(1);
     expect(publishesStarted()).toBe(1);
 
@@ -287,7 +272,7 @@ describe.skipIf(!HAS_CARGO || !HAS_GIT)('two publishes at once, and cargo outliv
     kill(-running.pid);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(await status()).toMatchObject({ status: 'unknown', published: 'unknown', running: [], failure: { phase: 'publish', reason: 'interrupted' } });
-    registry.faults.publish = null;
+    scene.registry.faults.publish = null;
     expect((await policy('verify')).code).toBe(0);
     expect(await status()).toMatchObject({ status: 'released', published: 'yes' });
   }, CARGO_TIMEOUT);
