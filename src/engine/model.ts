@@ -64,6 +64,14 @@ export interface Subject {
   name: string;
 }
 
+/** Where a finding can be shown in the repository: a repository-relative path (`/`-separated), 1-based line and column. */
+export interface FindingLocation {
+  file: string;
+  line: number;
+  /** 1-based; 0 when only the line is known. */
+  column: number;
+}
+
 export interface Finding {
   rule: string;
   severity: 'error' | 'warn';
@@ -71,6 +79,8 @@ export interface Finding {
   subject: Subject;
   spec: string;
   fix: string;
+  /** The file and line the finding is about (a manifest's version line, a waiver); absent when it is about no file (a tag, a commit). */
+  location?: FindingLocation;
 }
 
 export interface WaivedFinding extends Finding {
