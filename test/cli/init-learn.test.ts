@@ -75,6 +75,15 @@ describe.skipIf(!HAS_GIT)('policy init learns the repository', () => {
     expect(Object.values(tagsOf(written(repo).policy))).not.toContain('v{version}');
     expect(result.stdout).toContain('1 tag v{version}: ambiguous which package owns them');
     expect(result.stdout).toContain('1 tag no template explains, e.g. "v9.0.0"');
+    repo.remove();
+
+    // The only package owns them wherever its manifest is, whatever its version now.
+    repo = makeRepo({ files: { 'package.json': JSON.stringify({ private: true, workspaces: ['pkg'] }), 'pkg/package.json': JSON.stringify({ name: '@acme/sdk', version: '2.0.0' }) } });
+    for (const tag of ['v1.0.0', 'v1.1.0', '@acme/sdk@2.0.0']) repo.tag(tag);
+    const npm = init(repo);
+    expect([npm.code, npm.stderr]).toEqual([0, '']);
+    expect([tagsOf(written(repo).policy)['@acme/sdk']].flat()[0]).toBe('v{version}');
+    expect(npm.stdout).toContain('  @acme/sdk: tag v{version} (2 tags), @acme/sdk@{version} (1 tag)');
   });
 
   it('keeps both templates of a package whose tags changed their form', () => {
@@ -124,10 +133,12 @@ describe.skipIf(!HAS_GIT)('policy init learns the repository', () => {
   });
 
   it('says which defaults it chose when the repository teaches nothing', () => {
-    repo = makeRepo({ files: { 'Cargo.toml': crate('demo', '0.1.0'), 'src/lib.rs': '' } });
+    repo = makeRepo({ files: { 'Cargo.toml': crate('demo', '0.1.0'), 'src/lib.rs': '', 'notes/python3.8.md': '', 'CONTRIBUTING.md': '' } });
+    // Version numbers in branch names are no issue numbers.
+    for (const branch of ['release-1', 'release-2', 'feature/v2-x', 'feature/v3-y', 'dependabot/cargo/serde-2', 'dependabot/cargo/log-3']) repo.git('branch', branch);
     const result = init(repo);
     expect([result.code, result.stderr]).toEqual([0, '']);
-    expect(result.stdout).toContain('Learned from the repository (0 tags, 1 branch name):\n  nothing');
+    expect(result.stdout).toContain('Learned from the repository (0 tags, 7 branch names):\n  nothing');
     expect(result.stdout).toContain('default chosen: demo: tag v{version} (no existing tag of it)');
     expect(result.stdout).toContain('default chosen: demo: releaseNotes RELEASE_v{version}.md (no release-notes file with a version in its name)');
     expect(result.stdout).toContain('default chosen: issues.branch *issue-{issue}-*');

@@ -305,6 +305,8 @@ describe.skipIf(!HAS_GIT)('policy init', () => {
     const manager = init(repo, ['--manager', 'lefthook']);
     expect([manager.code, manager.stderr]).toEqual([2, expect.stringContaining('--manager must be one of git, husky')]);
     expect(init(repo, ['--no-hooks', '--manager', 'git']).code).toBe(2);
+    const contradiction = init(repo, ['--no-hooks', '--no-workflow', '--sarif']);
+    expect([contradiction.code, contradiction.stderr]).toEqual([2, expect.stringContaining('--no-workflow leaves out')]);
     expect(existsSync(join(repo.dir, 'release-policy.yml'))).toBe(false);
   });
 });

@@ -269,9 +269,10 @@ function policyEntries(detection: Detection, learned: Learned): PolicyEntry[] {
   const count = detection.packages.length;
   return detection.packages.map((pkg) => {
     const found = learned.packages.get(pkg.name);
-    const tags = found && found.tags.length > 0 ? found.tags : [tagTemplate(pkg, count)];
-    const tagsWhy = found && found.tags.length > 0
-      ? `learned from ${found.tagCounts.reduce((a, b) => a + b, 0)} existing tag${found.tagCounts.reduce((a, b) => a + b, 0) === 1 ? '' : 's'}`
+    const learnedTags = found?.tags.length ? found.tags : null;
+    const tags = learnedTags ?? [tagTemplate(pkg, count)];
+    const tagsWhy = learnedTags
+      ? `learned from ${plural(found?.tagCounts.reduce((a, b) => a + b, 0) ?? 0, 'existing tag')}`
       : `default (no tag of this package found); {version} is the manifest's version`;
     const notes = found?.releaseNotes ?? '';
     return {

@@ -133,24 +133,29 @@ function learnTags(
   for (const pkg of packages) {
     // In order of preference when two explain as many tags.
     const candidates = new Set<string>(owner.name === pkg.name ? [BARE] : []);
-    for (const template of [`${pkg.name}-v{version}`, `${pkg.name}-{version}`, `${pkg.name}/v{version}`]) candidates.add(template);
+    // `name@version` is how npm monorepo tools (changesets, lerna) tag.
+    for (const template of [`${pkg.name}-v{version}`, `${pkg.name}-{version}`, `${pkg.name}/v{version}`, `${pkg.name}@{version}`]) {
+      candidates.add(template);
+    }
     if (folderOf(pkg) !== '') candidates.add(`${folderOf(pkg)}/v{version}`);
     for (const [prefix, name] of prefixOwner) {
       if (name === pkg.name) candidates.add(`${prefix}/v{version}`).add(`${prefix}/{version}`);
     }
     const counted: Counted[] = [];
+    const matched: string[] = [];
     for (const template of candidates) {
       if (/[{}]/.test(template.replace('{version}', ''))) continue;
       const re = templateRegExp(template);
       const matching = tags.filter((tag) => re.test(tag) && !explained.has(tag));
       if (matching.length > 0) counted.push({ template, count: matching.length });
+      matched.push(...matching);
     }
     // The template explaining most tags first; a second one stays when the package's tags
     // used it too (a series renamed over time), so every release tag stays known.
     counted.sort((a, b) => b.count - a.count);
     if (counted.length === 0) continue;
     chosen.set(pkg.name, counted);
-    for (const { template } of counted) for (const tag of tags) if (templateRegExp(template).test(tag)) explained.add(tag);
+    for (const tag of matched) explained.add(tag);
   }
   return {
     chosen,
@@ -166,6 +171,7 @@ function learnTags(
  */
 function bareOwner(packages: PackageToLearn[], bareTags: string[]): { name: string; candidates: string[] } {
   if (bareTags.length === 0) return { name: '', candidates: [] };
+  if (packages.length === 1 && packages[0]) return { name: packages[0].name, candidates: [] };
   const atRoot = packages.filter((pkg) => folderOf(pkg) === '');
   if (atRoot.length === 1 && atRoot[0]) return { name: atRoot[0].name, candidates: [] };
   const newest = bareTags.map((tag) => tag.slice(1)).sort(compareVersions).at(-1) ?? '';
@@ -195,7 +201,7 @@ export function compareVersions(a: string, b: string): number {
 // ---- Release notes ---------------------------------------------------------------------------
 
 /** A version in a file name: `1.2`, `v1.2.0`, `1.2.0-rc.1`, not glued to other digits. */
-const NOTES_VERSION = /(?<![0-9.])v?(\d+\.\d+(?:\.\d+)?(?:-[0-9A-Za-z.]+?)?)(?=\.(?:md|markdown|txt|rst|adoc)$|[^0-9A-Za-z.])/i;
+const NOTES_VERSION = /(?<![0-9A-Za-z.])v?(\d+\.\d+(?:\.\d+)?(?:-[0-9A-Za-z.]+?)?)(?=\.(?:md|markdown|txt|rst|adoc)$|[^0-9A-Za-z.])/i;
 const NOTES_WORDS = /release|changelog|changes|notes|news|history/i;
 const NOTES_EXTENSIONS = /\.(md|markdown|txt|rst|adoc)$/i;
 
@@ -261,10 +267,13 @@ const SKIPPED = new Set(['node_modules', 'target', '.git']);
 function learnBranchPattern(branches: string[]): { pattern: string; count: number } | null {
   const counts = new Map<string, Set<string>>();
   for (const branch of new Set(branches)) {
+    // Bots' branches carry versions, not issues.
+    if (/^(dependabot|renovate)\//.test(branch)) continue;
     for (const match of branch.matchAll(/\d+/g)) {
       const start = match.index;
       const end = start + match[0].length;
-      if (/[.\d]$/.test(branch.slice(0, start)) || /^\.\d/.test(branch.slice(end))) continue;
+      // A version's numbers (`release/1.2`, `v2`, `release-3`) are no issue numbers.
+      if (/(?:[.\d]|\bv|release[-_/]?)$/i.test(branch.slice(0, start)) || /^\.\d/.test(branch.slice(end))) continue;
       const before = branch.slice(0, start);
       const after = branch.slice(end);
       // `*`, `?` and `{` would be read as pattern syntax; such names teach nothing.
