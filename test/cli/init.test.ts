@@ -12,6 +12,17 @@ interface WrittenPolicy {
   extends: string[];
   packages: { name: string; ecosystem: string; manifest: string; registry?: string; tag: string; releaseNotes: string }[];
   issues: { branch: string };
+  github?: Record<string, string>;
+}
+
+interface Workflow {
+  name: string;
+  on: Record<string, { branches?: string[]; tags?: string[]; types?: string[] } | { cron: string }[] | null> & {
+    push: { branches: string[]; tags: string[] };
+    schedule?: { cron: string }[];
+  };
+  permissions: Record<string, string>;
+  jobs: Record<string, { steps: { id?: string; uses?: string; with?: Record<string, unknown>; if?: string; run?: string }[] }>;
 }
 
 const crate = (name: string, extra = ''): string => `[package]\nname = "${name}"\nversion = "0.1.0"\n${extra}`;
@@ -176,31 +187,67 @@ describe.skipIf(!HAS_GIT)('policy init', () => {
     expect(existsSync(join(repo.dir, '.github'))).toBe(false);
   });
 
-  it('writes a workflow that fetches the whole history and runs the check on pushes, tags, pull requests and a schedule', () => {
+  it('writes a workflow whose only reference to the tool is the action, on every event the action handles', () => {
     repo = makeRepo({ files: { 'Cargo.toml': crate('demo'), 'src/lib.rs': '' } });
     expect(init(repo, ['--no-hooks']).code).toBe(0);
     const text = readFileSync(join(repo.dir, '.github/workflows/release-policy.yml'), 'utf8');
-    expect(text).toContain('fetch-depth: 0');
     expect(text).toMatch(/more than three tags/);
-    const workflow = parse(text) as {
-      name: string;
-      on: { push: { branches: string[]; tags: string[] }; pull_request: null; schedule: { cron: string }[]; workflow_dispatch: null };
-      permissions: Record<string, string>;
-      jobs: Record<string, { steps: { uses?: string; with?: Record<string, unknown>; if?: string; run?: string }[] }>;
-    };
+    const workflow = parse(text) as Workflow;
     expect(workflow.name).toBe('release-policy');
+    expect(Object.keys(workflow.on)).toEqual(['push', 'pull_request', 'issues', 'schedule', 'workflow_dispatch']);
     expect(workflow.on.push).toEqual({ branches: ['**'], tags: ['v*'] });
-    expect(Object.keys(workflow.on)).toEqual(['push', 'pull_request', 'schedule', 'workflow_dispatch']);
-    expect(workflow.on.schedule[0]?.cron).toMatch(/^\d+ \d+ \* \* \*$/);
-    expect(workflow.permissions).toEqual({ contents: 'read' });
+    expect(workflow.on.issues).toEqual({ types: ['closed', 'reopened'] });
+    expect(workflow.on.schedule?.[0]?.cron).toMatch(/^\d+ \d+ \* \* \*$/);
+    expect(workflow.permissions).toEqual({ contents: 'read', issues: 'read' });
     const steps = Object.values(workflow.jobs)[0]?.steps ?? [];
-    expect(steps.find((s) => s.uses === 'actions/checkout@v4')?.with).toEqual({ 'fetch-depth': 0 });
-    expect(steps.find((s) => s.uses === 'actions/setup-node@v4')?.with).toEqual({ 'node-version': 20 });
-    const runs = steps.filter((s) => s.run !== undefined).map((s) => [s.if, s.run]);
-    expect(runs).toEqual([
-      ["github.event_name == 'pull_request'", expect.stringMatching(/^npx --yes release-policy(@[\d.]+)? check --gate review --format github$/)],
-      ["github.event_name != 'pull_request'", expect.stringMatching(/^npx --yes release-policy(@[\d.]+)? check --gate ci --format github$/)],
-    ]);
+    expect(steps.map((s) => s.uses)).toEqual(['actions/checkout@v4', expect.stringMatching(/^release-policy\/release-policy@v\d+\.\d+\.\d+/)]);
+    expect(steps[0]?.with).toEqual({ 'fetch-depth': 0 });
+    expect(steps[1]?.with).toBeUndefined();
+    // No npx, no setup-node, no run step: the action is the tool.
+    expect(steps.filter((s) => s.run !== undefined)).toEqual([]);
+    expect(text).not.toMatch(/npx|setup-node/);
+    expect(text.match(/release-policy\/release-policy/g)).toHaveLength(1);
+  });
+
+  it('asks for issues: write only with --enforce-reopen, and uploads SARIF only with --sarif', () => {
+    repo = makeRepo({ files: { 'Cargo.toml': crate('demo'), 'src/lib.rs': '' } });
+    expect(init(repo, ['--no-hooks', '--sarif', '--enforce-reopen', '--action-ref', 'acme/checks/release-policy@main']).code).toBe(0);
+    const workflow = parse(readFileSync(join(repo.dir, '.github/workflows/release-policy.yml'), 'utf8')) as Workflow;
+    expect(workflow.permissions).toEqual({ contents: 'read', issues: 'write', 'security-events': 'write' });
+    const steps = Object.values(workflow.jobs)[0]?.steps ?? [];
+    expect(steps.map((s) => s.uses)).toEqual(['actions/checkout@v4', 'acme/checks/release-policy@main', 'github/codeql-action/upload-sarif@v3']);
+    expect(steps[1]?.with).toEqual({ sarif: 'release-policy.sarif' });
+    expect(steps[2]?.if).toContain('always()');
+    expect(steps[1]?.id).toBe('policy');
+    expect(steps[2]?.with).toEqual({ sarif_file: '${{ steps.policy.outputs.sarif }}' });
+    expect(writtenPolicy(repo).github).toEqual({ enforce: 'reopen' });
+    // The policy check then loads it: github.enforce is a key it knows.
+    expect(runPolicy(['check', '--gate', 'ci', '--format', 'json'], { cwd: repo.dir, env: hermeticGitEnv }).code).not.toBe(2);
+
+    expect(init(repo, ['--no-hooks', '--force', '--sarif', '--action-ref', './']).code).toBe(0);
+    const local = parse(readFileSync(join(repo.dir, '.github/workflows/release-policy.yml'), 'utf8')) as Workflow;
+    expect(local.permissions).toEqual({ contents: 'read', issues: 'read', 'security-events': 'write' });
+    expect(Object.values(local.jobs)[0]?.steps.map((s) => s.uses)).toContain('./');
+    expect(writtenPolicy(repo).github).toBeUndefined();
+  });
+
+  it('passes a policy file that is not at the root to the action', () => {
+    repo = makeRepo({ files: { 'Cargo.toml': crate('demo'), 'src/lib.rs': '' } });
+    expect(init(repo, ['--no-hooks', '--policy', 'ci/policy.yml']).code).toBe(0);
+    const workflow = parse(readFileSync(join(repo.dir, '.github/workflows/release-policy.yml'), 'utf8')) as Workflow;
+    expect(Object.values(workflow.jobs)[0]?.steps[1]?.with).toEqual({ policy: 'ci/policy.yml' });
+  });
+
+  it('exits 2 for an --action-ref that is not owner/repo[/path]@ref or ./path, and writes nothing', () => {
+    repo = makeRepo({ files: { 'Cargo.toml': crate('demo') } });
+    for (const ref of ['acme/checks', 'acme@v1', 'https://github.com/acme/checks@v1', 'acme/checks@v1 extra', '../checks', 'acme/../x@v1', '']) {
+      const result = init(repo, ['--no-hooks', '--action-ref', ref]);
+      expect([ref, result.code]).toEqual([ref, 2]);
+      expect(result.stderr).toContain('is not an action reference');
+      expect(result.stderr).toContain('owner/repo@ref');
+    }
+    expect(existsSync(join(repo.dir, 'release-policy.yml'))).toBe(false);
+    expect(existsSync(join(repo.dir, '.github'))).toBe(false);
   });
 
   it('keeps an existing workflow unless --force', () => {
@@ -252,12 +299,14 @@ describe.skipIf(!HAS_GIT)('policy init', () => {
     const help = init(repo, ['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout.startsWith('Usage: policy init')).toBe(true);
-    for (const option of ['--force', '--dry-run', '--manager', '--no-hooks', '--no-workflow', 'Exit codes: 0 written']) {
+    for (const option of ['--force', '--dry-run', '--manager', '--no-hooks', '--no-workflow', '--action-ref', '--sarif', '--enforce-reopen', 'Exit codes: 0 written']) {
       expect(help.stdout).toContain(option);
     }
     const manager = init(repo, ['--manager', 'lefthook']);
     expect([manager.code, manager.stderr]).toEqual([2, expect.stringContaining('--manager must be one of git, husky')]);
     expect(init(repo, ['--no-hooks', '--manager', 'git']).code).toBe(2);
+    const contradiction = init(repo, ['--no-hooks', '--no-workflow', '--sarif']);
+    expect([contradiction.code, contradiction.stderr]).toEqual([2, expect.stringContaining('--no-workflow leaves out')]);
     expect(existsSync(join(repo.dir, 'release-policy.yml'))).toBe(false);
   });
 });

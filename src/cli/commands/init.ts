@@ -3,16 +3,29 @@
 // 2 usage error, nothing publishable found, or a file that is there already.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { git } from '../../facts/git.js';
 import { installHooks, type HookManager, type InstallReport, type InstallRequest } from '../../hooks/install.js';
 import { POLICY_FILE_NAMES, findRepoRoot } from '../../policy/locate.js';
 import { oneOf, parseCommandArgs } from '../args.js';
 import { UsageError, type CliContext } from '../context.js';
 import { detectPackages, type Detection } from '../init/detect-packages.js';
-import { NODE_MODULES_SCHEMA, PUBLISHED_SCHEMA, renderStarterPolicy, renderWorkflow, tagTemplate } from '../init/starter-files.js';
+import { learnRepository, type Learned, type RepositoryHistory } from '../init/learn-repository.js';
+import {
+  DEFAULT_BRANCH_PATTERN,
+  DEFAULT_RELEASE_NOTES,
+  NODE_MODULES_SCHEMA,
+  PUBLISHED_SCHEMA,
+  isActionRef,
+  renderStarterPolicy,
+  renderWorkflow,
+  tagTemplate,
+  type PolicyEntry,
+} from '../init/starter-files.js';
 import { resolveCwd } from '../load.js';
 import { hookSettings } from './hooks.js';
 
 export const INIT_HELP = `Usage: policy init [--force] [--dry-run] [--manager git|husky] [--no-hooks] [--no-workflow]
+                   [--action-ref REF] [--sarif] [--enforce-reopen]
 
 Sets a repository up for release-policy, from its root (the folder holding .git):
 
@@ -20,11 +33,16 @@ Sets a repository up for release-policy, from its root (the folder holding .git)
      members (globs expanded, \`exclude\` honoured), the root package.json and its
      workspaces; a crate with \`publish = false\` or \`publish = []\`, a package.json that
      is "private" or has no "name" is left out; node_modules and target are not searched
-  2. writes release-policy.yml listing them (tag v{version} for one package,
-     <name>-v{version} for several; release notes RELEASE_v{version}.md)
-  3. writes .github/workflows/release-policy.yml, which runs \`policy check\` on pushes,
-     release tags, pull requests, daily and by hand (kept when it exists, unless --force)
-  4. installs the git hooks, as \`policy hooks install\` does
+  2. learns from the repository: per package the tag template that explains most of the
+     existing tags (\`git tag -l\`), the release-notes naming of files with a version in
+     their name, the issue pattern of the branch names; says what it learned, and which
+     default it chose for the rest (tag v{version} for one package, <name>-v{version} for
+     several; release notes RELEASE_v{version}.md; branches *issue-{issue}-*)
+  3. writes release-policy.yml listing them
+  4. writes .github/workflows/release-policy.yml, which runs the release-policy action on
+     pushes, release tags, pull requests, closed and reopened issues, daily and by hand
+     (kept when it exists, unless --force)
+  5. installs the git hooks, as \`policy hooks install\` does
 
 Options:
   --force          overwrite release-policy.yml and the workflow when they exist
@@ -32,6 +50,11 @@ Options:
   --manager M      git or husky (default: husky when package.json depends on husky, else git)
   --no-hooks       do not install the hooks
   --no-workflow    do not write the workflow
+  --action-ref REF the action the workflow uses: owner/repo[/path]@ref or ./path
+                   (default release-policy/release-policy@v<this version>)
+  --sarif          the workflow uploads the action's SARIF to code scanning
+                   (adds security-events: write)
+  --enforce-reopen the policy gets github.enforce: reopen, the workflow issues: write
   --policy FILE    write the policy to FILE instead of release-policy.yml at the root
   --cwd DIR        run as if started in DIR
   --debug          print stack traces for internal errors
@@ -46,6 +69,9 @@ const OPTIONS = {
   manager: { type: 'string' },
   'no-hooks': { type: 'boolean' },
   'no-workflow': { type: 'boolean' },
+  'action-ref': { type: 'string' },
+  sarif: { type: 'boolean' },
+  'enforce-reopen': { type: 'boolean' },
 } as const;
 
 const MANAGERS = ['git', 'husky'] as const satisfies readonly HookManager[];
@@ -72,6 +98,18 @@ export async function runInit(ctx: CliContext, argv: string[]): Promise<number> 
   const cwd = resolveCwd(ctx, values.cwd);
   const root = findRepoRoot(cwd);
   if (root === null) throw new UsageError(`${cwd} is not inside a git work tree (no .git found from here up)`, 'Run `git init` first, or pass --cwd DIR.');
+  const actionRef = typeof values['action-ref'] === 'string' ? values['action-ref'] : `release-policy/release-policy@v${ctx.toolVersion}`;
+  if (!isActionRef(actionRef)) {
+    throw new UsageError(
+      `--action-ref "${actionRef}" is not an action reference`,
+      'Give owner/repo@ref or owner/repo/path@ref (e.g. release-policy/release-policy@v1), or ./path for an action in this repository.',
+    );
+  }
+  const withWorkflow = values['no-workflow'] !== true;
+  if (!withWorkflow && (values['action-ref'] !== undefined || values.sarif === true)) {
+    throw new UsageError('--action-ref and --sarif shape the workflow, which --no-workflow leaves out', 'Give one or the other.');
+  }
+  const enforceReopen = values['enforce-reopen'] === true;
   const manager = withHooks ? (values.manager === undefined ? defaultManager(root) : oneOf('manager', String(values.manager), MANAGERS)) : null;
 
   const policyFile = targetPolicyFile(root, cwd, values.policy);
@@ -82,23 +120,36 @@ export async function runInit(ctx: CliContext, argv: string[]): Promise<number> 
   const detection = detectPackages(root);
   if (detection.packages.length === 0) throw nothingFound(root, detection);
 
-  const policyText = renderStarterPolicy({ packages: detection.packages, schema: schemaFor(root, policyFile, existing) });
-  await assertLoads(policyFile, policyText);
+  const history = await readHistory(root, ctx.env);
+  const learned = learnRepository(detection.packages, history);
+  const entries = policyEntries(detection, learned);
+  const branch = learned.branch
+    ? { pattern: learned.branch.pattern, why: `learned from ${learned.branch.count} branch names` }
+    : { pattern: DEFAULT_BRANCH_PATTERN, why: 'default, e.g. codex/issue-334-bid-evaluation' };
+  const policyText = await loadableStarterPolicy(policyFile, {
+    packages: entries,
+    schema: schemaFor(root, policyFile, existing),
+    branch,
+    enforceReopen,
+  });
   const planned: Planned[] = [{ path: policyFile, text: policyText, kept: false }];
-  if (values['no-workflow'] !== true) {
+  if (withWorkflow) {
     const workflowFile = join(root, WORKFLOW_FILE);
     planned.push({
       path: workflowFile,
       text: renderWorkflow({
-        tags: detection.packages.map((pkg) => tagTemplate(pkg, detection.packages.length)),
+        tags: entries.flatMap((entry) => entry.tags),
         policyArg: policyArgument(root, policyFile),
-        packageSpec: /^\d+\.\d+\.\d+$/.test(ctx.toolVersion) ? `release-policy@${ctx.toolVersion}` : 'release-policy',
+        actionRef,
+        sarif: values.sarif === true,
+        enforceReopen,
       }),
       kept: existsSync(workflowFile) && !force,
     });
   }
 
   ctx.stdout(describeDetection(root, detection));
+  ctx.stdout(describeLearned(entries, learned, branch, history));
   if (dryRun) {
     ctx.stdout(describeDryRun(root, planned, manager));
     return 0;
@@ -169,13 +220,110 @@ function dependsOnReleasePolicy(root: string): boolean {
   }
 }
 
-/** The generated text must load as `policy check` loads it; a failure here is a bug in init. */
-async function assertLoads(file: string, text: string): Promise<void> {
+/**
+ * The starter policy, as `policy check` loads it: a package whose tags used two templates gets
+ * a list when this version's policy accepts one for `tag`, else its main template with the
+ * others in a comment. Any other problem is a bug in init.
+ */
+async function loadableStarterPolicy(file: string, input: Omit<Parameters<typeof renderStarterPolicy>[0], 'tagLists'>): Promise<string> {
   const { readPolicy } = await import('../../policy/read-policy.js');
-  const { diagnostics } = readPolicy(file, text);
+  const withLists = renderStarterPolicy({ ...input, tagLists: true });
+  const listed = input.packages.some((entry) => entry.tags.length > 1);
+  const first = readPolicy(file, withLists).diagnostics;
+  if (first.length === 0) return withLists;
+  const text = listed ? renderStarterPolicy({ ...input, tagLists: false }) : withLists;
+  const { diagnostics } = listed ? readPolicy(file, text) : { diagnostics: first };
   if (diagnostics.length > 0) {
     throw new Error(`the starter policy does not validate: ${diagnostics.map((d) => `${d.line}:${d.col} ${d.key}: ${d.message}`).join('; ')}`);
   }
+  return text;
+}
+
+/**
+ * Tags, branch names and files, the material init learns from. A repository without commits
+ * has no branches yet; git failing here leaves the defaults, said in the output.
+ */
+async function readHistory(root: string, env: NodeJS.ProcessEnv): Promise<RepositoryHistory & { problems: string[] }> {
+  const problems: string[] = [];
+  const read = async (args: string[], what: string): Promise<string> => {
+    try {
+      return await git(root, env, args);
+    } catch (error) {
+      problems.push(`could not read ${what}: ${(error as Error).message}`);
+      return '';
+    }
+  };
+  const tags = (await read(['tag', '-l'], 'the tags')).split('\n').filter((t) => t !== '');
+  const refs = (await read(['for-each-ref', '--format=%(refname)', 'refs/heads', 'refs/remotes'], 'the branches')).split('\n');
+  const branches = refs.flatMap((ref) => {
+    if (ref.startsWith('refs/heads/')) return [ref.slice('refs/heads/'.length)];
+    const remote = /^refs\/remotes\/[^/]+\/(.+)$/.exec(ref)?.[1];
+    return remote && remote !== 'HEAD' ? [remote] : [];
+  });
+  const files = (await read(['ls-files', '-z', '--cached', '--others', '--exclude-standard'], 'the files')).split('\0').filter((f) => f !== '');
+  return { tags, branches: [...new Set(branches)], files, problems };
+}
+
+/** Each package with the tags and release notes learned for it, or the defaults. */
+function policyEntries(detection: Detection, learned: Learned): PolicyEntry[] {
+  const count = detection.packages.length;
+  return detection.packages.map((pkg) => {
+    const found = learned.packages.get(pkg.name);
+    const learnedTags = found?.tags.length ? found.tags : null;
+    const tags = learnedTags ?? [tagTemplate(pkg, count)];
+    const tagsWhy = learnedTags
+      ? `learned from ${plural(found?.tagCounts.reduce((a, b) => a + b, 0) ?? 0, 'existing tag')}`
+      : `default (no tag of this package found); {version} is the manifest's version`;
+    const notes = found?.releaseNotes ?? '';
+    return {
+      ...pkg,
+      tags,
+      tagsWhy,
+      releaseNotes: notes === '' ? DEFAULT_RELEASE_NOTES : notes,
+      releaseNotesWhy: notes === '' ? 'default (no file with a version in its name found)' : `learned from ${found?.releaseNotesFrom ?? ''}`,
+    };
+  });
+}
+
+function describeLearned(
+  entries: PolicyEntry[],
+  learned: Learned,
+  branch: { pattern: string; why: string },
+  history: RepositoryHistory & { problems: string[] },
+): string {
+  const lines = ['', `Learned from the repository (${plural(history.tags.length, 'tag')}, ${plural(history.branches.length, 'branch name')}):`];
+  const defaults: string[] = [];
+  for (const entry of entries) {
+    const found = learned.packages.get(entry.name);
+    if (found && found.tags.length > 0) {
+      const counts = found.tags.map((template, index) => `${template} (${plural(found.tagCounts[index] ?? 0, 'tag')})`);
+      lines.push(`  ${entry.name}: tag ${counts.join(', ')}`);
+    } else defaults.push(`${entry.name}: tag ${entry.tags[0] ?? ''} (no existing tag of it)`);
+    if (found && found.releaseNotes !== '') lines.push(`  ${entry.name}: releaseNotes ${found.releaseNotes} (from ${found.releaseNotesFrom})`);
+    else defaults.push(`${entry.name}: releaseNotes ${entry.releaseNotes} (no release-notes file with a version in its name)`);
+  }
+  if (learned.branch) lines.push(`  issues.branch ${branch.pattern} (${plural(learned.branch.count, 'branch', 'branches')} follow it)`);
+  else defaults.push(`issues.branch ${branch.pattern} (no pattern followed by 2 branch names or more)`);
+  if (lines.length === 2) lines.push('  nothing');
+  if (learned.unexplained.length > 0) {
+    const examples = learned.unexplained.slice(0, 5).map((tag) => JSON.stringify(tag)).join(', ');
+    lines.push(`${plural(learned.unexplained.length, 'tag')} no template explains, e.g. ${examples}${learned.unexplained.length > 5 ? ', ...' : ''}`);
+  }
+  if (learned.ambiguousBareTags) {
+    lines.push(
+      `${plural(learned.ambiguousBareTags.count, 'tag')} v{version}: ambiguous which package owns them ` +
+        `(no package at the root, and not exactly one whose version is the newest such tag's; could be ${learned.ambiguousBareTags.candidates.join(', ')}); ` +
+        'give that package tag: "v{version}"',
+    );
+  }
+  for (const changelog of learned.changelogs) lines.push(`${changelog}: one file for all releases, not per-release notes (no version in its name)`);
+  for (const problem of history.problems) lines.push(`Problem: ${problem}`);
+  for (const choice of defaults) lines.push(`default chosen: ${choice}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function plural(count: number, word: string, many = `${word}s`): string {
+  return `${count} ${count === 1 ? word : many}`;
 }
 
 /** `--policy FILE` for the workflow's commands when the policy is not found on its own. */

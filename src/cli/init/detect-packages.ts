@@ -13,6 +13,8 @@ export interface DetectedPackage {
   manifest: string;
   /** Only when the manifest names it: `publish = ["my-registry"]`. */
   registry?: string;
+  /** The manifest's version (inherited ones resolved), "" when it cannot be read. */
+  version: string;
 }
 
 /** A manifest that was read and left out, with the reason, so the user can check the choice. */
@@ -137,6 +139,7 @@ function considerCrate(input: {
   }
   const resolved = resolveCargoPackage(manifest, file, root);
   let publish: boolean;
+  const version = typeof resolved === 'string' ? manifest.version : resolved.version;
   if (typeof resolved === 'string') {
     // Listed all the same when its `publish` allows it: `policy check` names the problem.
     detection.problems.push(resolved);
@@ -149,7 +152,7 @@ function considerCrate(input: {
     return;
   }
   const registry = knownRegistry(manifest, root);
-  addPackage(detection, { name: manifest.name, ecosystem: 'cargo', manifest: file, ...(registry ? { registry } : {}) });
+  addPackage(detection, { name: manifest.name, ecosystem: 'cargo', manifest: file, ...(registry ? { registry } : {}), version });
 }
 
 function unpublishableReason(manifest: CargoManifest): string {
@@ -228,7 +231,7 @@ function considerNpm(root: string, file: string, raw: Table, detection: Detectio
   }
   const checked = readNpmManifest(readFileSync(join(root, file), 'utf8'), file);
   if (typeof checked === 'string') detection.problems.push(checked);
-  addPackage(detection, { name, ecosystem: 'npm', manifest: file });
+  addPackage(detection, { name, ecosystem: 'npm', manifest: file, version: typeof raw['version'] === 'string' ? raw['version'] : '' });
 }
 
 /** `./crates//a/` → `crates/a`; `.` → ``. */
