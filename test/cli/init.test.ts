@@ -65,8 +65,8 @@ describe.skipIf(!HAS_GIT)('policy init', () => {
     expect([result.code, result.stderr]).toEqual([0, '']);
     const policy = writtenPolicy(repo);
     expect(policy.packages).toEqual([
-      { name: 'oris-macros', ecosystem: 'cargo', manifest: 'crates/oris-macros/Cargo.toml', tag: 'oris-macros-v{version}', releaseNotes: 'RELEASE_v{version}.md' },
-      { name: 'oris-runtime', ecosystem: 'cargo', manifest: 'crates/oris-runtime/Cargo.toml', tag: 'oris-runtime-v{version}', releaseNotes: 'RELEASE_v{version}.md' },
+      { name: 'oris-macros', ecosystem: 'cargo', manifest: 'crates/oris-macros/Cargo.toml', tag: 'oris-macros-v{version}', releaseNotes: 'RELEASE_oris-macros_v{version}.md' },
+      { name: 'oris-runtime', ecosystem: 'cargo', manifest: 'crates/oris-runtime/Cargo.toml', tag: 'oris-runtime-v{version}', releaseNotes: 'RELEASE_oris-runtime_v{version}.md' },
     ]);
     expect([policy.version, policy.extends, policy.issues]).toEqual([1, ['recommended'], { branch: '*issue-{issue}-*' }]);
     expect(result.stdout).toContain('Left out crates/oris-bench/Cargo.toml: publish = false');

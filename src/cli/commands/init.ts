@@ -12,10 +12,10 @@ import { detectPackages, type Detection } from '../init/detect-packages.js';
 import { learnRepository, type Learned, type RepositoryHistory } from '../init/learn-repository.js';
 import {
   DEFAULT_BRANCH_PATTERN,
-  DEFAULT_RELEASE_NOTES,
   NODE_MODULES_SCHEMA,
   PUBLISHED_SCHEMA,
   isActionRef,
+  releaseNotesTemplate,
   renderStarterPolicy,
   renderWorkflow,
   tagTemplate,
@@ -279,7 +279,7 @@ function policyEntries(detection: Detection, learned: Learned): PolicyEntry[] {
       ...pkg,
       tags,
       tagsWhy,
-      releaseNotes: notes === '' ? DEFAULT_RELEASE_NOTES : notes,
+      releaseNotes: notes === '' ? releaseNotesTemplate(pkg, count) : notes,
       releaseNotesWhy: notes === '' ? 'default (no file with a version in its name found)' : `learned from ${found?.releaseNotesFrom ?? ''}`,
     };
   });

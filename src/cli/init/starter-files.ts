@@ -17,6 +17,15 @@ export function tagTemplate(pkg: { name: string }, packageCount: number): string
   return packageCount === 1 ? 'v{version}' : `${pkg.name}-v{version}`;
 }
 
+/**
+ * The default release-notes file: with several packages, each but the root one gets its own
+ * name, so two packages releasing the same version never share (and overwrite) one file.
+ */
+export function releaseNotesTemplate(pkg: { name: string; manifest: string }, packageCount: number): string {
+  const root = pkg.manifest === 'Cargo.toml' || pkg.manifest === 'package.json';
+  return packageCount === 1 || root ? DEFAULT_RELEASE_NOTES : `RELEASE_${pkg.name.replace(/[^A-Za-z0-9._-]/g, '-')}_v{version}.md`;
+}
+
 /** A package as the starter policy lists it: detected, with what init learned or chose for it. */
 export interface PolicyEntry extends DetectedPackage {
   /** Tag templates, the one explaining most tags first. */
