@@ -127,7 +127,6 @@ export function evaluateRule(run: RuleRun, facts: CelContext): Finding[] {
   const findings: Finding[] = [];
   for (const [index, check] of rule.checks.entries()) {
     const written = definition.checks[index];
-    const checkText = written?.for ?? written?.expression;
     let items: unknown[] = [undefined];
     try {
       if (check.for) {
@@ -137,7 +136,7 @@ export function evaluateRule(run: RuleRun, facts: CelContext): Finding[] {
         items = list;
       }
     } catch (error) {
-      findings.push(failed(error, checkText));
+      findings.push(failed(error, written?.for ?? undefined));
       continue;
     }
     for (const item of items) {
@@ -148,7 +147,7 @@ export function evaluateRule(run: RuleRun, facts: CelContext): Finding[] {
           finding(check.message.render(scope).trim(), { kind: check.subjectKind, name: check.subjectName.render(scope) }),
         );
       } catch (error) {
-        findings.push(failed(error, checkText));
+        findings.push(failed(error, written?.expression));
       }
     }
   }
