@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { findingFingerprint } from '../../src/engine/fingerprint.js';
 import { WAIVER_EXPIRED, WAIVER_INVALID, WAIVER_UNUSED } from '../../src/engine/gate.js';
-import type { Finding } from '../../src/engine/model.js';
+import type { Finding, RuleDefinition } from '../../src/engine/model.js';
 import { builtInRulesDir, loadRuleDirs } from '../../src/policy/read-rules.js';
 import { PROJECT_URL } from '../../src/report/help-uri.js';
 import { renderVerdict } from '../../src/report/index.js';
@@ -102,7 +102,7 @@ describe('rule help in the README', () => {
     const end = lines.findIndex((line, at) => at > start && /^#{1,6} /.test(line));
     return lines.slice(start + 1, end === -1 ? undefined : end).join('\n');
   };
-  const helpUris = (rules: Parameters<typeof options>[0]['rules'], findings: Finding[]) =>
+  const helpUris = (rules: RuleDefinition[], findings: Finding[]) =>
     JSON.parse(renderVerdict('sarif', verdict({ findings }), options({ rules }))).runs[0].tool.driver.rules as { id: string; helpUri?: string }[];
 
   test('every built-in rule links to the README section whose table lists it', () => {
