@@ -8,6 +8,7 @@ import { evaluateGate } from '../engine/gate.js';
 import type { GateName, Verdict } from '../engine/model.js';
 import { isOffline, type CliContext } from './context.js';
 import { gatherFacts } from './gather-facts.js';
+import { locateVerdict } from './locate-findings.js';
 import { warnJournalProblems } from './release.js';
 import { definitionsOf, factsNeeded, gateDefinitions, prepareGate, type GateDefinitions, type LoadedPolicy } from './load.js';
 
@@ -96,7 +97,7 @@ export async function evaluatePolicyGate(
     today: ctx.today,
   });
   mark('evaluate');
-  return verdict;
+  return locateVerdict(cwd, loaded, verdict);
 }
 
 /**

@@ -3,7 +3,7 @@ import { FACTS_SCHEMA, FACT_DEFS } from './cel-env.js';
 import { applyDefaults, toCelValue, type JsonSchema } from './cel-types.js';
 import type { CompiledRule } from './compile.js';
 import type { CelContext } from './expression.js';
-import type { Finding, Subject } from './model.js';
+import type { Finding, SourceText, Subject } from './model.js';
 
 export interface RuleRun {
   rule: CompiledRule;
@@ -112,14 +112,21 @@ export function evaluateRule(run: RuleRun, facts: CelContext): Finding[] {
     spec: definition.spec,
     fix: definition.docs.fix,
   });
+  // A rule that cannot decide is located at the text that failed: its `when`, or the check
+  // (src/report/locate.ts keeps it for a rule file in the repository, made relative to it).
+  const failed = (error: unknown, at: SourceText | undefined): Finding => ({
+    ...finding(`rule could not be evaluated: ${errorSummary(error)}`, { kind: 'rule', name: definition.id }),
+    location: { file: definition.file, line: at?.at.line ?? 1, column: at?.at.col ?? 0 },
+  });
   try {
     if (rule.when && rule.when.run(context) !== true) return [];
     if (rule.variables.length > 0) context.variables = lazyVariables(rule.variables, context);
   } catch (error) {
-    return [finding(`rule could not be evaluated: ${errorSummary(error)}`, { kind: 'rule', name: definition.id })];
+    return [failed(error, definition.when ?? undefined)];
   }
   const findings: Finding[] = [];
-  for (const check of rule.checks) {
+  for (const [index, check] of rule.checks.entries()) {
+    const written = definition.checks[index];
     let items: unknown[] = [undefined];
     try {
       if (check.for) {
@@ -129,7 +136,7 @@ export function evaluateRule(run: RuleRun, facts: CelContext): Finding[] {
         items = list;
       }
     } catch (error) {
-      findings.push(finding(`rule could not be evaluated: ${errorSummary(error)}`, { kind: 'rule', name: definition.id }));
+      findings.push(failed(error, written?.for ?? undefined));
       continue;
     }
     for (const item of items) {
@@ -140,7 +147,7 @@ export function evaluateRule(run: RuleRun, facts: CelContext): Finding[] {
           finding(check.message.render(scope).trim(), { kind: check.subjectKind, name: check.subjectName.render(scope) }),
         );
       } catch (error) {
-        findings.push(finding(`rule could not be evaluated: ${errorSummary(error)}`, { kind: 'rule', name: definition.id }));
+        findings.push(failed(error, written?.expression));
       }
     }
   }

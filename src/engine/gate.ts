@@ -80,8 +80,10 @@ function findWaiver(input: GateInput, finding: Finding, broken: Map<number, stri
   for (const waiver of input.waivers) {
     const { config } = waiver;
     if (config.rule !== finding.rule || isExpired(config.expires, input.today)) continue;
+    // A waiver reads what a finding says, not where it is shown (a rule file's absolute path).
+    const { location: _where, ...said } = finding;
     try {
-      if (waiver.when.run({ ...input.facts, finding: { ...finding } }) === true) return config;
+      if (waiver.when.run({ ...input.facts, finding: said }) === true) return config;
     } catch (error) {
       // It waives nothing (fail closed) and is reported, not mistaken for an unused waiver.
       broken.set(config.index, ((error as Error).message ?? String(error)).split('\n')[0] ?? '');

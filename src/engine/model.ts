@@ -79,7 +79,11 @@ export interface Finding {
   subject: Subject;
   spec: string;
   fix: string;
-  /** The file and line the finding is about (a manifest's version line, a waiver); absent when it is about no file (a tag, a commit). */
+  /**
+   * The file and line the finding is about (a manifest's version line, a waiver); absent when it is about no file (a tag, a commit).
+   * Set by src/report/locate.ts; the engine sets it only on a rule that could not be evaluated, with the rule file's absolute path,
+   * which locateFindings makes repository-relative (or drops).
+   */
   location?: FindingLocation;
 }
 

@@ -1,4 +1,4 @@
-import type { Finding, Verdict } from '../engine/model.js';
+import type { Finding, FindingLocation, Verdict } from '../engine/model.js';
 import type { RenderOptions } from './render-options.js';
 import { describeSubject } from './subjects.js';
 import { formatSummary } from './summary.js';
@@ -19,8 +19,11 @@ export function escapeProperty(text: string): string {
 
 type Command = 'error' | 'warning' | 'notice';
 
-function command(name: Command, title: string, message: string): string {
-  return `::${name} title=${escapeProperty(title)}::${escapeData(message)}`;
+function command(name: Command, title: string, message: string, at?: FindingLocation): string {
+  const where = at === undefined
+    ? []
+    : [`file=${escapeProperty(at.file)}`, `line=${at.line}`, ...(at.column > 0 ? [`col=${at.column}`] : [])];
+  return `::${name} ${[...where, `title=${escapeProperty(title)}`].join(',')}::${escapeData(message)}`;
 }
 
 function findingBody(finding: Finding): string {
@@ -31,13 +34,13 @@ function findingBody(finding: Finding): string {
 
 export function renderGithub(verdict: Verdict, options: RenderOptions): string {
   const lines = verdict.findings.map((finding) =>
-    command(finding.severity === 'error' ? 'error' : 'warning', finding.rule, findingBody(finding)),
+    command(finding.severity === 'error' ? 'error' : 'warning', finding.rule, findingBody(finding), finding.location),
   );
   // Waived findings stay visible as notices: a waiver should never hide a finding silently.
   for (const finding of verdict.waived) {
     const { reason, owner, expires } = finding.waiver;
     const body = `${finding.message}\nsubject: ${describeSubject(finding.subject)}\nwaived by ${owner} (expires ${expires}): ${reason}`;
-    lines.push(command('notice', `${finding.rule} (waived)`, body));
+    lines.push(command('notice', `${finding.rule} (waived)`, body, finding.location));
   }
   const missing: Command = verdict.exitCode === 3 ? 'error' : 'warning';
   for (const [fact, reason] of Object.entries(verdict.unavailable)) {

@@ -12,6 +12,9 @@ function findingJson(finding: Finding) {
     subject: { kind: finding.subject.kind, name: finding.subject.name },
     spec: finding.spec,
     fix: finding.fix,
+    ...(finding.location === undefined
+      ? {}
+      : { location: { file: finding.location.file, line: finding.location.line, column: finding.location.column } }),
   };
 }
 

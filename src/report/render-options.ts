@@ -10,12 +10,12 @@ export interface RenderOptions {
   title?: string;
   /** SARIF `tool.driver.informationUri`; defaults to the package's npm page. */
   informationUri?: string;
-  /** SARIF `helpUri` of a rule, when the caller knows where its docs live. */
+  /** SARIF `helpUri` of a rule, when the caller knows where its docs live; else a built-in rule's README section. */
   ruleHelpUri?: (ruleId: string) => string | undefined;
   /**
-   * Repository-relative path of the policy file. Findings are about tags and versions, not
-   * lines, but GitHub code scanning shows only results with a physical location, so SARIF
-   * results point at the file that enabled the rule when the caller names it.
+   * Repository-relative path of the policy file. GitHub code scanning shows only results with
+   * a physical location, so SARIF results of findings about no file (a tag, a commit) point at
+   * the file that enabled the rule when the caller names it; located findings use their own.
    */
   policyFile?: string;
 }

@@ -1,4 +1,6 @@
-import type { Finding, RuleDefinition, Verdict, WaivedFinding } from '../engine/model.js';
+import { findingFingerprint } from '../engine/fingerprint.js';
+import type { Finding, FindingLocation, RuleDefinition, Verdict, WaivedFinding } from '../engine/model.js';
+import { builtInHelpUri } from './help-uri.js';
 import type { RenderOptions } from './render-options.js';
 import { describeSubject } from './subjects.js';
 
@@ -11,7 +13,7 @@ const level = (severity: Finding['severity']): Level => (severity === 'error' ? 
 interface RuleDescriptor {
   id: string;
   shortDescription: { text: string };
-  fullDescription?: { text: string };
+  fullDescription: { text: string };
   help?: { text: string };
   helpUri?: string;
   defaultConfiguration: { level: Level };
@@ -20,13 +22,14 @@ interface RuleDescriptor {
 
 function describeRule(ruleId: string, first: Finding, options: RenderOptions): RuleDescriptor {
   const rule: RuleDefinition | undefined = options.rules.find((candidate) => candidate.id === ruleId);
-  const helpUri = options.ruleHelpUri?.(ruleId);
+  const helpUri = options.ruleHelpUri?.(ruleId) ?? builtInHelpUri(ruleId, rule);
+  const short = rule?.title || ruleId;
   // A finding can name a rule the catalogue lacks (an engine-made finding, or a catalogue
   // the caller filtered); it still gets a descriptor, so every ruleId resolves in the run.
   return {
     id: ruleId,
-    shortDescription: { text: rule?.title || ruleId },
-    ...(rule?.docs.why ? { fullDescription: { text: rule.docs.why } } : {}),
+    shortDescription: { text: short },
+    fullDescription: { text: rule?.docs.why || first.spec || short },
     ...(rule?.docs.fix ? { help: { text: rule.docs.fix } } : {}),
     ...(helpUri ? { helpUri } : {}),
     defaultConfiguration: { level: level(rule?.severity ?? first.severity) },
@@ -34,11 +37,24 @@ function describeRule(ruleId: string, first: Finding, options: RenderOptions): R
   };
 }
 
+/** A repository-relative path as a relative URI reference against %SRCROOT%: each segment percent-encoded. */
+function pathUri(file: string): string {
+  return file.split('/').map(encodeURIComponent).join('/');
+}
+
+function physicalLocation(at: FindingLocation) {
+  return {
+    artifactLocation: { uri: pathUri(at.file), uriBaseId: '%SRCROOT%' },
+    region: { startLine: at.line, ...(at.column > 0 ? { startColumn: at.column } : {}) },
+  };
+}
+
 function buildResult(finding: Finding, ruleIndex: number, options: RenderOptions) {
   const { kind, name } = finding.subject;
-  const physical = options.policyFile
-    ? { physicalLocation: { artifactLocation: { uri: options.policyFile }, region: { startLine: 1 } } }
-    : {};
+  // Code scanning shows only results with a physical location: a finding about no file (a
+  // tag, a commit) points at the policy file that enabled its rule when the caller names it.
+  const at = finding.location ?? (options.policyFile ? { file: options.policyFile, line: 1, column: 0 } : undefined);
+  const physical = at === undefined ? {} : { physicalLocation: physicalLocation(at) };
   return {
     ruleId: finding.rule,
     ruleIndex,
@@ -50,9 +66,9 @@ function buildResult(finding: Finding, ruleIndex: number, options: RenderOptions
         logicalLocations: [{ name, kind, fullyQualifiedName: describeSubject(finding.subject) }],
       },
     ],
-    // Every result of a rule may share the policy file as its location; the subject is what
-    // tells two of them apart, so code scanning keeps one alert per rule and subject.
-    partialFingerprints: { 'releasePolicySubject/v1': `${kind}:${name}` },
+    // The rule and subject, never the line or message: the same alert across runs and edits,
+    // and the same identity a baseline file records.
+    partialFingerprints: { 'releasePolicyFinding/v1': findingFingerprint(finding) },
     properties: { spec: finding.spec, fix: finding.fix },
   };
 }

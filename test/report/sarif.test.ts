@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { renderVerdict } from '../../src/report/index.js';
+import { PROJECT_URL } from '../../src/report/help-uri.js';
 import { DEFAULT_INFORMATION_URI } from '../../src/report/sarif.js';
 import { finding, options, rule, verdict, waived } from './verdict-builder.js';
 
@@ -31,6 +32,7 @@ describe('sarif format', () => {
       shortDescription: { text: 'title of version-monotonic' },
       fullDescription: { text: 'why version-monotonic' },
       help: { text: 'fix version-monotonic' },
+      helpUri: `${PROJECT_URL}#built-in-rules`,
       defaultConfiguration: { level: 'warning' },
       properties: { spec: 'spec line of version-monotonic' },
     });
@@ -73,12 +75,13 @@ describe('sarif format', () => {
       {
         id: 'engine/waiver-expired',
         shortDescription: { text: 'engine/waiver-expired' },
+        fullDescription: { text: 'waivers expire' },
         helpUri: 'https://example.test/rules/engine/waiver-expired',
         defaultConfiguration: { level: 'error' },
         properties: { spec: 'waivers expire' },
       },
     ]);
-    expect(run.results[0].locations[0].physicalLocation).toEqual({ artifactLocation: { uri: 'release-policy.yml' }, region: { startLine: 1 } });
+    expect(run.results[0].locations[0].physicalLocation).toEqual({ artifactLocation: { uri: 'release-policy.yml', uriBaseId: '%SRCROOT%' }, region: { startLine: 1 } });
   });
 
   test('unavailable facts are tool notifications; exit 3 marks the execution unsuccessful', () => {

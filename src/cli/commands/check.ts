@@ -7,6 +7,7 @@ import { didYouMean } from '../../policy/did-you-mean.js';
 import { oneOf, parseCommandArgs } from '../args.js';
 import { isOffline, UsageError, type CliContext } from '../context.js';
 import { evaluatePolicyGate } from '../evaluate.js';
+import { policyFileInRepository } from '../locate-findings.js';
 import { errnoWords } from '../io-error.js';
 import { createTiming } from '../timing.js';
 import { loadPolicy, locatePolicy, resolveCwd } from '../load.js';
@@ -70,6 +71,7 @@ export async function runCheck(ctx: CliContext, argv: string[], mode: 'check' | 
     rules: loaded.catalogue,
     toolVersion: ctx.toolVersion,
     title: mode === 'audit' ? 'policy audit' : `policy check --gate ${gate}`,
+    policyFile: policyFileInRepository(cwd, loaded),
   });
   if (typeof values.output === 'string') writeReport(ctx, values.output, report);
   else ctx.stdout(report);

@@ -6,6 +6,7 @@ import { didYouMean } from '../../policy/did-you-mean.js';
 import { oneOf, parseCommandArgs } from '../args.js';
 import { UsageError, type CliContext } from '../context.js';
 import { evaluatePolicyGate } from '../evaluate.js';
+import { policyFileInRepository } from '../locate-findings.js';
 import { parseIssue, parseVersion, readScene, readWorkTree } from '../release.js';
 
 export const GATE_HELP = `Usage: policy gate ACTION [ARG] [--format F] [--package NAME]
@@ -61,6 +62,7 @@ export async function runGate(ctx: CliContext, argv: string[]): Promise<number> 
     rules: scene.loaded.catalogue,
     toolVersion: ctx.toolVersion,
     title: `policy gate ${action}${action === 'publish' ? ` (v${arg})` : ` ${arg}`}`,
+    policyFile: policyFileInRepository(scene.cwd, scene.loaded),
   }));
   return verdict.exitCode;
 }
