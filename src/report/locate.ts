@@ -9,7 +9,7 @@ import { hasWorkspaceTable, jsonVersionKey, tomlVersionKey } from './manifest-po
 export interface LocateIndex {
   /** Absolute path of the repository root: policy and rule files are made relative to it. */
   root: string;
-  policy: Pick<Policy, 'packages' | 'rules' | 'waivers'>;
+  policy: Pick<Policy, 'packages' | 'rules' | 'waivers'> & { file?: string };
   catalogue: readonly RuleDefinition[];
   /** Repository files read so far, by repository-relative path: their text, or null when absent or unreadable. */
   files: ReadonlyMap<string, string | null>;
@@ -21,7 +21,7 @@ const NOTES_RULES: ReadonlySet<string> = new Set(['release-notes-present']);
 /** Subject kinds that name a package (`name`) or a package version (`name 1.2.3`, `name 1.2.3 -> 1.1.0`). */
 const PACKAGE_SUBJECTS: ReadonlySet<string> = new Set(['version', 'package']);
 
-/** Subject kinds with no file of their own: they keep their logical location (SARIF adds a fallback). */
+/** Subject kinds with no file of their own: they keep their logical location (SARIF adds a fallback); a tag also gets its package's policy entry. */
 const LOGICAL_SUBJECTS: ReadonlySet<string> = new Set(['tag', 'commit']);
 
 type Step = { need: string } | { at: FindingLocation | null };
@@ -50,6 +50,7 @@ export function locateFindings(verdict: Verdict, index: LocateIndex): Verdict {
 
 function place(finding: Finding, index: LocateIndex): Step {
   const { kind, name } = finding.subject;
+  if (kind === 'tag') return { at: tagPackageEntry(name, index) ?? policyFile(index) };
   if (LOGICAL_SUBJECTS.has(kind)) return { at: null };
   if (kind === 'waiver') return { at: waiverLocation(name, index) ?? ruleEntry(finding.rule, index) };
   if (kind === 'rule') return { at: ruleErrorLocation(finding, index) ?? ruleEntry(finding.rule, index) };
@@ -67,8 +68,28 @@ function place(finding: Finding, index: LocateIndex): Step {
       if ('need' in step || step.at !== null) return step;
     }
   }
-  // Unavailable facts, issues, branches, paths: the policy line that enables the rule.
-  return { at: ruleEntry(finding.rule, index) };
+  // Unavailable facts, issues, branches, paths: the policy line that enables the rule, else the
+  // policy file itself, so that an annotation shows on a file the reader can open.
+  return { at: ruleEntry(finding.rule, index) ?? policyFile(index) };
+}
+
+/**
+ * A tag is about no file of its own: the policy's entry of the package whose tag template
+ * it matches (where that template is written) stands for it; the tag stays the logical location.
+ */
+function tagPackageEntry(tag: string, index: LocateIndex): FindingLocation | null {
+  const pkg = index.policy.packages.find((candidate) => {
+    const at = candidate.tag.indexOf('{version}');
+    if (at < 0) return false;
+    const prefix = candidate.tag.slice(0, at);
+    const suffix = candidate.tag.slice(at + '{version}'.length);
+    return tag.length > prefix.length + suffix.length && tag.startsWith(prefix) && tag.endsWith(suffix);
+  });
+  return pkg?.location === undefined ? null : inRepository(pkg.location, index.root);
+}
+
+function policyFile(index: LocateIndex): FindingLocation | null {
+  return index.policy.file === undefined || index.policy.file === '' ? null : inRepository({ file: index.policy.file, line: 1, col: 0 }, index.root);
 }
 
 /** The line of the package's version in its manifest (or the workspace root it inherits from). */

@@ -60,8 +60,10 @@ describe.skipIf(!HAS_GIT)('locations of an audit with drift (the sample reposito
     }
     const tag = results.find((r) => r.ruleId === 'tag-matches-manifest');
     expect(tag?.locations[0]?.logicalLocations).toEqual([{ name: 'v0.1.0', kind: 'tag', fullyQualifiedName: 'tag v0.1.0' }]);
-    // No file of its own: the policy file that enables the rule, for code scanning.
-    expect(tag?.locations[0]?.physicalLocation).toEqual({ artifactLocation: { uri: 'release-policy.yml', uriBaseId: '%SRCROOT%' }, region: { startLine: 1 } });
+    // No file of its own: the policy's entry of the package whose tag template it matches.
+    const entry = readFileSync(join(dir, 'release-policy.yml'), 'utf8').split('\n').findIndex((line) => /name: demo-runtime/.test(line)) + 1;
+    expect(entry).toBeGreaterThan(0);
+    expect(tag?.locations[0]?.physicalLocation).toEqual({ artifactLocation: { uri: 'release-policy.yml', uriBaseId: '%SRCROOT%' }, region: { startLine: entry, startColumn: 11 } });
   });
 
   it('two runs give the same SARIF, fingerprints included', () => {
@@ -78,10 +80,10 @@ describe.skipIf(!HAS_GIT)('locations of an audit with drift (the sample reposito
     expect(github.code).toBe(1);
     const lines = github.stdout.split('\n');
     expect(lines.find((l) => l.includes('title=version-not-lowered'))).toMatch(/^::error file=Cargo\.toml,line=6,col=1,title=version-not-lowered::/);
-    expect(lines.find((l) => l.includes('title=tag-matches-manifest'))).toMatch(/^::error title=tag-matches-manifest::/);
+    expect(lines.find((l) => l.includes('title=tag-matches-manifest'))).toMatch(/^::error file=release-policy\.yml,line=[0-9]+,col=11,title=tag-matches-manifest::/);
     const json = JSON.parse(runPolicy(['audit', '--format', 'json'], { cwd: dir }).stdout) as { findings: { rule: string; location?: unknown }[] };
     expect(json.findings.find((f) => f.rule === 'version-not-skipped')?.location).toEqual({ file: 'Cargo.toml', line: 6, column: 1 });
-    expect(json.findings.find((f) => f.rule === 'tag-matches-manifest')).not.toHaveProperty('location');
+    expect(json.findings.find((f) => f.rule === 'tag-matches-manifest')?.location).toEqual({ file: 'release-policy.yml', line: 5, column: 11 });
   });
 });
 
@@ -132,8 +134,8 @@ waivers:
     const lineOf = (text: string) => policyLines.findIndex((line) => line.includes(text)) + 1;
     expect(findings.find((f) => f.rule === 'waiver-unused')?.location).toEqual({ file: 'release-policy.yml', line: lineOf('- rule: version-not-skipped'), column: 5 });
     expect(findings.find((f) => f.rule === 'tagged-version-published')?.location).toEqual({ file: 'release-policy.yml', line: lineOf('  tagged-version-published: warn'), column: 3 });
-    // Not written in the policy (extends: recommended enables it): no line to point at.
-    expect(findings.find((f) => f.rule === 'published-version-tagged')).not.toHaveProperty('location');
+    // Not written in the policy (extends: recommended enables it): the policy file itself.
+    expect(findings.find((f) => f.rule === 'published-version-tagged')?.location).toEqual({ file: 'release-policy.yml', line: 1, column: 0 });
     const ruleError = findings.find((f) => f.rule === 'tags-compare');
     expect(ruleError?.subject.kind).toBe('rule');
     expect(ruleError?.location).toEqual({ file: 'policy-rules/tags-compare.yml', line: 9, column: 17 });
