@@ -40,3 +40,19 @@ describe('the action bundle', () => {
     expect(Object.keys(action.outputs)).toEqual(['verdict', 'errors', 'warnings', 'sarif']);
   });
 });
+
+describe("this repository's own workflow", () => {
+  it('runs the action from the working tree on every event the action tells apart, with the whole history and read-only permissions', () => {
+    const workflow = parse(readFileSync(join(PROJECT_ROOT, '.github', 'workflows', 'release-policy.yml'), 'utf8')) as {
+      on: Record<string, unknown>;
+      permissions: Record<string, string>;
+      jobs: Record<string, { steps: { uses?: string; with?: Record<string, unknown> }[] }>;
+    };
+    expect(Object.keys(workflow.on).sort()).toEqual(['issues', 'pull_request', 'push', 'schedule', 'workflow_dispatch']);
+    expect(workflow.on.issues).toEqual({ types: ['closed', 'reopened'] });
+    expect(workflow.permissions).toEqual({ contents: 'read', issues: 'read' });
+    const steps = Object.values(workflow.jobs).flatMap((job) => job.steps);
+    expect(steps.find((step) => step.uses?.startsWith('actions/checkout@'))?.with).toMatchObject({ 'fetch-depth': 0 });
+    expect(steps.filter((step) => step.uses === './')).toHaveLength(1);
+  });
+});
