@@ -38,6 +38,11 @@ export interface CiPlan {
   runs: GateRun[];
   /** Commits the runs read: a shallow or partial checkout must have them. */
   commits: string[];
+  /**
+   * Commits that may be gone for good: the `before` of a forced push. Missing, the push counts
+   * from the default branch instead (see withoutGone).
+   */
+  optional?: string[];
   /** A pull request's base branch, fetched when its commit is missing. */
   baseBranch: string;
 }
@@ -143,13 +148,33 @@ function planPush(event: CiEvent): CiPlan {
   const run: GateRun = { gate: 'ci', arg: '', lines: [line] };
   // A new branch brings the commits the default branch does not have (GitHub's `before` is zero).
   const defaultBranch = text(record(payload.repository).default_branch);
-  if (created) run.bases = defaultBranch === '' || defaultBranch === branch ? [] : [`refs/remotes/origin/${defaultBranch}`];
+  const fromDefault = defaultBranch === '' || defaultBranch === branch ? [] : [`refs/remotes/origin/${defaultBranch}`];
+  if (created) run.bases = fromDefault;
+  const forced = !created && payload.forced === true;
   return {
-    describe: created ? `push of new branch ${branch} (${after.slice(0, 12)})` : `push to ${branch}: ${before.slice(0, 12)}..${after.slice(0, 12)}`,
+    describe: created ? `push of new branch ${branch} (${after.slice(0, 12)})` : `push to ${branch}: ${before.slice(0, 12)}..${after.slice(0, 12)}${forced ? ' (forced)' : ''}`,
     runs: [run],
-    commits: created ? [after] : [after, before],
-    baseBranch: created && defaultBranch !== branch ? defaultBranch : '',
+    commits: created || forced ? [after] : [after, before],
+    ...(forced ? { optional: [before] } : {}),
+    baseBranch: (created || forced) && fromDefault.length > 0 ? defaultBranch : '',
   };
+}
+
+/**
+ * The plan once `gone` commits (a forced push's `before`, no longer in any history) are known
+ * missing: the push they started counts like a new branch's, from `defaultBranch` (the plan's
+ * baseBranch: "" when the pushed branch is the default one, which then has no push to count).
+ */
+export function withoutGone(plan: CiPlan, gone: readonly string[], defaultBranch: string): CiPlan {
+  if (gone.length === 0) return plan;
+  const runs = plan.runs.map((run) => {
+    if (run.lines === undefined || !run.lines.some((line) => gone.includes(line.remoteObject))) return run;
+    // The default branch itself (or no default branch known): nothing to count from, so no push.
+    if (defaultBranch === '') return { gate: run.gate, arg: run.arg };
+    const lines = run.lines.map((line) => (gone.includes(line.remoteObject) ? { ...line, remoteObject: '0'.repeat(line.localObject.length) } : line));
+    return { ...run, lines, bases: [`refs/remotes/origin/${defaultBranch}`] };
+  });
+  return { ...plan, runs };
 }
 
 /** The outcome of the whole job, as the action's `verdict` output says it. */

@@ -1,7 +1,7 @@
 // Which gates each GitHub event asks, from payloads shaped as GitHub sends them, and how the
 // gates' verdicts merge into the job's one.
 import { describe, expect, it } from 'vitest';
-import { mergeVerdicts, outcomeOf, planCi, type CiEvent } from '../../src/ci/plan.js';
+import { mergeVerdicts, outcomeOf, planCi, withoutGone, type CiEvent } from '../../src/ci/plan.js';
 import type { Finding, Verdict } from '../../src/engine/model.js';
 
 const A = 'a'.repeat(40);
@@ -35,6 +35,18 @@ describe('planCi', () => {
     expect(plan.baseBranch).toBe('main');
     // The default branch itself, new (a first push): everything it has is new.
     expect(planCi(event('push', { ref: 'refs/heads/main', before: ZERO, after: B, created: true, repository })).runs[0]!.bases).toEqual([]);
+  });
+
+  it('a forced push: its before may be gone; then the push counts from the default branch (none for the default branch itself)', () => {
+    const plan = planCi(event('push', { ref: 'refs/heads/feature', before: A, after: B, forced: true, repository }));
+    expect(plan.commits).toEqual([B]);
+    expect(plan.optional).toEqual([A]);
+    expect(withoutGone(plan, [], plan.baseBranch)).toBe(plan);
+    expect(withoutGone(plan, [A], plan.baseBranch).runs).toEqual([{
+      gate: 'ci', arg: '', lines: [{ localRef: 'refs/heads/feature', localObject: B, remoteRef: 'refs/heads/feature', remoteObject: ZERO }], bases: ['refs/remotes/origin/main'],
+    }]);
+    const main = planCi(event('push', { ref: 'refs/heads/main', before: A, after: B, forced: true, repository }));
+    expect(withoutGone(main, [A], main.baseBranch).runs).toEqual([{ gate: 'ci', arg: '' }]);
   });
 
   it.each(['opened', 'synchronize', 'reopened'])('a pull request (%s): review over base...head', (action) => {

@@ -4,7 +4,7 @@
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import { FAIL_ON, mergeVerdicts, outcomeOf, planCi, type CiEvent, type CiPlan, type FailOn, type GateRun } from '../../ci/plan.js';
+import { FAIL_ON, mergeVerdicts, outcomeOf, planCi, withoutGone, type CiEvent, type CiPlan, type FailOn, type GateRun } from '../../ci/plan.js';
 import type { Verdict } from '../../engine/model.js';
 import type { GitHubRead } from '../../facts/collect.js';
 import { runGit } from '../../facts/git.js';
@@ -67,10 +67,11 @@ export async function runCi(ctx: CliContext, argv: string[]): Promise<number> {
   const workspace = ctx.env.GITHUB_WORKSPACE;
   const cwd = typeof values.cwd === 'string' ? resolveCwd(ctx, values.cwd) : workspace ? resolveCwd(ctx, workspace) : ctx.cwd;
   const event = readEvent(ctx);
-  const plan = planCi(event, gate);
+  const planned = planCi(event, gate);
   const loaded = await loadPolicy(locatePolicy(cwd, values.policy), ctx.toolVersion);
 
-  const missing = await ensureHistory(ctx, cwd, plan, fetch);
+  const { missing, gone } = await ensureHistory(ctx, cwd, planned, fetch);
+  const plan = withoutGone(planned, gone, planned.baseBranch);
   let verdict: Verdict;
   let release: ReleaseFact | null = null;
   if (missing !== '') {
@@ -172,46 +173,50 @@ async function readRelease(ctx: CliContext, cwd: string, loaded: LoadedPolicy, r
 /**
  * The history the gates read: a shallow checkout lacks tags and older commits (and a pull
  * request's base may be missing). With fetch allowed they are fetched; otherwise, or when the
- * fetch fails, the answer says what is missing and how to get it ("" when nothing is).
+ * fetch fails, `missing` says what is missing and how to get it ("" when nothing is). `gone`:
+ * the plan's optional commits (a forced push's `before`) that no fetch brought.
  */
-async function ensureHistory(ctx: CliContext, cwd: string, plan: CiPlan, fetch: boolean): Promise<string> {
+async function ensureHistory(ctx: CliContext, cwd: string, plan: CiPlan, fetch: boolean): Promise<{ missing: string; gone: string[] }> {
   const git = (args: string[], ok: number[] = []) => runGit(cwd, ctx.env, args, ok);
   let shallow: boolean;
   try {
     shallow = (await git(['rev-parse', '--is-shallow-repository'])).stdout.trim() === 'true';
   } catch (error) {
-    return `${cwd} is not a git work tree: ${(error as Error).message}`;
+    return { missing: `${cwd} is not a git work tree: ${firstLine(error)}`, gone: [] };
   }
   if (shallow) {
-    if (!fetch) return `the checkout is shallow: the tags and the history the gates read are missing; ${CHECKOUT_FIX}`;
+    if (!fetch) return { missing: `the checkout is shallow: the tags and the history the gates read are missing; ${CHECKOUT_FIX}`, gone: [] };
     try {
       await git(['fetch', '--quiet', '--unshallow', '--tags', 'origin']);
     } catch (error) {
-      return `the checkout is shallow and \`git fetch --unshallow --tags origin\` failed (${firstLine(error)}); ${CHECKOUT_FIX}`;
+      return { missing: `the checkout is shallow and \`git fetch --unshallow --tags origin\` failed (${firstLine(error)}); ${CHECKOUT_FIX}`, gone: [] };
     }
     ctx.stderr('policy ci: the checkout was shallow; fetched the whole history and the tags (git fetch --unshallow --tags)\n');
   }
   const bases = plan.runs.flatMap((run) => run.bases ?? []);
+  const optional = plan.optional ?? [];
   const have = async (rev: string): Promise<boolean> => (await git(['cat-file', '-e', `${rev}^{commit}`], [1, 128])).exitCode === 0;
-  const absent = async (): Promise<string[]> => {
-    const wanted = [...plan.commits, ...bases];
+  const absent = async (wanted: string[]): Promise<string[]> => {
     const found = await Promise.all(wanted.map(have));
     return wanted.filter((_, i) => !found[i]);
   };
-  let lacking = await absent();
-  if (lacking.length === 0) return '';
-  if (fetch) {
+  let lacking = await absent([...plan.commits, ...bases, ...optional]);
+  if (lacking.length > 0 && fetch) {
     const branch = plan.baseBranch;
     const refspecs = branch === '' ? [] : [`+refs/heads/${branch}:refs/remotes/origin/${branch}`];
     try {
       await git(['fetch', '--quiet', '--tags', 'origin', ...refspecs, ...lacking.filter((rev) => /^[0-9a-f]{40}/.test(rev))]);
     } catch {
-      // Said below with what is still missing.
+      // A forced push's old commit may be gone from the remote too; what is still missing is said below.
+      if (refspecs.length > 0) await git(['fetch', '--quiet', 'origin', ...refspecs], [1, 128]).catch(() => undefined);
     }
-    lacking = await absent();
-    if (lacking.length === 0) return '';
+    lacking = await absent(lacking);
   }
-  return `the checkout lacks ${lacking.map((rev) => (/^[0-9a-f]{40}/.test(rev) ? `commit ${rev.slice(0, 12)}` : rev)).join(', ')}, which the event names; ${CHECKOUT_FIX}`;
+  const gone = lacking.filter((rev) => optional.includes(rev));
+  const required = lacking.filter((rev) => !optional.includes(rev));
+  if (required.length === 0) return { missing: '', gone };
+  const named = required.map((rev) => (/^[0-9a-f]{40}/.test(rev) ? `commit ${rev.slice(0, 12)}` : rev)).join(', ');
+  return { missing: `the checkout lacks ${named}, which the event names; ${CHECKOUT_FIX}`, gone };
 }
 
 function firstLine(error: unknown): string {
