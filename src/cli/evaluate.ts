@@ -28,6 +28,8 @@ export interface GateQuery {
   viaHook?: boolean;
   /** The command's one GitHub read, when the command reads GitHub again afterwards (policy run posts the comment). */
   githubRead?: GitHubRead;
+  /** The issue whose release state GitHub is asked for (a CI event about that issue). */
+  issue?: number;
 }
 
 /** Facts read over the network: skipped offline. */
@@ -60,6 +62,7 @@ export async function evaluatePolicyGate(
     toolVersion: ctx.toolVersion,
     githubRead,
     ...(query.viaHook === true ? { viaHook: true } : {}),
+    ...(query.issue === undefined ? {} : { issue: query.issue }),
   });
   // Two steps: first the facts the rules' `when` conditions read (for the release rules, the
   // journal alone) with those of the rules that always apply, then the facts of the rules

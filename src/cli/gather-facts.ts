@@ -28,6 +28,8 @@ export interface GatherRequest {
   githubRead?: GitHubRead;
   /** A git hook is asking (GitHub only for an open release or a pushed release tag). */
   viaHook?: boolean;
+  /** The issue whose release state GitHub is asked for. */
+  issue?: number;
 }
 
 /** Facts from the repository, or from a saved file so any verdict can be reproduced. */
@@ -50,6 +52,7 @@ export async function gatherFacts(request: GatherRequest): Promise<CollectedFact
     github: request.policy.github,
     ...(request.githubRead === undefined ? {} : { githubRead: request.githubRead }),
     ...(request.viaHook === true ? { viaHook: true } : {}),
+    ...(request.issue === undefined ? {} : { issue: request.issue }),
   });
 }
 

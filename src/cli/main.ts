@@ -17,6 +17,7 @@ release facts, enforced by hooks, gates and CI.
 Commands:
   check [--gate G]     evaluate the rules of a gate (default ci)
   audit                evaluate every release tag and every version change on the default branch
+  ci                   the CI check of one GitHub Actions event (gates chosen from the event)
   facts [--gate G]     print the facts as JSON (replay with check --facts FILE)
   rules                list the rules and their severities
   explain ID           a rule's spec line, docs, gates, facts and options
@@ -64,6 +65,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   verify: async () => (await import('./commands/verify.js')).runVerify,
   gate: async () => (await import('./commands/gate.js')).runGate,
   hook: async () => (await import('./commands/hook.js')).runHook,
+  ci: async () => (await import('./commands/ci.js')).runCi,
   hooks: async () => (await import('./commands/hooks.js')).runHooks,
   init: async () => (await import('./commands/init.js')).runInit,
   // Not a user command: the hook daemon the launcher starts (src/cli/daemon.ts).

@@ -61,6 +61,8 @@ export interface CollectRequest {
   githubRead?: GitHubRead;
   /** A git hook is asking: GitHub is read only for an open release or a pushed release tag, with a short deadline. */
   viaHook?: boolean;
+  /** The issue whose release state is read from GitHub (a CI event about that issue); default the journal's, else the branch's. */
+  issue?: number;
 }
 
 /** Holds the command's one GitHub request, once started. */
@@ -74,6 +76,8 @@ export interface HookInput {
   lines?: PushLine[];
   /** The commit a tag is being created at (reference-transaction); default HEAD. */
   tagCommit?: string;
+  /** Refs whose commits the push does not bring (a new branch in CI: the default branch's remote-tracking ref). */
+  bases?: string[];
 }
 
 const SHALLOW = 'shallow clone: history is incomplete; run `git fetch --unshallow`';
@@ -355,6 +359,7 @@ function pushesReleaseTag(req: CollectRequest): boolean {
 
 /** The issue of the release in progress: the journal's, else the checked-out branch's; 0 for none. */
 async function releaseIssue(req: CollectRequest): Promise<number> {
+  if (req.issue !== undefined && req.issue > 0) return req.issue;
   try {
     const journal = await openJournal(req.cwd, req.env);
     const last = journal.contents.events.at(-1)?.package;
@@ -368,10 +373,13 @@ async function releaseIssue(req: CollectRequest): Promise<number> {
   return branchIssue(stdout.trim(), req.issuePatterns ?? []);
 }
 
-/** The push: git's pre-push lines, the tag gate's tag, or nothing for every other gate. */
+/**
+ * The push: git's pre-push lines (or a CI event's pushed range, as lines, for `ci` and
+ * `review`), the tag gate's tag, or nothing for every other gate.
+ */
 async function collectPushFact(req: CollectRequest, batch: () => CatFileBatch): Promise<PushFact> {
   if (req.gate.name === 'tag') return collectTagPush(batch(), req.gate.arg, req.packages, req.hook?.tagCommit);
-  if (req.gate.name === 'pre-push' && req.hook?.lines !== undefined) {
+  if (['pre-push', 'ci', 'review'].includes(req.gate.name) && req.hook?.lines !== undefined) {
     return collectPush({
       root: findRepoRoot(req.cwd) ?? req.cwd,
       env: req.env,
@@ -380,6 +388,7 @@ async function collectPushFact(req: CollectRequest, batch: () => CatFileBatch): 
       lines: req.hook.lines,
       packages: req.packages,
       issuePatterns: req.issuePatterns ?? [],
+      ...(req.hook.bases === undefined ? {} : { bases: req.hook.bases }),
     }, batch());
   }
   return emptyPush();

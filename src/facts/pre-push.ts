@@ -76,6 +76,8 @@ export interface PushRequest {
   lines: PushLine[];
   packages: PackageConfig[];
   issuePatterns: string[];
+  /** More refs whose commits the remote has (a new branch in CI: the default branch's remote-tracking ref). */
+  bases?: string[];
 }
 
 /** The push fact for git's lines: refs, the commits they bring, versions they change. */
@@ -93,7 +95,7 @@ export async function collectPush(req: PushRequest, shared?: CatFileBatch): Prom
       }),
     );
     const tips = [...new Set(refs.filter((ref) => ref.action !== 'delete' && ref.localCommit !== '').map((ref) => ref.localCommit))];
-    const bases = [...new Set(remoteObjects.filter((oid): oid is string => oid !== null))];
+    const bases = [...new Set([...remoteObjects.filter((oid): oid is string => oid !== null), ...(req.bases ?? [])])];
     const named = req.remote !== req.url && req.remote !== '';
     const commits = tips.length === 0 ? [] : await readCommits(req.root, req.env, tips, bases, named ? req.remote : null);
     await addVersionChanges(commits, req.packages, batch, parsed);

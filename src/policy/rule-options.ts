@@ -197,12 +197,13 @@ function closeOptionSchema(schema: Options): Options {
 /**
  * Loaded on first use, synchronously so that option resolution stays a plain function:
  * ajv costs tens of milliseconds to load and compile, which only policies that write
- * options should pay. A bundle leaves this require alone, so ajv (a dependency) is read
- * from node_modules at run time.
+ * options should pay. In a bundle (a CommonJS file, where `require` exists) the plain
+ * `require` call is bundled and stays lazy, so the action's bundle, which runs without
+ * node_modules, has ajv inside; run from source (ESM, tests) it is read from node_modules.
  */
 function loadAjv(strict = false): AjvLike {
-  const require = createRequire(import.meta.url);
-  const Ajv2020 = (require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js')).default;
+  const loaded = (typeof require === 'function' ? require('ajv/dist/2020.js') : createRequire(import.meta.url)('ajv/dist/2020.js')) as typeof import('ajv/dist/2020.js');
+  const Ajv2020 = loaded.default;
   // Strict: the load-time check of a rule file's schema; union types (`type: [string, number]`) stay allowed.
   return new Ajv2020({ allErrors: true, verbose: true, strict, allowUnionTypes: true, useDefaults: true });
 }

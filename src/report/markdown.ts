@@ -15,23 +15,23 @@ const encoder = new TextEncoder();
 const TABLE = { table: true } as const;
 
 /** A cell of plain repository text (a subject, a waiver's reason or owner): all of it is text. */
-function textCell(text: string): string {
+export function textCell(text: string): string {
   return escapeText(text, false);
 }
 
 /** A cell of rule-written text with `code` spans (a message, a fix) and repository text in it. */
-function markupCell(text: string): string {
+export function markupCell(text: string): string {
   return markdownFromText(text, TABLE);
 }
 
-interface Table {
+export interface Table {
   header: string[];
   /** Each row's cells, already Markdown. */
   rows: string[][];
 }
 
 /** Renders a table, keeping rows while they fit in `budget`; returns the lines and bytes used. */
-function renderTable(table: Table, budget: number): { lines: string[]; used: number; omitted: number } {
+export function renderTable(table: Table, budget: number): { lines: string[]; used: number; omitted: number } {
   const lines = [`| ${table.header.join(' | ')} |`, `| ${table.header.map(() => '---').join(' | ')} |`];
   let used = lines.reduce((sum, line) => sum + encoder.encode(line).length + 1, 0);
   let kept = 0;
@@ -46,7 +46,7 @@ function renderTable(table: Table, budget: number): { lines: string[]; used: num
   return { lines, used, omitted: table.rows.length - kept };
 }
 
-function omissionNote(omitted: number, what: string): string[] {
+export function omissionNote(omitted: number, what: string): string[] {
   if (omitted === 0) return [];
   return ['', `_${omitted} more ${what} left out to keep the job summary under GitHub's 1 MiB limit; see the JSON or SARIF output._`];
 }

@@ -86,11 +86,11 @@ export async function runCheck(ctx: CliContext, argv: string[], mode: 'check' | 
 }
 
 /**
- * `github.enforce: reopen`: the first issue-closed-while-open finding (there is one release
+ * `github.enforce: reopen` (policy check --gate ci, policy ci): the first issue-closed-while-open finding (there is one release
  * issue) reopens its issue with one comment. A failure is said and leaves the exit code as the
  * finding made it (1).
  */
-async function enforceReopen(ctx: CliContext, cwd: string, config: LoadedPolicyGitHub, verdict: Verdict, offline: boolean): Promise<void> {
+export async function enforceReopen(ctx: CliContext, cwd: string, config: LoadedPolicyGitHub, verdict: Verdict, offline: boolean, command = 'policy check'): Promise<void> {
   const { REOPEN_RULE, reopenIssue } = await import('../reopen-issue.js');
   const finding = verdict.findings.find((f) => f.rule === REOPEN_RULE && f.severity === 'error' && /^#[0-9]+$/.test(f.subject.name));
   if (finding === undefined) return;
@@ -99,11 +99,11 @@ async function enforceReopen(ctx: CliContext, cwd: string, config: LoadedPolicyG
   try {
     const done = await reopenIssue({ cwd, env: ctx.env, config, offline, toolVersion: ctx.toolVersion, issue, finding: finding.message });
     ctx.stderr(done.action === 'reopened'
-      ? `policy check: reopened ${done.repository}#${issue} and said why in a comment${done.url ? ` (${done.url})` : ''} (github.enforce: reopen)\n`
-      : `policy check: ${done.repository}#${issue} is open again already; nothing posted (github.enforce: reopen)\n`);
+      ? `${command}: reopened ${done.repository}#${issue} and said why in a comment${done.url ? ` (${done.url})` : ''} (github.enforce: reopen)\n`
+      : `${command}: ${done.repository}#${issue} is open again already; nothing posted (github.enforce: reopen)\n`);
   } catch (error) {
     if (!(error instanceof GitHubUnavailable)) throw error;
-    ctx.stderr(`policy check: could not reopen issue #${issue} (github.enforce: reopen): ${error.message}; reopen it by hand (\`gh issue reopen ${issue}\`), the token needs issues: write\n`);
+    ctx.stderr(`${command}: could not reopen issue #${issue} (github.enforce: reopen): ${error.message}; reopen it by hand (\`gh issue reopen ${issue}\`), the token needs issues: write\n`);
   }
 }
 
