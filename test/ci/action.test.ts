@@ -249,8 +249,8 @@ describe.skipIf(!HAS_GIT)('the action on an issue closed', () => {
       payload: { action: 'closed', issue: { number: 7, state: 'closed', title: 'Feature seven' }, repository: { full_name: 'acme/demo', default_branch: 'main' } },
     });
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/^::error title=blocked-keep-issue-open::closing issue #7 is refused: release demo v0\.2\.0 \(issue #7\) is blocked/m);
-    expect(run.stdout).toMatch(/^::error title=issue-closed-while-open::issue #7 was closed on GitHub by alice/m);
+    expect(run.stdout).toMatch(/^::error file=release-policy\.yml,line=[0-9]+(,col=[0-9]+)?,title=blocked-keep-issue-open::closing issue #7 is refused: release demo v0\.2\.0 \(issue #7\) is blocked/m);
+    expect(run.stdout).toMatch(/^::error file=release-policy\.yml,line=[0-9]+(,col=[0-9]+)?,title=issue-closed-while-open::issue #7 was closed on GitHub by alice/m);
     expect(run.stderr).toMatch(/^policy ci: reopened acme\/demo#7 and said why in a comment/m);
     expect(github.issues.get(7)!.state).toBe('OPEN');
     expect(run.summary).toContain('issue #7 closed');
@@ -314,6 +314,6 @@ describe.skipIf(!HAS_GIT)('the action on the daily sweep', () => {
     expect(run.summary).toContain('scheduled sweep; gates ci, audit.');
     expect(run.code).toBe(1);
     expect(run.outputs.verdict).toBe('refused');
-    expect(run.stdout).toMatch(/^::error title=dry-run-failure-no-tag::local tag v0\.2\.0 names demo 0\.2\.0/m);
+    expect(run.stdout).toMatch(/^::error file=release-policy\.yml,line=[0-9]+(,col=[0-9]+)?,title=dry-run-failure-no-tag::local tag v0\.2\.0 names demo 0\.2\.0/m);
   });
 });
