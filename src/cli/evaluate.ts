@@ -4,8 +4,10 @@ import { factsNamedIn, fieldsReadIn, type CompiledWaiver } from '../engine/waive
 import type { FactName } from '../facts/model.js';
 import type { GitHubRead, HookInput } from '../facts/collect.js';
 import { readStateWord } from '../facts/release.js';
+import { BaselineMatcher } from '../engine/baseline.js';
 import { evaluateGate } from '../engine/gate.js';
 import type { GateName, Verdict } from '../engine/model.js';
+import { displayPath, readBaseline } from './baseline-file.js';
 import { isOffline, type CliContext } from './context.js';
 import { gatherFacts } from './gather-facts.js';
 import { warnJournalProblems } from './release.js';
@@ -27,6 +29,11 @@ export interface GateQuery {
   viaHook?: boolean;
   /** The command's one GitHub read, when the command reads GitHub again afterwards (policy run posts the comment). */
   githubRead?: GitHubRead;
+  /**
+   * Whether the policy's baseline file accepts findings (default: for the `ci` and `audit`
+   * gates, the ones `policy baseline` records); `policy baseline` itself asks without it.
+   */
+  baseline?: boolean;
 }
 
 /** Facts read over the network: skipped offline. */
@@ -40,6 +47,8 @@ export async function evaluatePolicyGate(
   query: GateQuery,
   mark: (label: string) => void = () => {},
 ): Promise<Verdict> {
+  // Read first: a malformed baseline is reported before any fact is read.
+  const baseline = baselineOf(ctx, loaded, query);
   const definitions = gateDefinitions(loaded, query.gate);
   const offline = isOffline(ctx, query.offline);
   const repoFields = repoFieldsRead(definitions);
@@ -94,9 +103,17 @@ export async function evaluatePolicyGate(
     onUnavailable: loaded.policy.onUnavailable,
     skipped: offline ? NETWORK_FACTS : githubNotSetUp(loaded, collected.unavailable.github) ? ['github'] : [],
     today: ctx.today,
+    ...baseline,
   });
   mark('evaluate');
   return verdict;
+}
+
+function baselineOf(ctx: CliContext, loaded: LoadedPolicy, query: GateQuery): { baseline?: BaselineMatcher } {
+  const file = loaded.policy.baseline;
+  if (file === '' || !(query.baseline ?? (query.gate === 'ci' || query.gate === 'audit'))) return {};
+  const shown = displayPath(ctx.cwd, file);
+  return { baseline: new BaselineMatcher(readBaseline(file, shown), shown) };
 }
 
 /**
