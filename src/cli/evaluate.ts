@@ -54,7 +54,7 @@ export async function evaluatePolicyGate(
   const repoFields = repoFieldsRead(definitions);
   // One GitHub request per command, whichever of the two collects below needs it first.
   const githubRead: GitHubRead = query.githubRead ?? {};
-  const gather = (needs: FactName[]) => gatherFacts({
+  const gather = (needs: FactName[], pushCommits = true) => gatherFacts({
     cwd,
     factsFile: query.factsFile ?? null,
     policy: loaded.policy,
@@ -68,6 +68,7 @@ export async function evaluatePolicyGate(
     toolVersion: ctx.toolVersion,
     githubRead,
     ...(query.viaHook === true ? { viaHook: true } : {}),
+    pushCommits,
   });
   // Two steps: first the facts the rules' `when` conditions read (for the release rules, the
   // journal alone) with those of the rules that always apply, then the facts of the rules
@@ -82,10 +83,18 @@ export async function evaluatePolicyGate(
   const { runs, waivers } = prepareGate(loaded, query.gate);
   mark(`compile ${runs.length} rules`);
   const first = all ?? whenFacts(runs, waivers);
-  const collected = await (reading ?? gather(first));
+  // The push's commits (a `git log` of everything the push brings: 20,000 commits on a first
+  // push) are read in the first step only when a rule read then needs them; the release rules
+  // that do are read in the second step, once their `when` holds.
+  const firstReadsCommits = all !== null
+    || readsPushCommits(definitionsOf({ runs: runs.filter((run) => !run.rule.definition.when), waivers }))
+    || runs.some(({ rule }) => rule.definition.when && rule.definition.facts.includes('push') && fieldsReadIn([rule.definition.when.text], 'push')?.has('commits') !== false);
+  const collected = await (reading ?? gather(first, firstReadsCommits));
   const early = prepareFacts(collected.facts);
   const applying = runs.filter((run) => run.rule.definition.facts.some((f) => f in collected.unavailable) || whenHolds(run, early));
-  const rest = factsNeeded(definitionsOf({ runs: applying, waivers })).filter((name) => !first.includes(name));
+  const needed = factsNeeded(definitionsOf({ runs: applying, waivers }));
+  const pushAgain = !firstReadsCommits && needed.includes('push') && readsPushCommits(definitionsOf({ runs: applying, waivers }));
+  const rest = needed.filter((name) => !first.includes(name) || (name === 'push' && pushAgain));
   if (rest.length > 0) {
     const more = await gather(rest);
     Object.assign(collected.facts, more.facts);
@@ -147,14 +156,33 @@ function whenFacts(runs: RuleRun[], waivers: CompiledWaiver[]): FactName[] {
  * only `repo.dirty` or `repo.branch` starts no for-each-ref or config for the default branch
  * and the remotes (two process starts of a pre-push run's five, bench/hooks.mjs).
  */
-function repoFieldsRead({ rules, waivers }: GateDefinitions): string[] | null {
+function repoFieldsRead(definitions: GateDefinitions): string[] | null {
+  const fields = fieldsReadIn(textsReading(definitions, 'repo'), 'repo');
+  return fields === null ? null : [...fields];
+}
+
+/** Whether the rules and waivers read `push.commits` (or the push fact whole). */
+function readsPushCommits(definitions: GateDefinitions): boolean {
+  const fields = fieldsReadIn(textsReading(definitions, 'push'), 'push');
+  return fields === null || fields.has('commits');
+}
+
+/** The CEL texts of the waivers and of the rules that declare `fact`. */
+function textsReading({ rules, waivers }: GateDefinitions, fact: FactName): string[] {
   const texts: string[] = waivers.map((waiver) => waiver.when.text);
   for (const { when, variables, checks, facts } of rules) {
-    if (!facts.includes('repo')) continue;
+    if (!facts.includes(fact)) continue;
     if (when) texts.push(when.text);
     for (const variable of variables) texts.push(variable.expression.text);
-    for (const check of checks) texts.push(check.for?.text ?? '', check.expression.text, check.message.text, check.subject.name.text);
+    for (const check of checks) texts.push(check.for?.text ?? '', check.expression.text, ...celParts(check.message.text), ...celParts(check.subject.name.text));
   }
-  const fields = fieldsReadIn(texts, 'repo');
-  return fields === null ? null : [...fields];
+  return texts;
+}
+
+/**
+ * The CEL parts of a message template (`{{ ... }}`, as src/engine/template.ts reads them): its
+ * literal text is prose ("this push would point it at"), and a fact's name there reads nothing.
+ */
+function celParts(template: string): string[] {
+  return [...template.matchAll(/\{\{(.*?)\}\}/gs)].map((match) => match[1] ?? '');
 }
