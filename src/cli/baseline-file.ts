@@ -36,7 +36,9 @@ export function readBaseline(file: string, shown: string): BaselineEntry[] {
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`${shown}${jsonPosition(text, error)}: the baseline is not valid JSON: ${(error as Error).message}`, REWRITE);
+    // V8 quotes the text around the error, line breaks and all: one line of it is enough.
+    const detail = ((error as Error).message ?? '').replace(/\s+/g, ' ');
+    throw new UsageError(`${shown}${jsonPosition(text, error)}: the baseline is not valid JSON: ${detail}`, REWRITE);
   }
   const bad = (where: string, what: string): UsageError => new UsageError(`${shown}: ${where}: ${what}; this is not a baseline file`, REWRITE);
   if (!isRecord(raw)) throw bad('the file', 'must be an object with `version` and `findings`');
