@@ -110,6 +110,24 @@ describe.skipIf(!HAS_GIT)('policy baseline', () => {
     expect(after.report.baselined).toHaveLength(3);
   });
 
+  it('records one gate with --gate, and writes nothing when facts are unavailable (exit 3)', () => {
+    expect(policy('baseline', '--gate', 'audit').stdout).toContain('4 findings of gate audit recorded');
+    expect(policy('baseline', '--gate', 'pre-commit').stdout).toContain('0 findings of gate pre-commit recorded');
+    expect(JSON.parse(readFileSync(join(dir, BASELINE), 'utf8'))).toEqual({ version: 1, findings: [] });
+
+    const clone = `${dir}-shallow`;
+    git(dir, ['clone', '-q', '--depth', '1', `file://${dir}`, clone]);
+    try {
+      const shallow = runPolicy(['baseline'], { cwd: clone });
+      expect(shallow.code).toBe(3);
+      expect(shallow.stderr).toContain('policy baseline: gate ci could not be evaluated; nothing written');
+      expect(shallow.stderr).toMatch(/history: shallow clone/);
+      expect(existsSync(join(clone, BASELINE))).toBe(false);
+    } finally {
+      rmSync(clone, { recursive: true, force: true });
+    }
+  });
+
   it('shows baselined findings in SARIF as suppressions accepted by the baseline', () => {
     adopt();
     const sarif = JSON.parse(policy('audit', '--format', 'sarif').stdout) as {
