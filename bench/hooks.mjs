@@ -19,6 +19,9 @@
 //      reference-transaction run; informative, no budget);
 //   2. the shims alone, run with `sh` as git would (against `sh -c :`), to show where the
 //      fast path's time goes;
+//   2b. first push: a clone with no remote-tracking refs pushes main (every commit new) to an
+//      empty remote, no release open: `policy hook pre-push` in its own process against
+//      `node -e 0` (budget 3x);
 //   3. Node path: B's release is blocked the real way (`policy run --phase dry-run` of a
 //      command that fails), then `policy hook pre-push origin URL` with a one-commit push on
 //      stdin (against `node -e 0`, after 3 warm-ups for the load and code caches), served by
@@ -299,6 +302,31 @@ diffRow(
 diffRow('shim: reference-transaction committed', paired(bareSh, shim('reference-transaction', ['committed'], '')), null, shLabels);
 diffRow('shim: pre-commit (runs git diff-index)', paired(bareSh, shim('pre-commit', [], '')), null, shLabels);
 
+// ---- 2b. First push: the whole history to an empty remote, no release open ----------------------
+// A clone without remote-tracking refs (its origin removed and added again, empty), so every
+// commit of the base repository is new; `policy hook pre-push` in its own process with the
+// line git writes for `git push origin main`, against `node -e 0` (budget: 3x, issue 13).
+
+const FIRST_PUSH_BUDGET_RATIO = 3;
+const firstDir = join(work, 'c-first-push');
+const firstRemote = join(work, 'c-first-push-remote.git');
+run('git', ['clone', '-q', '--no-hardlinks', baseRepo, firstDir], { cwd: work });
+run('git', ['remote', 'remove', 'origin'], { cwd: firstDir });
+run('git', ['init', '-q', '--bare', firstRemote], { cwd: work });
+run('git', ['remote', 'add', 'origin', firstRemote], { cwd: firstDir });
+if (run('git', ['for-each-ref', 'refs/remotes'], { cwd: firstDir }) !== '') throw new Error(`${firstDir} has remote-tracking refs`);
+const firstCommits = run('git', ['rev-list', '--count', 'HEAD'], { cwd: firstDir });
+const firstInput = `refs/heads/main ${head({ dir: firstDir })} refs/heads/main ${zero}\n`;
+const firstPush = () =>
+  time(process.execPath, [cli, 'hook', 'pre-push', 'origin', firstRemote], { cwd: firstDir, input: firstInput, ok: null, extraEnv: { POLICY_DAEMON: '0' } });
+const firstNode = () => time(process.execPath, ['-e', '0'], { cwd: firstDir });
+// The load cache and the V8 code cache, as any second run would find them.
+for (let i = 0; i < 3; i += 1) firstPush();
+ratioRow(`node: policy hook pre-push, first push of ${firstCommits} commits (idle, own process)`, paired(firstNode, firstPush, { warmup: 0 }), FIRST_PUSH_BUDGET_RATIO, {
+  a: 'node -e 0',
+  b: 'policy hook',
+});
+
 // ---- 3. Node path: B's release blocked ------------------------------------------------------------
 
 run(process.execPath, [cli, 'run', '--phase', 'dry-run', '--', 'sh', '-c', 'exit 101'], { cwd: B.dir, ok: [101] });
@@ -394,7 +422,7 @@ const report = {
   cli,
   blockedState: stateWord,
   releaseTagLeakedInB: leaked !== '',
-  budgets: { fastPathMs: FAST_BUDGET_MS, nodePathRatio: NODE_BUDGET_RATIO },
+  budgets: { fastPathMs: FAST_BUDGET_MS, nodePathRatio: NODE_BUDGET_RATIO, firstPushRatio: FIRST_PUSH_BUDGET_RATIO },
   rows,
 };
 writeFileSync(join(out, 'hooks.json'), `${JSON.stringify(report, null, 2)}\n`);

@@ -4,8 +4,10 @@ import { factsNamedIn, fieldsReadIn, type CompiledWaiver } from '../engine/waive
 import type { FactName } from '../facts/model.js';
 import type { GitHubRead, HookInput } from '../facts/collect.js';
 import { readStateWord } from '../facts/release.js';
+import { BaselineMatcher } from '../engine/baseline.js';
 import { evaluateGate } from '../engine/gate.js';
 import type { GateName, Verdict } from '../engine/model.js';
+import { displayPath, readBaseline } from './baseline-file.js';
 import { isOffline, type CliContext } from './context.js';
 import { gatherFacts } from './gather-facts.js';
 import { locateVerdict } from './locate-findings.js';
@@ -30,6 +32,11 @@ export interface GateQuery {
   githubRead?: GitHubRead;
   /** The issue whose release state GitHub is asked for (a CI event about that issue). */
   issue?: number;
+  /**
+   * Whether the policy's baseline file accepts findings (default: for the `ci` and `audit`
+   * gates, the ones `policy baseline` records); `policy baseline` itself asks without it.
+   */
+  baseline?: boolean;
 }
 
 /** Facts read over the network: skipped offline. */
@@ -43,12 +50,14 @@ export async function evaluatePolicyGate(
   query: GateQuery,
   mark: (label: string) => void = () => {},
 ): Promise<Verdict> {
+  // Read first: a malformed baseline is reported before any fact is read.
+  const baseline = baselineOf(ctx, loaded, query);
   const definitions = gateDefinitions(loaded, query.gate);
   const offline = isOffline(ctx, query.offline);
   const repoFields = repoFieldsRead(definitions);
   // One GitHub request per command, whichever of the two collects below needs it first.
   const githubRead: GitHubRead = query.githubRead ?? {};
-  const gather = (needs: FactName[]) => gatherFacts({
+  const gather = (needs: FactName[], pushCommits = true) => gatherFacts({
     cwd,
     factsFile: query.factsFile ?? null,
     policy: loaded.policy,
@@ -63,6 +72,7 @@ export async function evaluatePolicyGate(
     githubRead,
     ...(query.viaHook === true ? { viaHook: true } : {}),
     ...(query.issue === undefined ? {} : { issue: query.issue }),
+    pushCommits,
   });
   // Two steps: first the facts the rules' `when` conditions read (for the release rules, the
   // journal alone) with those of the rules that always apply, then the facts of the rules
@@ -77,10 +87,18 @@ export async function evaluatePolicyGate(
   const { runs, waivers } = prepareGate(loaded, query.gate);
   mark(`compile ${runs.length} rules`);
   const first = all ?? whenFacts(runs, waivers);
-  const collected = await (reading ?? gather(first));
+  // The push's commits (a `git log` of everything the push brings: 20,000 commits on a first
+  // push) are read in the first step only when a rule read then needs them; the release rules
+  // that do are read in the second step, once their `when` holds.
+  const firstReadsCommits = all !== null
+    || readsPushCommits(definitionsOf({ runs: runs.filter((run) => !run.rule.definition.when), waivers }))
+    || runs.some(({ rule }) => rule.definition.when && rule.definition.facts.includes('push') && fieldsReadIn([rule.definition.when.text], 'push')?.has('commits') !== false);
+  const collected = await (reading ?? gather(first, firstReadsCommits));
   const early = prepareFacts(collected.facts);
   const applying = runs.filter((run) => run.rule.definition.facts.some((f) => f in collected.unavailable) || whenHolds(run, early));
-  const rest = factsNeeded(definitionsOf({ runs: applying, waivers })).filter((name) => !first.includes(name));
+  const needed = factsNeeded(definitionsOf({ runs: applying, waivers }));
+  const pushAgain = !firstReadsCommits && needed.includes('push') && readsPushCommits(definitionsOf({ runs: applying, waivers }));
+  const rest = needed.filter((name) => !first.includes(name) || (name === 'push' && pushAgain));
   if (rest.length > 0) {
     const more = await gather(rest);
     Object.assign(collected.facts, more.facts);
@@ -98,9 +116,17 @@ export async function evaluatePolicyGate(
     onUnavailable: loaded.policy.onUnavailable,
     skipped: offline ? NETWORK_FACTS : githubNotSetUp(loaded, collected.unavailable.github) ? ['github'] : [],
     today: ctx.today,
+    ...baseline,
   });
   mark('evaluate');
   return locateVerdict(cwd, loaded, verdict);
+}
+
+function baselineOf(ctx: CliContext, loaded: LoadedPolicy, query: GateQuery): { baseline?: BaselineMatcher } {
+  const file = loaded.policy.baseline;
+  if (file === '' || !(query.baseline ?? (query.gate === 'ci' || query.gate === 'audit'))) return {};
+  const shown = displayPath(ctx.cwd, file);
+  return { baseline: new BaselineMatcher(readBaseline(file, shown), shown) };
 }
 
 /**
@@ -134,14 +160,33 @@ function whenFacts(runs: RuleRun[], waivers: CompiledWaiver[]): FactName[] {
  * only `repo.dirty` or `repo.branch` starts no for-each-ref or config for the default branch
  * and the remotes (two process starts of a pre-push run's five, bench/hooks.mjs).
  */
-function repoFieldsRead({ rules, waivers }: GateDefinitions): string[] | null {
+function repoFieldsRead(definitions: GateDefinitions): string[] | null {
+  const fields = fieldsReadIn(textsReading(definitions, 'repo'), 'repo');
+  return fields === null ? null : [...fields];
+}
+
+/** Whether the rules and waivers read `push.commits` (or the push fact whole). */
+function readsPushCommits(definitions: GateDefinitions): boolean {
+  const fields = fieldsReadIn(textsReading(definitions, 'push'), 'push');
+  return fields === null || fields.has('commits');
+}
+
+/** The CEL texts of the waivers and of the rules that declare `fact`. */
+function textsReading({ rules, waivers }: GateDefinitions, fact: FactName): string[] {
   const texts: string[] = waivers.map((waiver) => waiver.when.text);
   for (const { when, variables, checks, facts } of rules) {
-    if (!facts.includes('repo')) continue;
+    if (!facts.includes(fact)) continue;
     if (when) texts.push(when.text);
     for (const variable of variables) texts.push(variable.expression.text);
-    for (const check of checks) texts.push(check.for?.text ?? '', check.expression.text, check.message.text, check.subject.name.text);
+    for (const check of checks) texts.push(check.for?.text ?? '', check.expression.text, ...celParts(check.message.text), ...celParts(check.subject.name.text));
   }
-  const fields = fieldsReadIn(texts, 'repo');
-  return fields === null ? null : [...fields];
+  return texts;
+}
+
+/**
+ * The CEL parts of a message template (`{{ ... }}`, as src/engine/template.ts reads them): its
+ * literal text is prose ("this push would point it at"), and a fact's name there reads nothing.
+ */
+function celParts(template: string): string[] {
+  return [...template.matchAll(/\{\{(.*?)\}\}/gs)].map((match) => match[1] ?? '');
 }

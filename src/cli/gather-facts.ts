@@ -20,6 +20,8 @@ export interface GatherRequest {
   hook?: HookInput;
   /** The `repo` fields the rules read; null or absent: all. */
   repoFields?: string[] | null;
+  /** Whether the push fact lists its commits (default true). */
+  pushCommits?: boolean;
   /** Skip network facts. */
   offline?: boolean;
   env: NodeJS.ProcessEnv;
@@ -47,6 +49,7 @@ export async function gatherFacts(request: GatherRequest): Promise<CollectedFact
     ...(request.releasePackage === undefined ? {} : { releasePackage: request.releasePackage }),
     ...(request.hook === undefined ? {} : { hook: request.hook }),
     ...(request.repoFields == null ? {} : { repoFields: request.repoFields }),
+    ...(request.pushCommits === false ? { pushCommits: false } : {}),
     offline: request.offline ?? false,
     ...(request.toolVersion === undefined ? {} : { toolVersion: request.toolVersion }),
     github: request.policy.github,

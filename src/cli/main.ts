@@ -18,6 +18,7 @@ Commands:
   check [--gate G]     evaluate the rules of a gate (default ci)
   audit                evaluate every release tag and every version change on the default branch
   ci                   the CI check of one GitHub Actions event (gates chosen from the event)
+  baseline             record today's findings of ci and audit; check and audit then fail only on new ones
   facts [--gate G]     print the facts as JSON (replay with check --facts FILE)
   rules                list the rules and their severities
   explain ID           a rule's spec line, docs, gates, facts and options
@@ -53,6 +54,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
     const { runCheck } = await import('./commands/check.js');
     return (ctx, argv) => runCheck(ctx, argv, 'audit');
   },
+  baseline: async () => (await import('./commands/baseline.js')).runBaseline,
   facts: async () => (await import('./commands/facts.js')).runFacts,
   rules: async () => (await import('./commands/rules.js')).runRules,
   explain: async () => (await import('./commands/rules.js')).runExplain,

@@ -1,6 +1,7 @@
 import type { FactName } from '../facts/model.js';
 import type { CelContext } from './expression.js';
 import { evaluateRule, type RuleRun } from './evaluate.js';
+import type { BaselineMatcher } from './baseline.js';
 import type { Finding, Verdict, WaivedFinding } from './model.js';
 import { isExpired, type CompiledWaiver } from './waivers.js';
 
@@ -19,21 +20,29 @@ export interface GateInput {
   skipped?: readonly FactName[];
   /** Today as YYYY-MM-DD in UTC; passed in so the engine never reads the clock. */
   today: string;
+  /** Findings accepted by the policy's baseline file: reported apart, not counted. */
+  baseline?: BaselineMatcher;
 }
 
 /** Ids of the findings the engine itself produces about waivers. */
 export const WAIVER_EXPIRED = 'waiver-expired';
 export const WAIVER_UNUSED = 'waiver-unused';
 export const WAIVER_INVALID = 'waiver-invalid';
+/** The one finding per unavailable cause, naming the rules that could not be judged. */
+export const FACTS_UNAVAILABLE = 'facts-unavailable';
 
 export function evaluateGate(input: GateInput): Verdict {
   const findings: Finding[] = [];
   const waived: WaivedFinding[] = [];
+  const baselined: Finding[] = [];
   const unavailable: Record<string, string> = {};
   let unavailableErrors = 0;
   const evaluatedRules = new Set<string>();
   const usedWaivers = new Set<number>();
   const brokenWaivers = new Map<number, string>();
+  // Rules that could not be judged, by cause (the missing facts) and severity: one finding each,
+  // naming the rules, as the reason is the same for all of them and is shown once, in `unavailable`.
+  const unjudged = new Map<string, { missing: string[]; severity: 'error' | 'warn'; rules: string[]; spec: string }>();
 
   for (const run of input.runs) {
     const definition = run.rule.definition;
@@ -42,28 +51,39 @@ export function evaluateGate(input: GateInput): Verdict {
       const chosen = missing.every((fact) => input.skipped?.includes(fact) ?? false);
       const severity = input.onUnavailable === 'warn' || chosen ? 'warn' : run.severity;
       for (const fact of missing) unavailable[fact] = input.unavailable[fact] ?? '';
-      if (severity === 'error') unavailableErrors += 1;
-      findings.push({
-        rule: definition.id,
-        severity,
-        message: `cannot be evaluated: ${missing.map((f) => `${f} unavailable (${input.unavailable[f]})`).join('; ')}`,
-        subject: { kind: 'fact', name: missing.join(', ') },
-        spec: definition.spec,
-        fix: 'Make the missing facts available (see the reason), or set `onUnavailable: warn` in release-policy.yml to let this gate pass without them.',
-      });
+      const key = `${missing.join(', ')}\0${severity}`;
+      const group = unjudged.get(key) ?? { missing, severity, rules: [], spec: definition.spec };
+      group.rules.push(definition.id);
+      unjudged.set(key, group);
       continue;
     }
     evaluatedRules.add(definition.id);
     for (const finding of evaluateRule(run, input.facts)) {
       const waiver = findWaiver(input, finding, brokenWaivers);
-      if (!waiver) {
+      if (waiver) {
+        usedWaivers.add(waiver.index);
+        waived.push({ ...finding, waiver: { reason: waiver.reason, owner: waiver.owner, expires: waiver.expires } });
+      } else if (baselinable(definition) && input.baseline?.accepts(finding) === true) {
+        baselined.push(finding);
+      } else {
         findings.push(finding);
-        continue;
       }
-      usedWaivers.add(waiver.index);
-      waived.push({ ...finding, waiver: { reason: waiver.reason, owner: waiver.owner, expires: waiver.expires } });
     }
   }
+
+  for (const { missing, severity, rules, spec } of unjudged.values()) {
+    if (severity === 'error') unavailableErrors += 1;
+    const facts = missing.length === 1 ? `the ${missing[0]} fact` : `the facts ${missing.join(', ')}`;
+    findings.push({
+      rule: FACTS_UNAVAILABLE,
+      severity,
+      message: `${rules.length === 1 ? '1 rule' : `${rules.length} rules`} could not be judged without ${facts} (reason under "unavailable"): ${rules.join(', ')}`,
+      subject: { kind: 'fact', name: missing.join(', ') },
+      spec: rules.length === 1 ? spec : 'Nothing fails open silently: a rule whose facts are unavailable is reported, not passed.',
+      fix: 'Make the missing facts available (see the reason), or set `onUnavailable: warn` in release-policy.yml to let this gate pass without them.',
+    });
+  }
+  if (input.baseline) findings.push(...input.baseline.removable(evaluatedRules));
 
   findings.push(...waiverFindings(input, evaluatedRules, usedWaivers, brokenWaivers));
 
@@ -73,7 +93,10 @@ export function evaluateGate(input: GateInput): Verdict {
   // Exit 3 wins over 1: the verdict is incomplete, and the fix (a full clone, a token) differs
   // from fixing a violation. Either way the gate refuses.
   const exitCode = unavailableErrors > 0 ? 3 : ruleErrors > 0 ? 1 : 0;
-  return { gate: input.gate, allowed: exitCode === 0, errors, warnings, findings, waived, unavailable, exitCode };
+  return {
+    gate: input.gate, allowed: exitCode === 0, errors, warnings, findings, waived,
+    ...(input.baseline ? { baselined } : {}), unavailable, exitCode,
+  };
 }
 
 function findWaiver(input: GateInput, finding: Finding, broken: Map<number, string>): CompiledWaiver['config'] | null {
@@ -138,4 +161,13 @@ function waiverFindings(
     }
   }
   return out;
+}
+
+/**
+ * Whether a rule's findings may be accepted by a baseline: those about the history (tags,
+ * versions, manifests), never those about a release in progress or what is being pushed or
+ * committed now. A blocked release stays blocked however the baseline was written.
+ */
+export function baselinable(definition: Pick<RuleRun['rule']['definition'], 'facts'>): boolean {
+  return !definition.facts.some((fact) => fact === 'release' || fact === 'push' || fact === 'commit' || fact === 'github');
 }

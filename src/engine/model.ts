@@ -98,6 +98,11 @@ export interface Verdict {
   warnings: number;
   findings: Finding[];
   waived: WaivedFinding[];
+  /**
+   * Findings the policy's baseline file accepts (`policy baseline`): shown apart, like waived
+   * ones, and not counted; absent when the policy names no baseline.
+   */
+  baselined?: Finding[];
   /** Facts a rule of this gate needed but could not be read, with the reason. */
   unavailable: Record<string, string>;
   /** 0 allowed, 1 refused, 3 facts unavailable under a fail-closed gate. */

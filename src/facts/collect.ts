@@ -48,6 +48,12 @@ export interface CollectRequest {
    * (defaultBranch "", remotes []) and cost no git process.
    */
   repoFields?: readonly string[];
+  /**
+   * Whether the pre-push fact lists the commits the push brings (default true). Only the release
+   * rules read them, and only while a release is open: without them a first push of a long
+   * history reads no commit at all.
+   */
+  pushCommits?: boolean;
   /** Skip network facts (`registry`): they are reported unavailable. */
   offline?: boolean;
   /** For network facts: the tool version (User-Agent). */
@@ -389,6 +395,7 @@ async function collectPushFact(req: CollectRequest, batch: () => CatFileBatch): 
       packages: req.packages,
       issuePatterns: req.issuePatterns ?? [],
       ...(req.hook.bases === undefined ? {} : { bases: req.hook.bases }),
+      commits: req.pushCommits ?? true,
     }, batch());
   }
   return emptyPush();

@@ -5,7 +5,8 @@
 // remote object; the local ref is a raw object name or `HEAD` when the push named one. An
 // annotated tag's local object is the tag object: it is peeled to its commit here. Reading
 // costs one `cat-file --batch` (peel, existence, manifests) and one `git log` (the commits
-// the push brings, with messages and files), whatever the number of refs.
+// the push brings, with messages and files), whatever the number of refs; the `git log` only
+// when a rule that applies reads the commits (src/cli/evaluate.ts).
 import type { PackageConfig } from '../policy/model.js';
 import { branchIssue } from '../release/references.js';
 import { CatFileBatch, runGit, type Env } from './git.js';
@@ -78,6 +79,8 @@ export interface PushRequest {
   issuePatterns: string[];
   /** More refs whose commits the remote has (a new branch in CI: the default branch's remote-tracking ref). */
   bases?: string[];
+  /** Whether to list the commits the push brings (default true); false: `commits` is empty. */
+  commits?: boolean;
 }
 
 /** The push fact for git's lines: refs, the commits they bring, versions they change. */
@@ -97,7 +100,7 @@ export async function collectPush(req: PushRequest, shared?: CatFileBatch): Prom
     const tips = [...new Set(refs.filter((ref) => ref.action !== 'delete' && ref.localCommit !== '').map((ref) => ref.localCommit))];
     const bases = [...new Set([...remoteObjects.filter((oid): oid is string => oid !== null), ...(req.bases ?? [])])];
     const named = req.remote !== req.url && req.remote !== '';
-    const commits = tips.length === 0 ? [] : await readCommits(req.root, req.env, tips, bases, named ? req.remote : null);
+    const commits = tips.length === 0 || req.commits === false ? [] : await readCommits(req.root, req.env, tips, bases, named ? req.remote : null);
     await addVersionChanges(commits, req.packages, batch, parsed);
     return {
       remote: req.remote,

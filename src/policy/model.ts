@@ -58,6 +58,8 @@ export interface Policy {
   rulesDirs: string[];
   rules: Record<string, RuleSetting>;
   waivers: WaiverConfig[];
+  /** Absolute path of the baseline file (`baseline:`, relative to the policy file); "" for none. */
+  baseline: string;
   /** What a gate does when a fact a rule needs is unavailable. */
   onUnavailable: 'error' | 'warn';
   /** While a release is blocked: globs of the paths that may change (preserve-no-unrelated-cleanup). */

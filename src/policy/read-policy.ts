@@ -34,6 +34,7 @@ export function createDefaultPolicy(): Policy {
     rulesDirs: [],
     rules: {},
     waivers: [],
+    baseline: '',
     onUnavailable: 'error',
     blocked: { allowPaths: blockedAllowPaths(undefined, []) },
     github: githubConfig(undefined),
@@ -163,6 +164,7 @@ function normalizePolicy(raw: Record<string, unknown>, source: YamlSource): Poli
     waivers: listOf(raw.waivers).flatMap((waiver, index) =>
       isRecord(waiver) ? [normalizeWaiver(waiver, index, source)] : [],
     ),
+    baseline: typeof raw.baseline === 'string' && raw.baseline !== '' ? resolve(file ? dirname(file) : '.', raw.baseline) : '',
     onUnavailable: raw.onUnavailable === 'warn' ? 'warn' : 'error',
     blocked: { allowPaths: blockedAllowPaths(raw.blocked, packages) },
     github: githubConfig(raw.github),

@@ -42,6 +42,10 @@ export function renderGithub(verdict: Verdict, options: RenderOptions): string {
     const body = `${finding.message}\nsubject: ${describeSubject(finding.subject)}\nwaived by ${owner} (expires ${expires}): ${reason}`;
     lines.push(command('notice', `${finding.rule} (waived)`, body, finding.location));
   }
+  for (const finding of verdict.baselined ?? []) {
+    const body = `${finding.message}\nsubject: ${describeSubject(finding.subject)}\naccepted by the baseline (\`policy baseline\`)`;
+    lines.push(command('notice', `${finding.rule} (baselined)`, body));
+  }
   const missing: Command = verdict.exitCode === 3 ? 'error' : 'warning';
   for (const [fact, reason] of Object.entries(verdict.unavailable)) {
     lines.push(command(missing, `fact unavailable: ${fact}`, reason));

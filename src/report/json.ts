@@ -34,6 +34,8 @@ export function renderJson(verdict: Verdict, options: RenderOptions): string {
     },
     findings: verdict.findings.map(findingJson),
     waived: verdict.waived.map(waivedJson),
+    // Only when the policy names a baseline, so the output of a policy without one is as it was.
+    ...(verdict.baselined ? { baselined: verdict.baselined.map(findingJson) } : {}),
     unavailable: { ...verdict.unavailable },
     tool: { name: 'release-policy', version: options.toolVersion },
   };

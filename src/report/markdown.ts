@@ -91,6 +91,18 @@ export function renderMarkdown(verdict: Verdict, options: RenderOptions): string
     lines.push('', `#### Waived (${verdict.waived.length})`, '', ...table.lines, ...omissionNote(table.omitted, 'waived findings'));
   }
 
+  const baselined = verdict.baselined ?? [];
+  if (baselined.length > 0) {
+    const table = renderTable(
+      {
+        header: ['severity', 'rule', 'subject', 'message'],
+        rows: baselined.map((f) => [textCell(severityWord(f.severity)), textCell(f.rule), textCell(describeSubject(f.subject)), markupCell(f.message)]),
+      },
+      Math.max(budget, 0),
+    );
+    lines.push('', `#### Baselined (${baselined.length})`, '', ...table.lines, ...omissionNote(table.omitted, 'baselined findings'));
+  }
+
   const unavailable = Object.entries(verdict.unavailable);
   if (unavailable.length > 0) {
     lines.push('', '#### Unavailable facts', '');

@@ -80,6 +80,9 @@ function suppress(finding: WaivedFinding) {
   return [{ kind: 'external', status: 'accepted', justification: reason, properties: { owner, expires } }];
 }
 
+/** A finding the baseline accepts: accepted as a waived one is, with the baseline as its justification. */
+const BASELINE_SUPPRESSION = [{ kind: 'external', status: 'accepted', justification: 'baseline' }];
+
 export function renderSarif(verdict: Verdict, options: RenderOptions): string {
   const ruleIndex = new Map<string, number>();
   const rules: RuleDescriptor[] = [];
@@ -95,6 +98,7 @@ export function renderSarif(verdict: Verdict, options: RenderOptions): string {
   const results = [
     ...verdict.findings.map((finding) => buildResult(finding, indexOf(finding), options)),
     ...verdict.waived.map((finding) => ({ ...buildResult(finding, indexOf(finding), options), suppressions: suppress(finding) })),
+    ...(verdict.baselined ?? []).map((finding) => ({ ...buildResult(finding, indexOf(finding), options), suppressions: BASELINE_SUPPRESSION })),
   ];
 
   const failClosed = verdict.exitCode === 3;

@@ -24,9 +24,15 @@ export function summarizeVerdict(verdict: Verdict, title: string | undefined): S
   const counts: string[] = [];
   if (verdict.errors > 0) counts.push(plural(verdict.errors, 'error', 'errors'));
   if (verdict.warnings > 0) counts.push(plural(verdict.warnings, 'warning', 'warnings'));
-  if (counts.length === 0 && (verdict.waived.length > 0 || unavailable === 0)) counts.push('no findings');
+  if (counts.length === 0 && (verdict.waived.length > 0 || unavailable === 0) && !verdict.baselined?.length) counts.push('no findings');
+  const baselined = verdict.baselined?.length ?? 0;
+  if (counts.length === 0 && baselined > 0) counts.push('no new findings');
   const last = counts.length - 1;
-  if (verdict.waived.length > 0) counts[last] += ` (${verdict.waived.length} waived)`;
+  const accepted = [
+    ...(verdict.waived.length > 0 ? [`${verdict.waived.length} waived`] : []),
+    ...(baselined > 0 ? [`${baselined} baselined`] : []),
+  ];
+  if (accepted.length > 0) counts[last] += ` (${accepted.join(', ')})`;
   if (unavailable > 0) counts.push(`${plural(unavailable, 'fact', 'facts')} unavailable`);
   const tally = counts.join(', ');
 

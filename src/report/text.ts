@@ -80,6 +80,21 @@ function renderWaived(waived: readonly WaivedFinding[], paint: Palette): string[
   return lines;
 }
 
+function renderBaselined(baselined: readonly Finding[], paint: Palette): string[] {
+  if (baselined.length === 0) return [];
+  // Accepted when the policy was adopted: listed dimmed, without a fix, so they stay visible.
+  const lines = [paint.bold(`baselined (${baselined.length}, accepted by \`policy baseline\`)`)];
+  for (const group of groupBySubject(baselined)) {
+    lines.push(`  ${neutralizeControls(describeSubject(group.subject))}`);
+    for (const finding of group.findings) {
+      const [head = ''] = renderFinding({ ...finding, fix: '' }, '    ', palette(false));
+      lines.push(paint.dim(head));
+    }
+  }
+  lines.push('');
+  return lines;
+}
+
 function renderUnavailable(verdict: Verdict, paint: Palette): string[] {
   const entries = Object.entries(verdict.unavailable);
   if (entries.length === 0) return [];
@@ -98,6 +113,7 @@ export function renderText(verdict: Verdict, options: RenderOptions): string {
   const lines = [
     ...renderFindings(verdict.findings, paint),
     ...renderWaived(verdict.waived, paint),
+    ...renderBaselined(verdict.baselined ?? [], paint),
     ...renderUnavailable(verdict, paint),
     tones[summary.tone](`${summary.mark} ${summary.text}`),
   ];

@@ -246,7 +246,7 @@ describe.skipIf(!HAS_CARGO || !HAS_GIT)('the registry word with real cargo and a
     expect(ci.code).toBe(1);
     const findings = (JSON.parse(ci.stdout) as { findings: { rule: string; message: string }[] }).findings;
     expect(findings.find((f) => f.rule === 'tagged-version-published')?.message).toMatch(
-      /release tag v0\.2\.0 cannot be confirmed: the registry local \(http:\/\/127\.0\.0\.1:\d+\/index\/\) gave no answer \(.*connection refused/,
+      /release tag v0\.2\.0 of demo cannot be confirmed: the registry local \(http:\/\/127\.0\.0\.1:\d+\/index\/\) gave no answer when asked for demo 0\.2\.0 \(.*connection refused/,
     );
   }, CARGO_TIMEOUT);
 });

@@ -102,12 +102,11 @@ describe.skipIf(!HAS_GIT)('the policy command', () => {
     writeFileSync(join(dir, 'release-policy.yml'), `${POLICY}rules:\n  release-notes-present: warn\n`);
     const warned = runPolicy(['check', '--format', 'json'], { cwd: dir });
     expect(warned.code).toBe(0);
-    const findings = (JSON.parse(warned.stdout) as { findings: { rule: string; severity: string; subject: { kind: string; name: string } }[] }).findings;
+    const findings = (JSON.parse(warned.stdout) as { findings: { rule: string; severity: string; message: string; subject: { kind: string; name: string } }[] }).findings;
     expect(findings.filter((f) => !registryOffline(f))).toEqual([expect.objectContaining({ rule: 'release-notes-present', severity: 'warn' })]);
     // Offline, the registry rules are not evaluated, and say so as warnings that do not refuse.
-    expect(findings.filter(registryOffline).map((f) => [f.rule, f.severity])).toEqual([
-      ['published-version-tagged', 'warn'],
-      ['tagged-version-published', 'warn'],
+    expect(findings.filter(registryOffline).map((f) => [f.rule, f.severity, f.message])).toEqual([
+      ['facts-unavailable', 'warn', '2 rules could not be judged without the registry fact (reason under "unavailable"): published-version-tagged, tagged-version-published'],
     ]);
     expect(existsSync(join(dir, '.git', 'release-policy'))).toBe(true);
   });

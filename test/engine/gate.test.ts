@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { createCelRoot } from '../../src/engine/cel-env.js';
 import { compileRule, type CompiledRule } from '../../src/engine/compile.js';
 import { completeFacts, prepareFacts } from '../../src/engine/evaluate.js';
+import { BaselineMatcher, baselineEntries } from '../../src/engine/baseline.js';
+import { findingFingerprint } from '../../src/engine/fingerprint.js';
 import { evaluateGate, type GateInput } from '../../src/engine/gate.js';
 import { compileWaivers } from '../../src/engine/waivers.js';
 import type { WaiverConfig } from '../../src/policy/model.js';
@@ -100,11 +102,49 @@ describe('evaluateGate', () => {
     expect(closed.unavailable).toEqual({ tags: 'shallow clone' });
     expect(closed.findings.map((f) => [f.rule, f.subject.kind])).toEqual([
       ['too-low', 'package'],
-      ['other', 'fact'],
+      ['facts-unavailable', 'fact'],
     ]);
     const open = gate({ runs, unavailable: { tags: 'shallow clone' }, onUnavailable: 'warn' });
     expect(open.exitCode).toBe(1);
-    expect(open.findings.find((f) => f.rule === 'other')?.severity).toBe('warn');
+    expect(open.findings.find((f) => f.rule === 'facts-unavailable')?.severity).toBe('warn');
+  });
+
+  it('reports one unavailable cause once, naming and counting the rules it left unjudged', () => {
+    const tagRule = (id: string) => rule(id, `facts: [tags]\nchecks:\n  - for: tags\n    expression: "false"\n    message: m\n    subject: { kind: tag, name: "{{it.name}}" }`);
+    const runs = ['one', 'two', 'three'].map((id) => ({ rule: tagRule(id), severity: 'error' as const, options: {} }));
+    const verdict = gate({ runs, unavailable: { tags: 'shallow clone' } });
+    expect(verdict.exitCode).toBe(3);
+    expect(verdict.findings.map((f) => [f.rule, f.severity, f.subject.name, f.message])).toEqual([
+      ['facts-unavailable', 'error', 'tags', '3 rules could not be judged without the tags fact (reason under "unavailable"): one, two, three'],
+    ]);
+    // The reason is said once, in `unavailable`, not in every finding.
+    expect(verdict.unavailable).toEqual({ tags: 'shallow clone' });
+  });
+
+  it('lists findings the baseline accepts apart, fails on new ones, and names entries that match nothing', () => {
+    const packages = [{ name: 'a', version: '0.5.0' }, { name: 'b', version: '0.2.0' }];
+    const accepted = baselineEntries(gate({ packages }).findings, new Set());
+    expect(accepted.map((e) => [e.rule, e.subject.name, e.fingerprint])).toEqual([
+      ['too-low', 'a', findingFingerprint({ rule: 'too-low', subject: { kind: 'package', name: 'a' } })],
+      ['too-low', 'b', findingFingerprint({ rule: 'too-low', subject: { kind: 'package', name: 'b' } })],
+    ]);
+    const same = gate({ packages, baseline: new BaselineMatcher(accepted, 'base.json') });
+    expect([same.exitCode, same.errors, same.findings.length]).toEqual([0, 0, 0]);
+    expect(same.baselined?.map((f) => f.subject.name)).toEqual(['a', 'b']);
+
+    // a is fixed, c is new: c fails the gate alone, a's entry is removable (a warning).
+    const later = gate({ packages: [{ name: 'a', version: '1.0.0' }, { name: 'b', version: '0.2.0' }, { name: 'c', version: '0.1.0' }], baseline: new BaselineMatcher(accepted, 'base.json') });
+    expect(later.exitCode).toBe(1);
+    expect(later.baselined?.map((f) => f.subject.name)).toEqual(['b']);
+    expect(later.findings.map((f) => [f.rule, f.severity, f.subject.name])).toEqual([
+      ['too-low', 'error', 'c'],
+      ['baseline-removable', 'warn', 'a'],
+    ]);
+    expect(later.findings[1]?.fix).toContain('policy baseline');
+
+    // Entries of a rule the gate did not judge (another gate's) are neither matched nor removable.
+    const other = gate({ runs: [], baseline: new BaselineMatcher(accepted, 'base.json') });
+    expect(other.findings).toEqual([]);
   });
 
   it('waives a matching finding, keeps it visible, and reports expired and unused waivers', () => {

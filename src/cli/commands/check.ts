@@ -65,6 +65,8 @@ export async function runCheck(ctx: CliContext, argv: string[], mode: 'check' | 
     arg: '',
     factsFile,
     offline: values.offline === true,
+    // The baseline (if the policy names one) applies to whichever gate is checked.
+    baseline: true,
   }, timing.mark);
   const report = renderVerdict(format, verdict, {
     color: ctx.color && typeof values.output !== 'string',
