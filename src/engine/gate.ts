@@ -30,6 +30,8 @@ export const WAIVER_UNUSED = 'waiver-unused';
 export const WAIVER_INVALID = 'waiver-invalid';
 /** The one finding per unavailable cause, naming the rules that could not be judged. */
 export const FACTS_UNAVAILABLE = 'facts-unavailable';
+/** Ends a facts-unavailable finding's message, before the rules it names (read back by unjudgedRules). */
+const UNJUDGED_MARK = '(reason under "unavailable"): ';
 
 export function evaluateGate(input: GateInput): Verdict {
   const findings: Finding[] = [];
@@ -77,7 +79,7 @@ export function evaluateGate(input: GateInput): Verdict {
     findings.push({
       rule: FACTS_UNAVAILABLE,
       severity,
-      message: `${rules.length === 1 ? '1 rule' : `${rules.length} rules`} could not be judged without ${facts} (reason under "unavailable"): ${rules.join(', ')}`,
+      message: `${rules.length === 1 ? '1 rule' : `${rules.length} rules`} could not be judged without ${facts} ${UNJUDGED_MARK}${rules.join(', ')}`,
       subject: { kind: 'fact', name: missing.join(', ') },
       spec: rules.length === 1 ? spec : 'Nothing fails open silently: a rule whose facts are unavailable is reported, not passed.',
       fix: 'Make the missing facts available (see the reason), or set `onUnavailable: warn` in release-policy.yml to let this gate pass without them.',
@@ -170,4 +172,12 @@ function waiverFindings(
  */
 export function baselinable(definition: Pick<RuleRun['rule']['definition'], 'facts'>): boolean {
   return !definition.facts.some((fact) => fact === 'release' || fact === 'push' || fact === 'commit' || fact === 'github');
+}
+
+
+/** The rules a facts-unavailable finding names (the end of its message, as written above). */
+export function unjudgedRules(finding: Pick<Finding, 'rule' | 'message'>): string[] {
+  if (finding.rule !== FACTS_UNAVAILABLE) return [];
+  const at = finding.message.lastIndexOf(UNJUDGED_MARK);
+  return at < 0 ? [] : finding.message.slice(at + UNJUDGED_MARK.length).split(', ');
 }

@@ -2,6 +2,7 @@
 // caller reads the files `filesToRead` names (src/cli/locate-findings.ts) and passes their
 // texts in, until it names no more; nothing is read for a verdict without findings.
 import { isAbsolute, posix, relative, sep } from 'node:path';
+import { unjudgedRules } from '../engine/gate.js';
 import type { Finding, FindingLocation, RuleDefinition, Verdict } from '../engine/model.js';
 import type { PackageConfig, Policy, SourceLocation } from '../policy/model.js';
 import { hasWorkspaceTable, jsonVersionKey, tomlVersionKey } from './manifest-position.js';
@@ -70,7 +71,9 @@ function place(finding: Finding, index: LocateIndex): Step {
   }
   // Unavailable facts, issues, branches, paths: the policy line that enables the rule, else the
   // policy file itself, so that an annotation shows on a file the reader can open.
-  return { at: ruleEntry(finding.rule, index) ?? policyFile(index) };
+  // A fact unavailable to several rules: the entry of the first of them the policy writes.
+  const entry = [finding.rule, ...unjudgedRules(finding)].map((id) => ruleEntry(id, index)).find((at) => at !== null);
+  return { at: entry ?? policyFile(index) };
 }
 
 /**

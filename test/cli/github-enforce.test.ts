@@ -19,9 +19,16 @@ interface Finding { rule: string; severity: string; message: string; subject: { 
 
 const sandbox = useGitHubSandbox(POLICY);
 const { policy } = sandbox;
-const ci = async (extra: Record<string, string> = {}): Promise<{ result: CliResult; findings: Finding[] }> => {
+/** The rule's findings, and the one finding that says it could not be judged (one per unavailable cause). */
+const ci = async (extra: Record<string, string> = {}): Promise<{ result: CliResult; findings: Finding[]; unjudged: Finding | undefined; unavailable: Record<string, string> }> => {
   const result = await policy(['check', '--gate', 'ci', '--format', 'json'], extra);
-  return { result, findings: (JSON.parse(result.stdout) as { findings: Finding[] }).findings.filter((f) => f.rule === RULE) };
+  const report = JSON.parse(result.stdout) as { findings: Finding[]; unavailable: Record<string, string> };
+  return {
+    result,
+    findings: report.findings.filter((f) => f.rule === RULE),
+    unjudged: report.findings.find((f) => f.rule === 'facts-unavailable' && f.message.includes(RULE)),
+    unavailable: report.unavailable,
+  };
 };
 const issue = () => sandbox.github.issues.get(7)!;
 /** The dry-run of issue 7 fails: the journal says blocked; then alice closes the issue on GitHub. */
@@ -96,7 +103,8 @@ describe.skipIf(!HAS_GIT)('the release issue closed on GitHub while the release 
     await ci();
     enforce();
     const offline = await policy(['check', '--gate', 'ci'], { POLICY_OFFLINE: '1' });
-    expect(offline.stdout + offline.stderr).toMatch(/github unavailable \(offline/);
+    expect(offline.stdout + offline.stderr).toMatch(new RegExp(`facts-unavailable[^\\n]*without the github fact[^\\n]*${RULE}`));
+    expect(offline.stdout + offline.stderr).toMatch(/unavailable: github — offline/);
     expect(issue().state).toBe('CLOSED');
     expect(issue().comments).toHaveLength(0);
     expect(sandbox.github.requests.map((r) => r.operation)).toEqual(['ReleasePolicyFacts']);
@@ -113,7 +121,7 @@ describe.skipIf(!HAS_GIT)('the release issue closed on GitHub while the release 
     const result = await policy(['check', '--gate', 'ci']);
     expect(result.code).toBe(3);
     const output = result.stdout + result.stderr;
-    expect(output).toMatch(new RegExp(`${RULE}[^\\n]*github unavailable`));
+    expect(output).toMatch(new RegExp(`facts-unavailable[^\\n]*without the github fact[^\\n]*${RULE}`));
     expect(output).toMatch(reason);
     expect(output).not.toMatch(/\n\s+at /);
     expect(output).not.toContain(TOKEN);
@@ -126,11 +134,13 @@ describe.skipIf(!HAS_GIT)('the release issue closed on GitHub while the release 
     await blockAndClose();
     const named = await ci({ GITHUB_TOKEN: '' });
     expect(named.result.code).toBe(3);
-    expect(named.findings[0]).toMatchObject({ severity: 'error', message: expect.stringContaining('no GitHub token') });
+    expect(named.unjudged?.severity).toBe('error');
+    expect(named.unavailable.github).toContain('no GitHub token');
     sandbox.repo.commit('no github', { 'release-policy.yml': BASE });
     const plain = await ci({ GITHUB_TOKEN: '' });
     expect(plain.result.code).not.toBe(3);
-    expect(plain.findings[0]).toMatchObject({ severity: 'warn', message: expect.stringContaining('no GitHub token') });
+    expect(plain.unjudged?.severity).toBe('warn');
+    expect(plain.unavailable.github).toContain('no GitHub token');
     expect(sandbox.github.requests).toHaveLength(0);
   });
 });
@@ -168,12 +178,13 @@ describe.skipIf(!HAS_GIT)('policy check --gate ci sees the blocked release from 
     sandbox.repo.git('-c', 'core.hooksPath=/dev/null', 'tag', 'v0.2.0');
     const result = await policy(['check', '--gate', 'ci', '--format', 'json'], { GITHUB_TOKEN: '' });
     expect(result.code).toBe(1);
-    const findings = (JSON.parse(result.stdout) as { findings: Finding[] }).findings;
+    const { findings, unavailable } = JSON.parse(result.stdout) as { findings: Finding[]; unavailable: Record<string, string> };
     const by = (rule: string) => findings.filter((f) => f.rule === rule && f.severity === 'error').map((f) => f.subject.name);
     expect(by('blocked-no-next-issue')).toEqual(['issue-8-next']);
     expect(by('dry-run-failure-no-tag')).toEqual(['v0.2.0']);
     expect(by('tag-requires-publish')).toEqual([]);
-    expect(findings.find((f) => f.rule === RULE)).toMatchObject({ severity: 'warn', message: expect.stringContaining('no GitHub token') });
+    expect(findings.find((f) => f.rule === 'facts-unavailable' && f.message.includes(RULE))?.severity).toBe('warn');
+    expect(unavailable.github).toContain('no GitHub token');
     expect(sandbox.github.requests).toHaveLength(0);
   });
 
