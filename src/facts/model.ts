@@ -104,7 +104,10 @@ export interface PushRef {
   localRef: string;
   localCommit: string;
   remoteCommit: string;
+  /** For a release tag: its package; of a shared template's packages, the one that carries the version at localCommit (else the first). */
   package: string;
+  /** For a release tag: every package whose template the name matches (several when they share it); [] otherwise. */
+  packages: string[];
   version: string;
   /** For a release tag: its package's manifest version at localCommit. */
   manifestVersion: string;

@@ -1,6 +1,6 @@
 // Refs and tags: reading refs with for-each-ref, peeling tags to commits, and the tags fact.
 import type { ReleaseFact, TagFact } from './model.js';
-import type { PackageConfig } from '../policy/model.js';
+import { templatesOf, type PackageConfig } from '../policy/model.js';
 import { CatFileBatch, runGit, type Env } from './git.js';
 import { commitSource, readPackageVersion, type PackageVersion, type ParseCache } from './sources.js';
 
@@ -38,11 +38,6 @@ export function tagPattern(template: string): RegExp | null {
   if (parts.length < 2) return null;
   const escaped = parts.map((part) => part.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
   return new RegExp(`^${escaped[0]}([0-9].*)${escaped.slice(1).join('\\1')}$`, 's');
-}
-
-/** Every tag template of a package, the one new tags use first. */
-export function templatesOf(pkg: PackageConfig): string[] {
-  return pkg.tags && pkg.tags.length > 0 ? pkg.tags : [pkg.tag];
 }
 
 /** A template and the packages that list it: several when packages share a tag series. */

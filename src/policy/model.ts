@@ -30,6 +30,11 @@ export interface PackageConfig {
   location?: SourceLocation;
 }
 
+/** Every tag template of a package, the one new tags use first. */
+export function templatesOf(pkg: Pick<PackageConfig, 'tag' | 'tags'>): string[] {
+  return pkg.tags && pkg.tags.length > 0 ? pkg.tags : [pkg.tag];
+}
+
 export interface RuleSetting {
   severity: Severity;
   /** Options as written in the policy; defaults from the rule's schema are applied later. */
