@@ -4,6 +4,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CatFileBatch } from '../../src/facts/git.js';
+import { commitSource, readPackageVersion, revSource } from '../../src/facts/sources.js';
+import type { PackageConfig } from '../../src/policy/model.js';
 import { runPolicy } from '../helpers/cli.js';
 import { hermeticGitEnv, makeRepo, type TempRepo } from '../helpers/git-repo.js';
 import { HAS_GIT } from '../helpers/tools.js';
@@ -183,5 +186,43 @@ describe.skipIf(!HAS_GIT)('tag templates', () => {
       expect([result.code, result.stdout]).toEqual([2, '']);
       expect(result.stderr).toContain(`release-policy.yml:${where}: ${message}\n  hint: A `);
     }
+  });
+});
+
+describe.skipIf(!HAS_GIT)('readPackageVersion at a commit', () => {
+  let repo: TempRepo;
+  afterEach(() => repo.remove());
+
+  const readAt = async (pkg: PackageConfig, commit: string) => {
+    const batch = new CatFileBatch(repo.dir, process.env);
+    try {
+      const at = await readPackageVersion(pkg, commitSource(batch, commit, 'x:'), new Map());
+      const head = await readPackageVersion(pkg, revSource(batch, commit, 'x:'), new Map());
+      return { at, head };
+    } finally {
+      await batch.close();
+    }
+  };
+  const foo: PackageConfig = { name: 'foo', ecosystem: 'cargo', manifest: 'crates/foo/Cargo.toml', registry: 'crates-io', tag: 'v{version}', releaseNotes: '' };
+
+  it('finds a workspace member by its glob, skips excluded folders, and takes the version the workspace had there', async () => {
+    repo = makeRepo({
+      files: {
+        'Cargo.toml': '[workspace]\nmembers = ["pkgs/*/rs"]\nexclude = ["pkgs/a-old"]\n[workspace.package]\nversion = "2.1.0"\n',
+        'pkgs/a-old/rs/Cargo.toml': crate('foo', '0.0.1'),
+        'pkgs/foo/rs/Cargo.toml': inherits('foo'),
+      },
+    });
+    const { at, head } = await readAt(foo, repo.git('rev-parse', 'HEAD'));
+    expect(at).toMatchObject({ kind: 'ok', version: '2.1.0', path: 'pkgs/foo/rs/Cargo.toml' });
+    // Sources that are not a commit's (HEAD, the index, the work tree) read only the configured path.
+    expect(head).toEqual({ kind: 'error', error: 'x:crates/foo/Cargo.toml: file not found', missing: true });
+  });
+
+  it('prefers a manifest that names the package over the configured one under another name', async () => {
+    repo = makeRepo({ files: { 'crates/foo/Cargo.toml': crate('other', '9.0.0'), 'foo/Cargo.toml': crate('foo', '1.0.0') } });
+    const { at } = await readAt(foo, repo.git('rev-parse', 'HEAD'));
+    expect(at).toMatchObject({ kind: 'ok', version: '1.0.0', path: 'foo/Cargo.toml' });
+    expect(at.kind === 'ok' ? at.otherName : 'error').toBeUndefined();
   });
 });
