@@ -91,7 +91,8 @@ export function revSource(batch: CatFileBatch, rev: string, label = `${rev}:`): 
  */
 export function commitSource(batch: CatFileBatch, commit: string, label = `${commit}:`): Source {
   return {
-    ...revSource(batch, commit, label),
+    label,
+    read: async (path) => blobOf(await batch.read(`${commit}:${path}`)),
     list: async (dir) => {
       const tree = await batch.read(`${commit}:${dir}`);
       return tree?.type === 'tree' ? parseTree(tree.content, tree.oid.length / 2) : null;
@@ -190,10 +191,11 @@ export async function readPackageVersion(
     const moved = await findMovedPackage(pkg, source, cache);
     if (moved) return moved;
   }
-  const found = await cargoVersion(cargo, pkg.manifest, source, cache);
+  if (!(search && misnamed)) return cargoVersion(cargo, pkg.manifest, source, cache);
   // No manifest names the package: the configured one, under its name then, is what the
   // commit has (a rename); callers say so instead of reporting no version.
-  return found.kind === 'ok' && search && misnamed ? { ...found, otherName: cargo.name } : found;
+  const found = await cargoVersion(cargo, pkg.manifest, source, cache);
+  return found.kind === 'ok' ? { ...found, otherName: cargo.name } : found;
 }
 
 /** The version of the crate `cargo` (read from `path`), `workspace = true` fields resolved from the workspace root above it. */
