@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CatFileBatch } from '../../src/facts/git.js';
 import { commitSource, readPackageVersion, revSource } from '../../src/facts/sources.js';
+import { releaseTagOf } from '../../src/facts/tags.js';
+import { hookPatterns } from '../../src/hooks/settings.js';
 import type { PackageConfig } from '../../src/policy/model.js';
 import { runPolicy } from '../helpers/cli.js';
 import { hermeticGitEnv, makeRepo, type TempRepo } from '../helpers/git-repo.js';
@@ -224,5 +226,22 @@ describe.skipIf(!HAS_GIT)('readPackageVersion at a commit', () => {
     const { at } = await readAt(foo, repo.git('rev-parse', 'HEAD'));
     expect(at).toMatchObject({ kind: 'ok', version: '1.0.0', path: 'foo/Cargo.toml' });
     expect(at.kind === 'ok' ? at.otherName : 'error').toBeUndefined();
+  });
+});
+
+describe('template matching', () => {
+  const base: PackageConfig = { name: '', ecosystem: 'cargo', manifest: 'Cargo.toml', registry: 'crates-io', tag: '', releaseNotes: '' };
+  const pkg = (name: string, tags: string[]): PackageConfig => ({ ...base, name, tag: tags[0] ?? '', tags });
+
+  it('releaseTagOf names every package of a shared template, and one for a template of its own', () => {
+    const packages = [pkg('a', ['v{version}']), pkg('b', ['b-{version}', 'v{version}']), pkg('c', ['c/v{version}'])];
+    expect(releaseTagOf('v1.2.0', packages)).toEqual({ package: 'a', version: '1.2.0', packages: ['a', 'b'] });
+    expect(releaseTagOf('b-0.3.0', packages)).toEqual({ package: 'b', version: '0.3.0', packages: ['b'] });
+    expect(releaseTagOf('c/v0.1.0', packages)).toEqual({ package: 'c', version: '0.1.0', packages: ['c'] });
+    expect(releaseTagOf('d-1.0.0', packages)).toBeNull();
+  });
+
+  it('the hooks watch the tags of every template', () => {
+    expect(hookPatterns({ packages: [pkg('a', ['v{version}', 'a-{version}'])] }).tags).toEqual(['v[0-9]*', 'a-[0-9]*']);
   });
 });
