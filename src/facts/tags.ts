@@ -124,7 +124,7 @@ export async function collectTags(
         commit,
         annotated: ref.type === 'tag',
         package: release?.pkgs[0]?.name ?? '',
-        // One list per template, shared by its tags (10,000 tags, one allocation); facts are never mutated.
+        // One list per template, shared by all its tags (not one per tag: 10,000 tags).
         packages: release?.names ?? [],
         version: release?.version ?? '',
         manifestVersion: '',
