@@ -45,10 +45,27 @@ export interface TagFact {
   name: string;
   commit: string;
   annotated: boolean;
+  /** The package the tag releases: of a shared template's packages, the one that carries the version (else the first). */
   package: string;
+  /** Every package whose template the name matches: one, or all that share the template. */
+  packages: string[];
   version: string;
   manifestVersion: string;
   manifestError: string;
+  /** Where the version was read when not at the configured manifest (the package was elsewhere then); "" otherwise. */
+  manifestPath: string;
+  /** The `[package] name` the configured manifest carried when no manifest named the package (a rename); "" otherwise. */
+  manifestName: string;
+  /** For a tag of a shared template: what each package's manifest carries, read in order up to the one that carries the version. */
+  shared: SharedTagReading[];
+}
+
+export interface SharedTagReading {
+  package: string;
+  manifestVersion: string;
+  manifestError: string;
+  manifestPath: string;
+  manifestName: string;
 }
 
 export interface VersionChange {
@@ -87,7 +104,10 @@ export interface PushRef {
   localRef: string;
   localCommit: string;
   remoteCommit: string;
+  /** For a release tag: its package; of a shared template's packages, the one that carries the version at localCommit (else the first). */
   package: string;
+  /** For a release tag: every package whose template the name matches (several when they share it); [] otherwise. */
+  packages: string[];
   version: string;
   /** For a release tag: its package's manifest version at localCommit. */
   manifestVersion: string;

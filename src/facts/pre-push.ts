@@ -12,8 +12,8 @@ import { branchIssue } from '../release/references.js';
 import { CatFileBatch, runGit, type Env } from './git.js';
 import type { PushCommit, PushFact, PushRef } from './model.js';
 import { messageFacts } from './push.js';
-import { ancestorManifests, readPackageVersion, revSource, type ParseCache } from './sources.js';
-import { releaseTagOf } from './tags.js';
+import { ancestorManifests, commitSource, readPackageVersion, revSource, type ParseCache } from './sources.js';
+import { carrierOf, releaseTagOf } from './tags.js';
 
 /** One stdin line of the pre-push hook. */
 export interface PushLine {
@@ -125,12 +125,14 @@ async function describeRef(line: PushLine, req: PushRequest, batch: CatFileBatch
   }
   const release = kind === 'tag' ? releaseTagOf(name, req.packages) : null;
   let manifestVersion = '';
-  if (release !== null && localCommit !== '') {
-    const pkg = req.packages.find((p) => p.name === release.package);
-    if (pkg) {
-      const found = await readPackageVersion(pkg, revSource(batch, localCommit), parsed);
-      manifestVersion = found.kind === 'ok' ? found.version : '';
-    }
+  let owner = release?.package ?? '';
+  const pkgs = req.packages.filter((p) => release?.packages.includes(p.name));
+  if (release !== null && localCommit !== '' && pkgs.length > 0) {
+    // A commit source: an older tag pushed now (a first push) is read where its package was then.
+    const source = commitSource(batch, localCommit);
+    const { pkg, result } = await carrierOf(pkgs, release.version, (each) => readPackageVersion(each, source, parsed));
+    owner = pkg.name;
+    manifestVersion = result.kind === 'ok' ? result.version : '';
   }
   return {
     ref: line.remoteRef,
@@ -140,7 +142,8 @@ async function describeRef(line: PushLine, req: PushRequest, batch: CatFileBatch
     localRef: line.localRef,
     localCommit,
     remoteCommit: isZeroObject(line.remoteObject) ? '' : line.remoteObject,
-    package: release?.package ?? '',
+    package: owner,
+    packages: release?.packages ?? [],
     version: release?.version ?? '',
     manifestVersion,
     issue: kind === 'branch' ? branchIssue(name, req.issuePatterns) : 0,

@@ -6,9 +6,9 @@ import { resolve } from 'node:path';
 import type { PackageConfig } from '../policy/model.js';
 import { closingReferences, issueReferences } from '../release/references.js';
 import { runGit, type CatFileBatch, type Env } from './git.js';
-import { readPackageVersion, revSource } from './sources.js';
+import { commitSource, readPackageVersion } from './sources.js';
 import type { CommitFact, PushFact, PushRef } from './model.js';
-import { releaseTagOf } from './tags.js';
+import { carrierOf, releaseTagOf } from './tags.js';
 
 /** git's empty tree (SHA-1). */
 const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
@@ -34,6 +34,7 @@ export function tagPush(name: string, packages: PackageConfig[], localCommit = '
     localCommit,
     remoteCommit: '',
     package: release?.package ?? '',
+    packages: release?.packages ?? [],
     version: release?.version ?? '',
     manifestVersion: '',
     issue: 0,
@@ -49,10 +50,14 @@ export async function collectTagPush(batch: CatFileBatch, name: string, packages
   const peeled = await batch.read(`${commit}^{commit}`);
   const fact = tagPush(name, packages, peeled?.type === 'commit' ? peeled.oid : '');
   const ref = fact.refs[0];
-  const pkg = packages.find((p) => p.name === ref?.package);
-  if (ref && pkg && ref.localCommit !== '') {
-    const found = await readPackageVersion(pkg, revSource(batch, ref.localCommit), new Map());
-    ref.manifestVersion = found.kind === 'ok' ? found.version : '';
+  const pkgs = packages.filter((p) => ref?.packages.includes(p.name));
+  if (ref && pkgs.length > 0 && ref.localCommit !== '') {
+    // A commit source: an older tag pushed now is read where its package was then.
+    const source = commitSource(batch, ref.localCommit);
+    const parsed = new Map();
+    const { pkg, result } = await carrierOf(pkgs, ref.version, (each) => readPackageVersion(each, source, parsed));
+    ref.package = pkg.name;
+    ref.manifestVersion = result.kind === 'ok' ? result.version : '';
   }
   return fact;
 }

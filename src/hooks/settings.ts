@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { ancestorManifests } from '../facts/sources.js';
 import { gitDirsOnDisk } from '../policy/locate.js';
-import type { Policy } from '../policy/model.js';
+import { templatesOf, type Policy } from '../policy/model.js';
 
 export interface HookSettings {
   /** The policy file (absolute), or "" when the worktree has none. */
@@ -37,7 +37,7 @@ export function hookPatterns(policy: Pick<Policy, 'packages'> | null): Pick<Hook
   const tags = new Set<string>();
   const paths = new Set<string>();
   for (const pkg of policy.packages) {
-    tags.add(templateGlob(pkg.tag));
+    for (const template of templatesOf(pkg)) tags.add(templateGlob(template));
     paths.add(pkg.manifest);
     if (pkg.ecosystem === 'cargo') for (const root of ancestorManifests(pkg.manifest)) paths.add(root);
     if (pkg.releaseNotes !== '') paths.add(pkg.releaseNotes.replaceAll('{version}', '*'));

@@ -16,12 +16,23 @@ export interface PackageConfig {
   /** Manifest path relative to the repository root. */
   manifest: string;
   registry: string;
-  /** Tag template, `{version}` is replaced, e.g. `v{version}` or `sdks/go/v{version}`. */
+  /** The tag template new tags use (the first of `tags`), `{version}` is replaced, e.g. `v{version}` or `sdks/go/v{version}`. */
   tag: string;
+  /**
+   * Every template whose tags are this package's releases, `tag` first (a crate tagged
+   * `v{version}` for years and `<name>-{version}` later). Packages may share a template.
+   * Absent means `[tag]` (configs built in code rather than read from a policy file).
+   */
+  tags?: string[];
   /** Release-notes path template relative to the repository root, e.g. `RELEASE_v{version}.md`. */
   releaseNotes: string;
   /** Where `name:` is written in the policy, to name it beside a manifest that disagrees. */
   location?: SourceLocation;
+}
+
+/** Every tag template of a package, the one new tags use first. */
+export function templatesOf(pkg: Pick<PackageConfig, 'tag' | 'tags'>): string[] {
+  return pkg.tags && pkg.tags.length > 0 ? pkg.tags : [pkg.tag];
 }
 
 export interface RuleSetting {

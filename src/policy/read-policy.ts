@@ -207,9 +207,16 @@ function normalizePackage(raw: Record<string, unknown>): PackageConfig {
     ecosystem: npm ? 'npm' : 'cargo',
     manifest: normalizeRepoPath(textOr(raw.manifest, npm ? 'package.json' : 'Cargo.toml')),
     registry: textOr(raw.registry, npm ? 'npmjs' : 'crates-io'),
-    tag: textOr(raw.tag, 'v{version}'),
+    ...tagTemplates(raw.tag),
     releaseNotes: normalizeRepoPath(textOr(raw.releaseNotes, 'RELEASE_v{version}.md')),
   };
+}
+
+/** `tag:` as one template or a list; invalid entries were reported, the rest are kept in order. */
+function tagTemplates(raw: unknown): Pick<PackageConfig, 'tag' | 'tags'> {
+  const given = [raw].flat().filter((t): t is string => typeof t === 'string' && t.includes('{version}'));
+  const tags = given.length > 0 ? [...new Set(given)] : ['v{version}'];
+  return { tag: tags[0] ?? 'v{version}', tags };
 }
 
 /** Severity shortcuts (`warn`, `[warn]`, `[warn, {...}]`) become one shape; invalid entries were reported. */

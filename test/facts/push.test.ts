@@ -39,6 +39,7 @@ describe('tagPush', () => {
       localCommit: '',
       remoteCommit: '',
       package: 'demo',
+      packages: ['demo'],
       version: '0.2.0',
       manifestVersion: '',
       issue: 0,

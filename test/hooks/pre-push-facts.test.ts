@@ -62,7 +62,7 @@ describe.skipIf(!HAS_GIT)('collectPush on a real repository', () => {
     const push = await collectPush(request(`refs/heads/main ${fix} refs/heads/main ${base}\n`));
     expect(push.refs).toEqual([{
       ref: 'refs/heads/main', name: 'main', kind: 'branch', action: 'update', localRef: 'refs/heads/main',
-      localCommit: fix, remoteCommit: base, package: '', version: '', manifestVersion: '', issue: 0,
+      localCommit: fix, remoteCommit: base, package: '', packages: [], version: '', manifestVersion: '', issue: 0,
     }]);
     expect(push.commits.map((c) => c.id)).toEqual([fix, bump]);
     expect(push.commits[0]).toMatchObject({ subject: 'fix the parser', files: ['src/lib.rs'], closes: [7], issues: [7], versions: [] });

@@ -197,8 +197,8 @@ describe('readPolicy: normalization', () => {
       onUnavailable: 'error',
     });
     expect(policy?.packages).toEqual([
-      { name: 'demo', ecosystem: 'cargo', manifest: 'Cargo.toml', registry: 'crates-io', tag: 'v{version}', releaseNotes: 'RELEASE_v{version}.md', location: { file: FILE, line: 3, col: 11 } },
-      { name: 'web', ecosystem: 'npm', manifest: 'package.json', registry: 'npmjs', tag: 'v{version}', releaseNotes: 'RELEASE_v{version}.md', location: { file: FILE, line: 4, col: 11 } },
+      { name: 'demo', ecosystem: 'cargo', manifest: 'Cargo.toml', registry: 'crates-io', tag: 'v{version}', tags: ['v{version}'], releaseNotes: 'RELEASE_v{version}.md', location: { file: FILE, line: 3, col: 11 } },
+      { name: 'web', ecosystem: 'npm', manifest: 'package.json', registry: 'npmjs', tag: 'v{version}', tags: ['v{version}'], releaseNotes: 'RELEASE_v{version}.md', location: { file: FILE, line: 4, col: 11 } },
     ]);
   });
 
@@ -261,6 +261,41 @@ describe('readPolicy: normalization', () => {
         location: { file: FILE, line: 10, col: 5 },
         ruleLocation: { file: FILE, line: 10, col: 11 },
       },
+    ]);
+  });
+});
+
+describe('readPolicy: tag templates', () => {
+  test('a list of templates keeps its order; the first is the one new tags use', () => {
+    const { policy, diagnostics } = readPolicy(
+      FILE,
+      lines('version: 1', 'packages:', '  - { name: a, tag: ["v{version}", "a-{version}"] }', '  - { name: b, tag: "v{version}" }', '  - { name: c }'),
+    );
+    expect(diagnostics).toEqual([]);
+    expect(policy?.packages.map((p) => [p.tag, p.tags])).toEqual([
+      ['v{version}', ['v{version}', 'a-{version}']],
+      ['v{version}', ['v{version}']],
+      ['v{version}', ['v{version}']],
+    ]);
+  });
+
+  test('an empty list, a template without {version} and a repeated template are each reported where written', () => {
+    const { diagnostics } = readPolicy(
+      FILE,
+      lines(
+        'version: 1', //                                           1
+        'packages:', //                                            2
+        '  - { name: a, tag: [] }', //                             3
+        '  - { name: b, tag: ["v{version}", release] }', //        4
+        '  - { name: c, tag: ["c-{version}", "c-{version}"] }', // 5
+        '  - { name: d, tag: "" }', //                             6
+      ),
+    );
+    expect(diagnostics.map((d) => `${d.line}:${d.col} ${d.key}: ${d.message}`)).toEqual([
+      '3:21 packages[0].tag: must not be empty',
+      '4:36 packages[1].tag[1]: must contain {version}, where the version stands in the tag name, got "release"',
+      '5:37 packages[2].tag[1]: lists "c-{version}" twice',
+      '6:21 packages[3].tag: must contain {version}, where the version stands in the tag name, got ""',
     ]);
   });
 });
