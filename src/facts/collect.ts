@@ -149,15 +149,20 @@ export async function collectFacts(given: CollectRequest): Promise<CollectedFact
   if (wantPackages) tasks.packages = collectPackages(probe.root, req.packages, batch(), parsed);
   if (needs.has('registry')) tasks.registry = registryFact(req, tasks.packages as Promise<PackageFact[]>);
   // Tags get a cat-file of their own so their lookups run beside history's on another CPU.
+  // The tag listing is shared: history asks for it only when it meets a pre-release.
+  let tagRefs: Promise<Ref[]> | null = null;
+  const listTags = (): Promise<Ref[]> => (tagRefs ??= readRefs(probe.root, req.env, ['refs/tags']));
   if (wantTags) {
     const tagBatch = wantHistory ? open() : batch();
-    tasks.tags = readRefs(probe.root, req.env, ['refs/tags']).then((all) => collectTags(all, req.packages, tagBatch, parsed));
+    tasks.tags = listTags().then((all) => collectTags(all, req.packages, tagBatch, parsed));
   }
   // Which history depends on the gate and on whether HEAD is the default branch's tip (see
   // chooseHistoryWalk); the branch listing answers both, so walking HEAD costs no extra process.
   if (wantHistory && branch)
     tasks.history = Promise.all([branches, branch]).then(([all, found]) =>
-      collectHistory(probe, chooseHistoryWalk(req.gate.name, probe.head, all, found), req.packages, batch(), parsed),
+      collectHistory(probe, chooseHistoryWalk(req.gate.name, probe.head, all, found), req.packages, batch(), parsed, () =>
+        listTags().then((refs) => refs.map((ref) => ref.name.slice('refs/tags/'.length))),
+      ),
     );
   if (probe.shallow) {
     if (needs.has('tags')) out.unavailable.tags = SHALLOW;

@@ -1,10 +1,13 @@
-// The history fact: version changes along one first-parent `git log` walk, of the default
-// branch (audit) or of HEAD (every other gate, on a branch that is not the default's tip).
+// The history fact: version changes of the default branch (audit) or of HEAD (every other
+// gate, on a branch that is not the default's tip), read from one `git log` of every commit
+// and judged along the history as git has it: the first-parent chain, and the merged
+// branches whose version a merge took.
 import type { HistoryFact, VersionChange } from './model.js';
 import type { PackageConfig } from '../policy/model.js';
-import { parseLogRaw, streamGit, type CatFileBatch, type Env, type LogCommit } from './git.js';
+import { parseLogRaw, streamGit, type CatFileBatch, type Env } from './git.js';
 import { ancestorManifests, blobMapSource, blobOf, readPackageVersion, type Blob, type ParseCache } from './sources.js';
-import type { Ref } from './tags.js';
+import { releaseTagOf, type Ref } from './tags.js';
+import { compareVersions, isPrerelease, isValidVersion, nextVersions, sameCore } from '../version/semver.js';
 
 export interface DefaultBranch {
   name: string;
@@ -37,13 +40,14 @@ export function chooseHistoryWalk(gate: string, head: string, branches: Ref[], f
   return { name: current ? current.name.slice('refs/heads/'.length) : 'HEAD', ref: head };
 }
 
-/** `head` is "" on an unborn branch. */
+/** `head` is "" on an unborn branch. `tagNames` lists the repository's tags, asked for only when a pre-release is met. */
 export async function collectHistory(
   probe: { root: string; head: string; env: Env },
   branch: HistoryWalk,
   packages: PackageConfig[],
   batch: CatFileBatch,
   parsed: ParseCache,
+  tagNames: () => Promise<string[]> = () => Promise.resolve([]),
 ): Promise<HistoryFact> {
   if (!branch.ref) {
     // A repository without commits has no history to hide.
@@ -57,42 +61,65 @@ export async function collectHistory(
             'set `defaultBranch` in release-policy.yml or create the branch',
     );
   }
-  const changes = await readHistory(probe.root, probe.env, branch.ref, packages, batch, parsed);
-  return { branch: branch.name, changes };
+  const graph = await readGraph(probe.root, probe.env, branch.ref, packages, batch, parsed);
+  if (graph === null) return { branch: branch.name, changes: [] };
+  const needTags = packages.some((pkg) => graph.hasPrerelease.has(pkg.name));
+  const tagged = new Set<string>();
+  for (const name of needTags ? await tagNames() : []) {
+    const release = releaseTagOf(name, packages);
+    if (release) tagged.add(`${release.package}\0${release.version}`);
+  }
+  const changes = packages.flatMap((pkg, index) =>
+    judgePackage(graph, pkg, index, (version) => tagged.has(`${pkg.name}\0${version}`)),
+  );
+  changes.sort((a, b) => a.order - b.order || a.pkg - b.pkg || a.seq - b.seq);
+  return { branch: branch.name, changes: changes.map((each) => each.change) };
+}
+
+/** Watched manifest paths to blob ids at one commit; shared by every commit that left them alone. */
+type State = ReadonlyMap<string, string>;
+
+interface Graph {
+  tip: string;
+  parents: Map<string, string[]>;
+  subjects: Map<string, string>;
+  /** Each package's version at a commit, by the commit's State; null where unreadable. */
+  versionAt(commit: string, pkg: string): string | null;
+  hasPrerelease: Set<string>;
 }
 
 /**
- * One path-limited `git log` along the first-parent chain gives every commit that changed a
- * watched manifest, with blob ids; with --first-parent, a merge is compared with its first
- * parent only (git-log(1) --diff-merges=first-parent, needs git 2.31), so versions that came
- * in from a side branch show up at the merge. Without --reverse git streams newest first,
- * so blobs are requested from the shared cat-file while the walk is still running; the
- * versions are then folded oldest first.
+ * One `git log` of every commit reachable from `ref` (--full-history --sparse: none is
+ * dropped as uninteresting, and %P gives the true parents), each with its changes to the
+ * watched manifests against its first parent (--diff-merges=first-parent, git 2.31). That
+ * gives every commit's manifest blobs without a process per commit. Without --topo-order git
+ * streams, so blobs are asked of the shared cat-file while the walk is still running.
  */
-async function readHistory(
+async function readGraph(
   root: string,
   env: Env,
   ref: string,
   packages: PackageConfig[],
   batch: CatFileBatch,
   cache: ParseCache,
-): Promise<VersionChange[]> {
+): Promise<Graph | null> {
   const watched = packages.map((pkg) => ({
     pkg,
     paths: new Set([pkg.manifest, ...(pkg.ecosystem === 'cargo' ? ancestorManifests(pkg.manifest) : [])]),
   }));
   const paths = [...new Set(watched.flatMap((entry) => [...entry.paths]))];
-  if (paths.length === 0) return [];
+  if (paths.length === 0) return null;
   const args = [
     '--literal-pathspecs',
     'log',
-    '--first-parent',
+    '--full-history',
+    '--sparse',
     '--diff-merges=first-parent',
     '--root',
     '--raw',
     '--no-abbrev',
     '-z',
-    '--format=%x01%H%x00%s%x00',
+    '--format=%x01%H %P%x00%s%x00',
     // Config such as log.follow (one path), diff.renames or log.showSignature would change the output.
     '--no-renames',
     '--no-follow',
@@ -102,13 +129,23 @@ async function readHistory(
     '--',
     ...paths,
   ];
-  const newestFirst: LogCommit[] = [];
+  const parents = new Map<string, string[]>();
+  const subjects = new Map<string, string>();
+  const diffs = new Map<string, Array<{ path: string; oid: string }>>();
   const blobs = new Map<string, Promise<Blob>>();
+  let tip = '';
   let pending = '';
-  const take = (found: LogCommit[]): void => {
-    for (const commit of found) {
-      newestFirst.push(commit);
-      for (const { oid } of commit.files) {
+  const take = (text: string, complete: boolean): void => {
+    pending += text;
+    const { commits, consumed } = parseLogRaw(pending, complete);
+    pending = pending.slice(consumed);
+    for (const entry of commits) {
+      const [commit = '', ...rest] = entry.commit.split(' ');
+      if (tip === '') tip = commit;
+      parents.set(commit, rest.filter((id) => id !== ''));
+      subjects.set(commit, entry.subject);
+      if (entry.files.length > 0) diffs.set(commit, entry.files);
+      for (const { oid } of entry.files) {
         if (!oid || blobs.has(oid)) continue;
         const blob = batch.read(oid).then(blobOf);
         // Marked handled: if cat-file dies, the fold reports the first failure, not every blob.
@@ -117,33 +154,182 @@ async function readHistory(
       }
     }
   };
-  await streamGit(root, env, args, (text) => {
-    pending += text;
-    const { commits, consumed } = parseLogRaw(pending, false);
-    pending = pending.slice(consumed);
-    take(commits);
-  });
-  take(parseLogRaw(pending).commits);
-  const files = new Map<string, string>();
-  const source = blobMapSource(batch, files, blobs);
-  const last = new Map<string, string>();
-  const changes: VersionChange[] = [];
-  for (const commit of newestFirst.reverse()) {
-    for (const { path, oid } of commit.files) {
-      if (oid) files.set(path, oid);
-      else files.delete(path);
+  await streamGit(root, env, args, (text) => take(text, false));
+  take('', true);
+  if (tip === '') return null;
+
+  // A commit's State is its first parent's with its own changes applied; resolved with an
+  // explicit stack, as first-parent chains are tens of thousands of commits deep.
+  const EMPTY: State = new Map();
+  const states = new Map<string, State>();
+  const stateOf = (commit: string): State => {
+    const stack = [commit];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1] as string;
+      if (states.has(top)) {
+        stack.pop();
+        continue;
+      }
+      const first = parents.get(top)?.[0];
+      if (first !== undefined && parents.has(first) && !states.has(first)) {
+        stack.push(first);
+        continue;
+      }
+      const base = first !== undefined ? (states.get(first) ?? EMPTY) : EMPTY;
+      const diff = diffs.get(top);
+      let state = base;
+      if (diff) {
+        const next = new Map(base);
+        for (const { path, oid } of diff) {
+          if (oid) next.set(path, oid);
+          else next.delete(path);
+        }
+        state = next;
+      }
+      states.set(top, state);
+      stack.pop();
     }
-    for (const { pkg, paths: own } of watched) {
-      if (!commit.files.some((file) => own.has(file.path))) continue;
-      // `files` is not changed while this awaits: the loop is sequential, the blobs prefetched.
-      const result = await readPackageVersion(pkg, source, cache);
-      // Unreadable versions are skipped: the next readable one is compared with the last good one.
-      if (result.kind !== 'ok') continue;
-      const from = last.get(pkg.name);
-      if (from !== undefined && from !== result.version)
-        changes.push({ package: pkg.name, from, to: result.version, commit: commit.commit, subject: commit.subject });
-      last.set(pkg.name, result.version);
+    return states.get(commit) ?? EMPTY;
+  };
+  for (const commit of parents.keys()) stateOf(commit);
+
+  // Versions are read once per distinct State and package, all before the (synchronous) walk.
+  const versions = new Map<State, Map<string, string | null>>();
+  const hasPrerelease = new Set<string>();
+  await Promise.all(
+    [...new Set(states.values())].map(async (state) => {
+      const source = blobMapSource(batch, state as Map<string, string>, blobs);
+      const byPackage = new Map<string, string | null>();
+      versions.set(state, byPackage);
+      for (const { pkg } of watched) {
+        const result = await readPackageVersion(pkg, source, cache);
+        const version = result.kind === 'ok' ? result.version : null;
+        byPackage.set(pkg.name, version);
+        if (version !== null && isPrerelease(version)) hasPrerelease.add(pkg.name);
+      }
+    }),
+  );
+  return {
+    tip,
+    parents,
+    subjects,
+    versionAt: (commit, pkg) => versions.get(stateOf(commit))?.get(pkg) ?? null,
+    hasPrerelease,
+  };
+}
+
+/** Where a walk stands after a commit: the last readable version and the last release before it. */
+interface Ctx {
+  last: string | null;
+  release: string | null;
+}
+
+const START: Ctx = { last: null, release: null };
+
+interface Ordered {
+  change: VersionChange;
+  /** Position on the walked branch's first-parent chain of the commit or the merge that brought it. */
+  order: number;
+  pkg: number;
+  seq: number;
+}
+
+/**
+ * One package's version changes. The walked branch's first-parent chain is read oldest
+ * first; at a merge that took the version of a merged parent, that parent's own commits (its
+ * first-parent chain back to a commit already walked) are read in its place, recursively, so
+ * a change is judged at the commit that made it and each commit is read at most once. A merge
+ * whose version is none of its parents' is judged against the highest of them. The same
+ * change (from, to) brought twice, by rebased copies, is kept once.
+ */
+function judgePackage(graph: Graph, pkg: PackageConfig, pkgIndex: number, tagged: (version: string) => boolean): Ordered[] {
+  const { parents, subjects } = graph;
+  const version = (commit: string): string | null => graph.versionAt(commit, pkg.name);
+  const visited = new Set<string>();
+  const ctxAt = new Map<string, Ctx>();
+  const out: Ordered[] = [];
+  const seen = new Set<string>();
+  let seq = 0;
+  let order = 0;
+  // A release: a version without pre-release label, or a pre-release a tag released.
+  const isRelease = (v: string): boolean => isValidVersion(v) && (!isPrerelease(v) || tagged(v));
+
+  /** `from`'s first-parent chain back to a walked commit (exclusive) or the root, oldest first. */
+  const chainFrom = (from: string): { chain: string[]; fork: string } => {
+    const chain: string[] = [];
+    let at: string | undefined = from;
+    while (at !== undefined && parents.has(at) && !visited.has(at)) {
+      visited.add(at);
+      chain.push(at);
+      at = parents.get(at)?.[0];
     }
-  }
-  return changes;
+    return { chain: chain.reverse(), fork: at !== undefined && visited.has(at) ? at : '' };
+  };
+
+  const record = (commit: string, from: string, to: string, ctx: Ctx, via: string): void => {
+    const key = `${from}\0${to}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    // A bump away from a pre-release no tag released is judged against the last release
+    // before it ("" when there was none: nothing was released that it could skip or lower).
+    const placeholder = isPrerelease(from) && !tagged(from);
+    const since = placeholder ? (ctx.release ?? '') : from;
+    out.push({
+      change: {
+        package: pkg.name,
+        from,
+        to,
+        commit,
+        subject: subjects.get(commit) ?? '',
+        via,
+        since,
+        expected: since ? nextVersions(since) : [],
+        byLabel: since !== '' && sameCore(since, to) && (isPrerelease(since) || isPrerelease(to)),
+      },
+      order,
+      pkg: pkgIndex,
+      seq: seq++,
+    });
+  };
+
+  const advance = (ctx: Ctx, to: string): Ctx => ({ last: to, release: isRelease(to) ? to : ctx.release });
+
+  const walk = (chain: string[], start: Ctx, via: string, top: boolean): Ctx => {
+    let ctx = start;
+    for (const commit of chain) {
+      if (top) order += 1;
+      const v = version(commit);
+      if (v !== null && ctx.last === null) ctx = advance(ctx, v);
+      else if (v !== null && v !== ctx.last) ctx = step(commit, v, ctx, via);
+      ctxAt.set(commit, ctx);
+    }
+    return ctx;
+  };
+
+  const step = (commit: string, v: string, ctx: Ctx, via: string): Ctx => {
+    const from = ctx.last as string;
+    const own = parents.get(commit) ?? [];
+    if (own.length > 1 && version(own[0] as string) !== v) {
+      const taken = own.slice(1).find((parent) => version(parent) === v);
+      if (taken !== undefined) {
+        // Already walked (a branch that merged the default branch back in): judged there.
+        if (visited.has(taken)) return ctxAt.get(taken) ?? advance(ctx, v);
+        const { chain, fork } = chainFrom(taken);
+        return walk(chain, fork ? (ctxAt.get(fork) ?? START) : START, via || commit, false);
+      }
+      // The merge set a version of its own: judged against the highest version it merged.
+      const highest = own
+        .map(version)
+        .filter((each): each is string => each !== null && isValidVersion(each))
+        .sort(compareVersions)
+        .pop();
+      record(commit, highest ?? from, v, ctx, via);
+      return advance(ctx, v);
+    }
+    record(commit, from, v, ctx, via);
+    return advance(ctx, v);
+  };
+
+  walk(chainFrom(graph.tip).chain, START, '', true);
+  return out;
 }

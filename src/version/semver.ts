@@ -85,3 +85,26 @@ export function isNextVersion(prev: string, next: string): boolean {
   if (p.prerelease.length > 0) return core === `${p.major}.${p.minor}.${p.patch}`;
   return [`${p.major}.${p.minor}.${p.patch + 1}`, `${p.major}.${p.minor + 1}.0`, `${p.major + 1}.0.0`].includes(core);
 }
+
+/** Whether a valid version carries a pre-release label (`1.2.0-rc.1`); false for invalid text. */
+export function isPrerelease(text: string): boolean {
+  return (parseVersion(text)?.prerelease.length ?? 0) > 0;
+}
+
+/** Whether two valid versions share MAJOR.MINOR.PATCH (`0.7.0-dev` and `0.7.0-beta.1`); false if either is invalid. */
+export function sameCore(a: string, b: string): boolean {
+  const x = parseVersion(a);
+  const y = parseVersion(b);
+  return x !== null && y !== null && x.major === y.major && x.minor === y.minor && x.patch === y.patch;
+}
+
+/**
+ * The versions isNextVersion accepts after `prev`, pre-releases aside: its next patch, minor
+ * and major; after a pre-release, its release. [] for an invalid version.
+ */
+export function nextVersions(prev: string): string[] {
+  const p = parseVersion(prev);
+  if (!p) return [];
+  if (p.prerelease.length > 0) return [`${p.major}.${p.minor}.${p.patch}`];
+  return [`${p.major}.${p.minor}.${p.patch + 1}`, `${p.major}.${p.minor + 1}.0`, `${p.major + 1}.0.0`];
+}
