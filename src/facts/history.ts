@@ -158,40 +158,41 @@ async function readGraph(
   take('', true);
   if (tip === '') return null;
 
-  // A commit's State is its first parent's with its own changes applied; resolved with an
-  // explicit stack, as first-parent chains are tens of thousands of commits deep.
+  // A commit's State is its first parent's with its own changes applied. git lists a commit
+  // before its parents (but for clock skew), so the list is folded from its end; a parent
+  // not folded yet is resolved with an explicit stack, as chains are thousands deep.
   const EMPTY: State = new Map();
   const states = new Map<string, State>();
-  const stateOf = (commit: string): State => {
+  const fold = (commit: string): void => {
+    const first = parents.get(commit)?.[0];
+    const base = first === undefined ? EMPTY : (states.get(first) ?? EMPTY);
+    const diff = diffs.get(commit);
+    if (!diff) {
+      states.set(commit, base);
+      return;
+    }
+    const next = new Map(base);
+    for (const { path, oid } of diff) {
+      if (oid) next.set(path, oid);
+      else next.delete(path);
+    }
+    states.set(commit, next);
+  };
+  const listed = [...parents.keys()];
+  for (let i = listed.length - 1; i >= 0; i -= 1) {
+    const commit = listed[i] as string;
+    if (states.has(commit)) continue;
     const stack = [commit];
     while (stack.length > 0) {
       const top = stack[stack.length - 1] as string;
-      if (states.has(top)) {
-        stack.pop();
-        continue;
-      }
       const first = parents.get(top)?.[0];
-      if (first !== undefined && parents.has(first) && !states.has(first)) {
-        stack.push(first);
-        continue;
+      if (first !== undefined && parents.has(first) && !states.has(first)) stack.push(first);
+      else {
+        fold(top);
+        stack.pop();
       }
-      const base = first !== undefined ? (states.get(first) ?? EMPTY) : EMPTY;
-      const diff = diffs.get(top);
-      let state = base;
-      if (diff) {
-        const next = new Map(base);
-        for (const { path, oid } of diff) {
-          if (oid) next.set(path, oid);
-          else next.delete(path);
-        }
-        state = next;
-      }
-      states.set(top, state);
-      stack.pop();
     }
-    return states.get(commit) ?? EMPTY;
-  };
-  for (const commit of parents.keys()) stateOf(commit);
+  }
 
   // Versions are read once per distinct State and package, all before the (synchronous) walk.
   const versions = new Map<State, Map<string, string | null>>();
@@ -213,7 +214,7 @@ async function readGraph(
     tip,
     parents,
     subjects,
-    versionAt: (commit, pkg) => versions.get(stateOf(commit))?.get(pkg) ?? null,
+    versionAt: (commit, pkg) => versions.get(states.get(commit) ?? EMPTY)?.get(pkg) ?? null,
     hasPrerelease,
   };
 }
@@ -251,8 +252,19 @@ function judgePackage(graph: Graph, pkg: PackageConfig, pkgIndex: number, tagged
   const seen = new Set<string>();
   let seq = 0;
   let order = 0;
-  // A release: a version without pre-release label, or a pre-release a tag released.
-  const isRelease = (v: string): boolean => isValidVersion(v) && (!isPrerelease(v) || tagged(v));
+  // Each version text is parsed once: the bench history has 10,000 of them.
+  const facts = new Map<string, { valid: boolean; pre: boolean; release: boolean }>();
+  const about = (v: string) => {
+    let known = facts.get(v);
+    if (known === undefined) {
+      const valid = isValidVersion(v);
+      const pre = valid && isPrerelease(v);
+      // A release: a version without pre-release label, or a pre-release a tag released.
+      known = { valid, pre, release: valid && (!pre || tagged(v)) };
+      facts.set(v, known);
+    }
+    return known;
+  };
 
   /** `from`'s first-parent chain back to a walked commit (exclusive) or the root, oldest first. */
   const chainFrom = (from: string): { chain: string[]; fork: string } => {
@@ -272,7 +284,7 @@ function judgePackage(graph: Graph, pkg: PackageConfig, pkgIndex: number, tagged
     seen.add(key);
     // A bump away from a pre-release no tag released is judged against the last release
     // before it ("" when there was none: nothing was released that it could skip or lower).
-    const placeholder = isPrerelease(from) && !tagged(from);
+    const placeholder = about(from).pre && !about(from).release;
     const since = placeholder ? (ctx.release ?? '') : from;
     out.push({
       change: {
@@ -284,7 +296,7 @@ function judgePackage(graph: Graph, pkg: PackageConfig, pkgIndex: number, tagged
         via,
         since,
         expected: since ? nextVersions(since) : [],
-        byLabel: since !== '' && sameCore(since, to) && (isPrerelease(since) || isPrerelease(to)),
+        byLabel: since !== '' && (about(since).pre || about(to).pre) && sameCore(since, to),
       },
       order,
       pkg: pkgIndex,
@@ -292,7 +304,7 @@ function judgePackage(graph: Graph, pkg: PackageConfig, pkgIndex: number, tagged
     });
   };
 
-  const advance = (ctx: Ctx, to: string): Ctx => ({ last: to, release: isRelease(to) ? to : ctx.release });
+  const advance = (ctx: Ctx, to: string): Ctx => ({ last: to, release: about(to).release ? to : ctx.release });
 
   const walk = (chain: string[], start: Ctx, via: string, top: boolean): Ctx => {
     let ctx = start;
@@ -320,7 +332,7 @@ function judgePackage(graph: Graph, pkg: PackageConfig, pkgIndex: number, tagged
       // The merge set a version of its own: judged against the highest version it merged.
       const highest = own
         .map(version)
-        .filter((each): each is string => each !== null && isValidVersion(each))
+        .filter((each): each is string => each !== null && about(each).valid)
         .sort(compareVersions)
         .pop();
       record(commit, highest ?? from, v, ctx, via);
