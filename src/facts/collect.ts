@@ -9,7 +9,7 @@ import { findRepoRoot, gitDirsOnDisk } from '../policy/locate.js';
 import type { GitHubConfig, PackageConfig } from '../policy/model.js';
 import { redactUrl } from '../release/redact.js';
 import { CatFileBatch, parseStatusPaths, runGit } from './git.js';
-import { chooseHistoryWalk, collectHistory, type DefaultBranch } from './history.js';
+import { chooseHistoryWalk, collectHistory, type DefaultBranch, type TagTarget } from './history.js';
 import { collectPackages, type ParseCache } from './sources.js';
 import { collectTags, readRefs, type Ref } from './tags.js';
 import { JournalSymlinkError } from './journal.js';
@@ -161,7 +161,7 @@ export async function collectFacts(given: CollectRequest): Promise<CollectedFact
   if (wantHistory && branch)
     tasks.history = Promise.all([branches, branch]).then(([all, found]) =>
       collectHistory(probe, chooseHistoryWalk(req.gate.name, probe.head, all, found), req.packages, batch(), parsed, () =>
-        listTags().then((refs) => refs.map((ref) => ref.name.slice('refs/tags/'.length))),
+        listTags().then((refs) => refs.map(tagTarget)),
       ),
     );
   if (probe.shallow) {
@@ -182,6 +182,12 @@ export async function collectFacts(given: CollectRequest): Promise<CollectedFact
   }
   return out;
 }
+
+/** A tag's name and commit from its listing alone (a tag of a tag names none here: history needs no more). */
+const tagTarget = (ref: Ref): TagTarget => ({
+  name: ref.name.slice('refs/tags/'.length),
+  commit: ref.type === 'commit' ? ref.oid : ref.peeledType === 'commit' ? ref.peeled : '',
+});
 
 const OFFLINE = 'offline: the registry is not asked (--offline or POLICY_OFFLINE=1); run without it where the registry is reachable';
 

@@ -7,7 +7,7 @@ import type { PackageConfig } from '../policy/model.js';
 import { parseLogRaw, streamGit, type CatFileBatch, type Env } from './git.js';
 import { ancestorManifests, blobMapSource, blobOf, readPackageVersion, type Blob, type ParseCache } from './sources.js';
 import { releaseTagOf, type Ref } from './tags.js';
-import { compareVersions, isPrerelease, isValidVersion, nextVersions, sameCore } from '../version/semver.js';
+import { compareVersions, isNextVersion, isPrerelease, isValidVersion, nextVersions, sameCore } from '../version/semver.js';
 
 export interface DefaultBranch {
   name: string;
@@ -40,14 +40,23 @@ export function chooseHistoryWalk(gate: string, head: string, branches: Ref[], f
   return { name: current ? current.name.slice('refs/heads/'.length) : 'HEAD', ref: head };
 }
 
-/** `head` is "" on an unborn branch. `tagNames` lists the repository's tags, asked for only when a pre-release is met. */
+/** A tag by name and the commit it names ("" when it names no commit). */
+export interface TagTarget {
+  name: string;
+  commit: string;
+}
+
+/**
+ * `head` is "" on an unborn branch. `tags` lists the repository's tags; it is asked for only
+ * when a pre-release is met or a change looks like a finding, so a clean history costs no tag listing.
+ */
 export async function collectHistory(
   probe: { root: string; head: string; env: Env },
   branch: HistoryWalk,
   packages: PackageConfig[],
   batch: CatFileBatch,
   parsed: ParseCache,
-  tagNames: () => Promise<string[]> = () => Promise.resolve([]),
+  tags: () => Promise<TagTarget[]> = () => Promise.resolve([]),
 ): Promise<HistoryFact> {
   if (!branch.ref) {
     // A repository without commits has no history to hide.
@@ -63,15 +72,16 @@ export async function collectHistory(
   }
   const graph = await readGraph(probe.root, probe.env, branch.ref, packages, batch, parsed);
   if (graph === null) return { branch: branch.name, changes: [] };
-  const needTags = packages.some((pkg) => graph.hasPrerelease.has(pkg.name));
-  const tagged = new Set<string>();
-  for (const name of needTags ? await tagNames() : []) {
-    const release = releaseTagOf(name, packages);
-    if (release) tagged.add(`${release.package}\0${release.version}`);
+  let released: Released | null = null;
+  const changes: Ordered[] = [];
+  for (const [index, pkg] of packages.entries()) {
+    let judged = judgePackage(graph, pkg, index, released?.get(pkg.name) ?? NO_TAGS);
+    if (judged.needTags && released === null) {
+      released = releasesByPackage(await tags(), packages);
+      judged = judgePackage(graph, pkg, index, released.get(pkg.name) ?? NO_TAGS);
+    }
+    changes.push(...judged.changes);
   }
-  const changes = packages.flatMap((pkg, index) =>
-    judgePackage(graph, pkg, index, (version) => tagged.has(`${pkg.name}\0${version}`)),
-  );
   changes.sort((a, b) => a.order - b.order || a.pkg - b.pkg || a.seq - b.seq);
   return { branch: branch.name, changes: changes.map((each) => each.change) };
 }
@@ -85,7 +95,6 @@ interface Graph {
   subjects: Map<string, string>;
   /** Each package's version at a commit, by the commit's State; null where unreadable. */
   versionAt(commit: string, pkg: string): string | null;
-  hasPrerelease: Set<string>;
 }
 
 /**
@@ -196,7 +205,6 @@ async function readGraph(
 
   // Versions are read once per distinct State and package, all before the (synchronous) walk.
   const versions = new Map<State, Map<string, string | null>>();
-  const hasPrerelease = new Set<string>();
   await Promise.all(
     [...new Set(states.values())].map(async (state) => {
       const source = blobMapSource(batch, state as Map<string, string>, blobs);
@@ -206,7 +214,6 @@ async function readGraph(
         const result = await readPackageVersion(pkg, source, cache);
         const version = result.kind === 'ok' ? result.version : null;
         byPackage.set(pkg.name, version);
-        if (version !== null && isPrerelease(version)) hasPrerelease.add(pkg.name);
       }
     }),
   );
@@ -215,17 +222,37 @@ async function readGraph(
     parents,
     subjects,
     versionAt: (commit, pkg) => versions.get(states.get(commit) ?? EMPTY)?.get(pkg) ?? null,
-    hasPrerelease,
   };
 }
 
-/** Where a walk stands after a commit: the last readable version and the last release before it. */
+/** Per package, each tagged version and the commits its tags name. */
+type Released = Map<string, Map<string, string[]>>;
+const NO_TAGS: ReadonlyMap<string, string[]> = new Map();
+
+function releasesByPackage(tags: TagTarget[], packages: PackageConfig[]): Released {
+  const out: Released = new Map();
+  for (const { name, commit } of tags) {
+    const release = releaseTagOf(name, packages);
+    if (!release) continue;
+    const versions = out.get(release.package) ?? new Map<string, string[]>();
+    out.set(release.package, versions);
+    versions.set(release.version, [...(versions.get(release.version) ?? []), commit]);
+  }
+  return out;
+}
+
+/**
+ * Where a walk stands after a commit: the last readable version, the last release carried
+ * and the release carried before that one (for a release version the manifest carried before
+ * its tag was made).
+ */
 interface Ctx {
   last: string | null;
   release: string | null;
+  before: string | null;
 }
 
-const START: Ctx = { last: null, release: null };
+const START: Ctx = { last: null, release: null, before: null };
 
 interface Ordered {
   change: VersionChange;
@@ -243,7 +270,14 @@ interface Ordered {
  * whose version is none of its parents' is judged against the highest of them. The same
  * change (from, to) brought twice, by rebased copies, is kept once.
  */
-function judgePackage(graph: Graph, pkg: PackageConfig, pkgIndex: number, tagged: (version: string) => boolean): Ordered[] {
+function judgePackage(
+  graph: Graph,
+  pkg: PackageConfig,
+  pkgIndex: number,
+  released: ReadonlyMap<string, string[]>,
+): { changes: Ordered[]; needTags: boolean } {
+  const tagged = (version: string): boolean => released.has(version);
+  let needTags = false;
   const { parents, subjects } = graph;
   const version = (commit: string): string | null => graph.versionAt(commit, pkg.name);
   const visited = new Set<string>();
@@ -278,14 +312,55 @@ function judgePackage(graph: Graph, pkg: PackageConfig, pkgIndex: number, tagged
     return { chain: chain.reverse(), fork: at !== undefined && visited.has(at) ? at : '' };
   };
 
+  /** Whether `target` is an ancestor of `commit` (a release before it): asked only about changes that look like findings. */
+  const reaches = (commit: string, target: string): boolean => {
+    const queue = [...(parents.get(commit) ?? [])];
+    const seen = new Set(queue);
+    for (let i = 0; i < queue.length; i += 1) {
+      const at = queue[i] as string;
+      if (at === target) return true;
+      for (const parent of parents.get(at) ?? []) {
+        if (!seen.has(parent)) {
+          seen.add(parent);
+          queue.push(parent);
+        }
+      }
+    }
+    return false;
+  };
+
+  /** The highest tagged version below `to`: a release made elsewhere (a release branch) that fills a gap. */
+  const highestTaggedBelow = (to: string): string => {
+    let best = '';
+    for (const version of released.keys()) {
+      if (!about(version).valid || compareVersions(version, to) >= 0) continue;
+      if (best === '' || compareVersions(version, best) > 0) best = version;
+    }
+    return best;
+  };
+
+  const looksLikeFinding = (since: string, to: string): boolean =>
+    about(since).valid && about(to).valid && !(compareVersions(to, since) > 0 && isNextVersion(since, to));
+
   const record = (commit: string, from: string, to: string, ctx: Ctx, via: string): void => {
     const key = `${from}\0${to}`;
     if (seen.has(key)) return;
     seen.add(key);
-    // A bump away from a pre-release no tag released is judged against the last release
-    // before it ("" when there was none: nothing was released that it could skip or lower).
+    if (about(from).pre || about(to).pre) needTags = true;
+    // A bump away from a pre-release no tag released (a placeholder such as 0.1.5-pre) is
+    // judged against the last release before it ("" when there was none: nothing released
+    // that it could skip or lower).
     const placeholder = about(from).pre && !about(from).release;
-    const since = placeholder ? (ctx.release ?? '') : from;
+    let since = placeholder ? (ctx.release ?? '') : from;
+    if (looksLikeFinding(since, to)) {
+      needTags = true;
+      // A release version the manifest carried before its tag was made was a placeholder too.
+      const tags = since === '' ? undefined : released.get(since);
+      if (tags !== undefined && !tags.some((target) => target === '' || reaches(commit, target)))
+        since = (ctx.release === since ? ctx.before : ctx.release) ?? '';
+      const filled = highestTaggedBelow(to);
+      if (filled !== '' && (since === '' || compareVersions(filled, since) > 0)) since = filled;
+    }
     out.push({
       change: {
         package: pkg.name,
@@ -304,7 +379,8 @@ function judgePackage(graph: Graph, pkg: PackageConfig, pkgIndex: number, tagged
     });
   };
 
-  const advance = (ctx: Ctx, to: string): Ctx => ({ last: to, release: about(to).release ? to : ctx.release });
+  const advance = (ctx: Ctx, to: string): Ctx =>
+    about(to).release && to !== ctx.release ? { last: to, release: to, before: ctx.release } : { ...ctx, last: to };
 
   const walk = (chain: string[], start: Ctx, via: string, top: boolean): Ctx => {
     let ctx = start;
@@ -343,5 +419,5 @@ function judgePackage(graph: Graph, pkg: PackageConfig, pkgIndex: number, tagged
   };
 
   walk(chainFrom(graph.tip).chain, START, '', true);
-  return out;
+  return { changes: out, needTags };
 }

@@ -218,4 +218,42 @@ describe('pre-release placeholders', () => {
     expect(findings[0]?.message).toContain(`in commit ${short(relabel)}`);
     expect(findings[0]?.message).toContain("rests on SemVer's ordering of pre-release labels (0.7.0-beta.1 ranks at or below 0.7.0-dev)");
   });
+
+  it('takes a version released from a branch that never merged as filling the gap', async () => {
+    const at = start('0.9.4');
+    at.git('checkout', '-q', '-b', '0.10.x');
+    bump(at, '0.10.0');
+    at.tag('v0.10.0');
+    at.git('checkout', '-q', 'main');
+    bump(at, '0.10.0-a.0');
+    const relabel = bump(at, '0.11.0-a.0');
+    bump(at, '0.11.0');
+    expect(await historyFindings(at)).toEqual([]);
+    expect((await changes(at)).find((c) => c.commit === relabel)?.since).toBe('0.10.0');
+    // Without the branch's tag, 0.10.0 was never released: both bumps past it jump from 0.9.4.
+    at.git('tag', '-d', 'v0.10.0');
+    const findings = await historyFindings(at);
+    expect(findings.map((f) => [f.rule, f.subject.name])).toEqual([
+      ['version-not-skipped', 'demo 0.10.0-a.0 -> 0.11.0-a.0'],
+      ['version-not-skipped', 'demo 0.11.0-a.0 -> 0.11.0'],
+    ]);
+  });
+
+  it('takes a release version carried before its tag was made for a placeholder', async () => {
+    const at = start('0.8.5');
+    bump(at, '0.9.0');
+    const alpha = bump(at, '0.9.0-alpha.0');
+    bump(at, '0.9.0');
+    at.tag('v0.9.0');
+    expect(await historyFindings(at)).toEqual([]);
+    expect((await changes(at)).find((c) => c.commit === alpha)?.since).toBe('0.8.5');
+    // Tagged before the relabel, 0.9.0 was released: going to its alpha is a lowering, and
+    // coming back to 0.9.0 after it carries a taken version again.
+    at.git('tag', '-f', 'v0.9.0', `${alpha}~1`);
+    const findings = await historyFindings(at);
+    expect(findings.map((f) => [f.rule, f.subject.name])).toEqual([
+      ['version-not-lowered', 'demo 0.9.0 -> 0.9.0-alpha.0'],
+      ['version-not-lowered', 'demo 0.9.0-alpha.0 -> 0.9.0'],
+    ]);
+  });
 });
