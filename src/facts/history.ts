@@ -5,9 +5,9 @@
 import type { HistoryFact, VersionChange } from './model.js';
 import type { PackageConfig } from '../policy/model.js';
 import { parseLogRaw, streamGit, type CatFileBatch, type Env } from './git.js';
-import { ancestorManifests, blobMapSource, blobOf, readPackageVersion, type Blob, type ParseCache } from './sources.js';
+import { ancestorManifests, blobOf, readPackageVersion, type Blob, type ParseCache, type Source } from './sources.js';
 import { releaseTagOf, type Ref } from './tags.js';
-import { compareVersions, isNextVersion, isPrerelease, isValidVersion, nextVersions, sameCore } from '../version/semver.js';
+import { compareParsed, compareVersions, isNextParsed, nextVersions, parseVersion, type Version } from '../version/semver.js';
 
 export interface DefaultBranch {
   name: string;
@@ -86,15 +86,23 @@ export async function collectHistory(
   return { branch: branch.name, changes: changes.map((each) => each.change) };
 }
 
-/** Watched manifest paths to blob ids at one commit; shared by every commit that left them alone. */
-type State = ReadonlyMap<string, string>;
+/** Blob ids of the watched manifest paths (by position in the path list, "" when absent) at one commit; shared by every commit that left them alone. */
+type State = readonly string[];
 
+/**
+ * Every commit reachable from the walked ref, by index in git's listing (newest first, so a
+ * commit's parents mostly come after it): integers and arrays, not maps of commit ids, as
+ * the bench history has 20,000 commits.
+ */
 interface Graph {
-  tip: string;
-  parents: Map<string, string[]>;
-  subjects: Map<string, string>;
-  /** Each package's version at a commit, by the commit's State; null where unreadable. */
-  versionAt(commit: string, pkg: string): string | null;
+  ids: string[];
+  subjects: string[];
+  /** Index of each commit's first parent; -1 for a root (or a parent outside the listing). */
+  first: Int32Array;
+  /** All parents of merges, by index; other commits have only `first`. */
+  merges: Map<number, number[]>;
+  /** Per package, its version at each commit; null where unreadable. */
+  versions: Map<string, Array<string | null>>;
 }
 
 /**
@@ -138,22 +146,22 @@ async function readGraph(
     '--',
     ...paths,
   ];
-  const parents = new Map<string, string[]>();
-  const subjects = new Map<string, string>();
-  const diffs = new Map<string, Array<{ path: string; oid: string }>>();
+  const ids: string[] = [];
+  const subjects: string[] = [];
+  const parentIds: string[][] = [];
+  const diffs: Array<Array<{ path: string; oid: string }> | undefined> = [];
   const blobs = new Map<string, Promise<Blob>>();
-  let tip = '';
   let pending = '';
   const take = (text: string, complete: boolean): void => {
     pending += text;
     const { commits, consumed } = parseLogRaw(pending, complete);
     pending = pending.slice(consumed);
     for (const entry of commits) {
-      const [commit = '', ...rest] = entry.commit.split(' ');
-      if (tip === '') tip = commit;
-      parents.set(commit, rest.filter((id) => id !== ''));
-      subjects.set(commit, entry.subject);
-      if (entry.files.length > 0) diffs.set(commit, entry.files);
+      const fields = entry.commit.split(' ');
+      ids.push(fields[0] ?? '');
+      parentIds.push(fields.slice(1).filter((id) => id !== ''));
+      subjects.push(entry.subject);
+      diffs.push(entry.files.length > 0 ? entry.files : undefined);
       for (const { oid } of entry.files) {
         if (!oid || blobs.has(oid)) continue;
         const blob = batch.read(oid).then(blobOf);
@@ -165,37 +173,45 @@ async function readGraph(
   };
   await streamGit(root, env, args, (text) => take(text, false));
   take('', true);
-  if (tip === '') return null;
+  const count = ids.length;
+  if (count === 0) return null;
+  const index = new Map<string, number>();
+  for (let i = 0; i < count; i += 1) index.set(ids[i] as string, i);
+  const first = new Int32Array(count).fill(-1);
+  const merges = new Map<number, number[]>();
+  for (let i = 0; i < count; i += 1) {
+    const own = (parentIds[i] as string[]).map((id) => index.get(id) ?? -1);
+    first[i] = own[0] ?? -1;
+    if (own.length > 1) merges.set(i, own);
+  }
 
   // A commit's State is its first parent's with its own changes applied. git lists a commit
   // before its parents (but for clock skew), so the list is folded from its end; a parent
   // not folded yet is resolved with an explicit stack, as chains are thousands deep.
-  const EMPTY: State = new Map();
-  const states = new Map<string, State>();
-  const fold = (commit: string): void => {
-    const first = parents.get(commit)?.[0];
-    const base = first === undefined ? EMPTY : (states.get(first) ?? EMPTY);
-    const diff = diffs.get(commit);
+  const slot = new Map(paths.map((path, k) => [path, k]));
+  const EMPTY: State = paths.map(() => '');
+  const states: Array<State | undefined> = new Array<State | undefined>(count);
+  const fold = (i: number): void => {
+    const base = first[i] === -1 ? EMPTY : (states[first[i] as number] ?? EMPTY);
+    const diff = diffs[i];
     if (!diff) {
-      states.set(commit, base);
+      states[i] = base;
       return;
     }
-    const next = new Map(base);
+    const next = base.slice();
     for (const { path, oid } of diff) {
-      if (oid) next.set(path, oid);
-      else next.delete(path);
+      const k = slot.get(path);
+      if (k !== undefined) next[k] = oid;
     }
-    states.set(commit, next);
+    states[i] = next;
   };
-  const listed = [...parents.keys()];
-  for (let i = listed.length - 1; i >= 0; i -= 1) {
-    const commit = listed[i] as string;
-    if (states.has(commit)) continue;
-    const stack = [commit];
+  for (let i = count - 1; i >= 0; i -= 1) {
+    if (states[i] !== undefined) continue;
+    const stack = [i];
     while (stack.length > 0) {
-      const top = stack[stack.length - 1] as string;
-      const first = parents.get(top)?.[0];
-      if (first !== undefined && parents.has(first) && !states.has(first)) stack.push(first);
+      const top = stack[stack.length - 1] as number;
+      const parent = first[top] as number;
+      if (parent !== -1 && states[parent] === undefined) stack.push(parent);
       else {
         fold(top);
         stack.pop();
@@ -204,25 +220,31 @@ async function readGraph(
   }
 
   // Versions are read once per distinct State and package, all before the (synchronous) walk.
-  const versions = new Map<State, Map<string, string | null>>();
-  await Promise.all(
-    [...new Set(states.values())].map(async (state) => {
-      const source = blobMapSource(batch, state as Map<string, string>, blobs);
-      const byPackage = new Map<string, string | null>();
-      versions.set(state, byPackage);
-      for (const { pkg } of watched) {
-        const result = await readPackageVersion(pkg, source, cache);
-        const version = result.kind === 'ok' ? result.version : null;
-        byPackage.set(pkg.name, version);
-      }
-    }),
-  );
-  return {
-    tip,
-    parents,
-    subjects,
-    versionAt: (commit, pkg) => versions.get(states.get(commit) ?? EMPTY)?.get(pkg) ?? null,
-  };
+  const byState = new Map<State, Array<string | null>>();
+  for (const state of new Set(states as State[])) {
+    const source: Source = {
+      label: '',
+      read: (path) => {
+        const oid = state[slot.get(path) ?? -1] ?? '';
+        if (!oid) return Promise.resolve(null);
+        let blob = blobs.get(oid);
+        if (!blob) blobs.set(oid, (blob = batch.read(oid).then(blobOf)));
+        return blob;
+      },
+    };
+    const read: Array<string | null> = [];
+    for (const { pkg } of watched) {
+      // Sequential: the blobs are prefetched, so each await is a resolved promise's turn.
+      const result = await readPackageVersion(pkg, source, cache);
+      read.push(result.kind === 'ok' ? result.version : null);
+    }
+    byState.set(state, read);
+  }
+  const versions = new Map<string, Array<string | null>>();
+  for (const [k, { pkg }] of watched.entries()) {
+    versions.set(pkg.name, (states as State[]).map((state) => byState.get(state)?.[k] ?? null));
+  }
+  return { ids, subjects, first, merges, versions };
 }
 
 /** Per package, each tagged version and the commits its tags name. */
@@ -276,52 +298,53 @@ function judgePackage(
   pkgIndex: number,
   released: ReadonlyMap<string, string[]>,
 ): { changes: Ordered[]; needTags: boolean } {
-  const tagged = (version: string): boolean => released.has(version);
+  const { ids, subjects, first, merges } = graph;
+  const versionOf = graph.versions.get(pkg.name) ?? [];
+  const version = (i: number): string | null => (i === -1 ? null : (versionOf[i] ?? null));
+  const tagged = (v: string): boolean => released.has(v);
   let needTags = false;
-  const { parents, subjects } = graph;
-  const version = (commit: string): string | null => graph.versionAt(commit, pkg.name);
-  const visited = new Set<string>();
-  const ctxAt = new Map<string, Ctx>();
+  const visited = new Uint8Array(ids.length);
+  const ctxAt: Array<Ctx | undefined> = new Array<Ctx | undefined>(ids.length);
   const out: Ordered[] = [];
   const seen = new Set<string>();
   let seq = 0;
   let order = 0;
   // Each version text is parsed once: the bench history has 10,000 of them.
-  const facts = new Map<string, { valid: boolean; pre: boolean; release: boolean }>();
+  const facts = new Map<string, { parsed: Version | null; valid: boolean; pre: boolean; release: boolean }>();
   const about = (v: string) => {
     let known = facts.get(v);
     if (known === undefined) {
-      const valid = isValidVersion(v);
-      const pre = valid && isPrerelease(v);
+      const parsed = parseVersion(v);
+      const pre = parsed !== null && parsed.prerelease.length > 0;
       // A release: a version without pre-release label, or a pre-release a tag released.
-      known = { valid, pre, release: valid && (!pre || tagged(v)) };
+      known = { parsed, valid: parsed !== null, pre, release: parsed !== null && (!pre || tagged(v)) };
       facts.set(v, known);
     }
     return known;
   };
 
   /** `from`'s first-parent chain back to a walked commit (exclusive) or the root, oldest first. */
-  const chainFrom = (from: string): { chain: string[]; fork: string } => {
-    const chain: string[] = [];
-    let at: string | undefined = from;
-    while (at !== undefined && parents.has(at) && !visited.has(at)) {
-      visited.add(at);
+  const chainFrom = (from: number): { chain: number[]; fork: number } => {
+    const chain: number[] = [];
+    let at = from;
+    while (at !== -1 && visited[at] === 0) {
+      visited[at] = 1;
       chain.push(at);
-      at = parents.get(at)?.[0];
+      at = first[at] as number;
     }
-    return { chain: chain.reverse(), fork: at !== undefined && visited.has(at) ? at : '' };
+    return { chain: chain.reverse(), fork: at };
   };
 
-  /** Whether `target` is an ancestor of `commit` (a release before it): asked only about changes that look like findings. */
-  const reaches = (commit: string, target: string): boolean => {
-    const queue = [...(parents.get(commit) ?? [])];
-    const seen = new Set(queue);
-    for (let i = 0; i < queue.length; i += 1) {
-      const at = queue[i] as string;
-      if (at === target) return true;
-      for (const parent of parents.get(at) ?? []) {
-        if (!seen.has(parent)) {
-          seen.add(parent);
+  /** Whether `target` is an ancestor of commit `i` (a release before it): asked only about changes that look like findings. */
+  const reaches = (i: number, target: string): boolean => {
+    const queue = [...(merges.get(i) ?? (first[i] === -1 ? [] : [first[i] as number]))].filter((p) => p !== -1);
+    const seenHere = new Set(queue);
+    for (let k = 0; k < queue.length; k += 1) {
+      const at = queue[k] as number;
+      if (ids[at] === target) return true;
+      for (const parent of merges.get(at) ?? [first[at] as number]) {
+        if (parent !== -1 && !seenHere.has(parent)) {
+          seenHere.add(parent);
           queue.push(parent);
         }
       }
@@ -332,17 +355,23 @@ function judgePackage(
   /** The highest tagged version below `to`: a release made elsewhere (a release branch) that fills a gap. */
   const highestTaggedBelow = (to: string): string => {
     let best = '';
-    for (const version of released.keys()) {
-      if (!about(version).valid || compareVersions(version, to) >= 0) continue;
-      if (best === '' || compareVersions(version, best) > 0) best = version;
+    for (const v of released.keys()) {
+      if (!about(v).valid || compareVersions(v, to) >= 0) continue;
+      if (best === '' || compareVersions(v, best) > 0) best = v;
     }
     return best;
   };
 
-  const looksLikeFinding = (since: string, to: string): boolean =>
-    about(since).valid && about(to).valid && !(compareVersions(to, since) > 0 && isNextVersion(since, to));
+  const looksLikeFinding = (since: string, to: string): boolean => {
+    const [a, b] = [about(since).parsed, about(to).parsed];
+    return a !== null && b !== null && !(compareParsed(b, a) > 0 && isNextParsed(a, b));
+  };
+  const sameCore = (a: string, b: string): boolean => {
+    const [x, y] = [about(a).parsed, about(b).parsed];
+    return x !== null && y !== null && x.major === y.major && x.minor === y.minor && x.patch === y.patch;
+  };
 
-  const record = (commit: string, from: string, to: string, ctx: Ctx, via: string): void => {
+  const record = (i: number, from: string, to: string, ctx: Ctx, via: string): void => {
     const key = `${from}\0${to}`;
     if (seen.has(key)) return;
     seen.add(key);
@@ -356,7 +385,7 @@ function judgePackage(
       needTags = true;
       // A release version the manifest carried before its tag was made was a placeholder too.
       const tags = since === '' ? undefined : released.get(since);
-      if (tags !== undefined && !tags.some((target) => target === '' || reaches(commit, target)))
+      if (tags !== undefined && !tags.some((target) => target === '' || reaches(i, target)))
         since = (ctx.release === since ? ctx.before : ctx.release) ?? '';
       const filled = highestTaggedBelow(to);
       if (filled !== '' && (since === '' || compareVersions(filled, since) > 0)) since = filled;
@@ -366,8 +395,8 @@ function judgePackage(
         package: pkg.name,
         from,
         to,
-        commit,
-        subject: subjects.get(commit) ?? '',
+        commit: ids[i] as string,
+        subject: subjects[i] ?? '',
         via,
         since,
         expected: since ? nextVersions(since) : [],
@@ -382,28 +411,28 @@ function judgePackage(
   const advance = (ctx: Ctx, to: string): Ctx =>
     about(to).release && to !== ctx.release ? { last: to, release: to, before: ctx.release } : { ...ctx, last: to };
 
-  const walk = (chain: string[], start: Ctx, via: string, top: boolean): Ctx => {
+  const walk = (chain: number[], start: Ctx, via: string, top: boolean): Ctx => {
     let ctx = start;
-    for (const commit of chain) {
+    for (const i of chain) {
       if (top) order += 1;
-      const v = version(commit);
+      const v = version(i);
       if (v !== null && ctx.last === null) ctx = advance(ctx, v);
-      else if (v !== null && v !== ctx.last) ctx = step(commit, v, ctx, via);
-      ctxAt.set(commit, ctx);
+      else if (v !== null && v !== ctx.last) ctx = step(i, v, ctx, via);
+      ctxAt[i] = ctx;
     }
     return ctx;
   };
 
-  const step = (commit: string, v: string, ctx: Ctx, via: string): Ctx => {
+  const step = (i: number, v: string, ctx: Ctx, via: string): Ctx => {
     const from = ctx.last as string;
-    const own = parents.get(commit) ?? [];
-    if (own.length > 1 && version(own[0] as string) !== v) {
-      const taken = own.slice(1).find((parent) => version(parent) === v);
+    const own = merges.get(i);
+    if (own !== undefined && version(own[0] as number) !== v) {
+      const taken = own.slice(1).find((parent) => parent !== -1 && version(parent) === v);
       if (taken !== undefined) {
         // Already walked (a branch that merged the default branch back in): judged there.
-        if (visited.has(taken)) return ctxAt.get(taken) ?? advance(ctx, v);
+        if (visited[taken] === 1) return ctxAt[taken] ?? advance(ctx, v);
         const { chain, fork } = chainFrom(taken);
-        return walk(chain, fork ? (ctxAt.get(fork) ?? START) : START, via || commit, false);
+        return walk(chain, fork === -1 ? START : (ctxAt[fork] ?? START), via || (ids[i] as string), false);
       }
       // The merge set a version of its own: judged against the highest version it merged.
       const highest = own
@@ -411,13 +440,13 @@ function judgePackage(
         .filter((each): each is string => each !== null && about(each).valid)
         .sort(compareVersions)
         .pop();
-      record(commit, highest ?? from, v, ctx, via);
+      record(i, highest ?? from, v, ctx, via);
       return advance(ctx, v);
     }
-    record(commit, from, v, ctx, via);
+    record(i, from, v, ctx, via);
     return advance(ctx, v);
   };
 
-  walk(chainFrom(graph.tip).chain, START, '', true);
+  walk(chainFrom(0).chain, START, '', true);
   return { changes: out, needTags };
 }

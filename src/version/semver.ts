@@ -8,14 +8,15 @@
 const SEMVER =
   /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
 
-interface Version {
+export interface Version {
   major: number;
   minor: number;
   patch: number;
   prerelease: string[];
 }
 
-function parseVersion(text: string): Version | null {
+/** The parts of a valid version; null for anything else. Callers that compare one version many times parse it once. */
+export function parseVersion(text: string): Version | null {
   const match = SEMVER.exec(text);
   if (!match) return null;
   const [major, minor, patch] = [Number(match[1]), Number(match[2]), Number(match[3])];
@@ -48,7 +49,7 @@ export function compareVersions(a: string, b: string): number {
   return compareParsed(parseOrThrow(a), parseOrThrow(b));
 }
 
-function compareParsed(a: Version, b: Version): number {
+export function compareParsed(a: Version, b: Version): number {
   for (const key of ['major', 'minor', 'patch'] as const) {
     if (a[key] !== b[key]) return a[key] < b[key] ? -1 : 1;
   }
@@ -78,24 +79,15 @@ function compareParsed(a: Version, b: Version): number {
  * released). Anything else jumps over a version: the footprint of a silent re-bump.
  */
 export function isNextVersion(prev: string, next: string): boolean {
-  const p = parseOrThrow(prev);
-  const n = parseOrThrow(next);
+  return isNextParsed(parseOrThrow(prev), parseOrThrow(next));
+}
+
+/** isNextVersion on parsed versions. */
+export function isNextParsed(p: Version, n: Version): boolean {
   if (compareParsed(p, n) >= 0) return false;
   const core = `${n.major}.${n.minor}.${n.patch}`;
   if (p.prerelease.length > 0) return core === `${p.major}.${p.minor}.${p.patch}`;
   return [`${p.major}.${p.minor}.${p.patch + 1}`, `${p.major}.${p.minor + 1}.0`, `${p.major + 1}.0.0`].includes(core);
-}
-
-/** Whether a valid version carries a pre-release label (`1.2.0-rc.1`); false for invalid text. */
-export function isPrerelease(text: string): boolean {
-  return (parseVersion(text)?.prerelease.length ?? 0) > 0;
-}
-
-/** Whether two valid versions share MAJOR.MINOR.PATCH (`0.7.0-dev` and `0.7.0-beta.1`); false if either is invalid. */
-export function sameCore(a: string, b: string): boolean {
-  const x = parseVersion(a);
-  const y = parseVersion(b);
-  return x !== null && y !== null && x.major === y.major && x.minor === y.minor && x.patch === y.patch;
 }
 
 /**
