@@ -61,9 +61,10 @@ export interface VersionChange {
   /** The merge on the walked branch's first-parent chain that brought `commit` in; "" when `commit` is on that chain. */
   via: string;
   /**
-   * The version the change is judged against: `from`, or, when `from` is a pre-release no
-   * tag released (a placeholder such as `0.1.5-pre`), the last release before it; "" when
-   * there was none.
+   * The version the change is judged against: `from`; when `from` is a placeholder (a
+   * pre-release no release tag names, such as `0.1.5-pre`, or a release version whose tags
+   * were all made after this commit), the last release before it; raised to the highest
+   * tagged version below `to` when a release made elsewhere fills the gap. "" when none.
    */
   since: string;
   /** The next versions after `since` (patch, minor, major; after a pre-release its release); [] when `since` is "". */

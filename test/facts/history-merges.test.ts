@@ -198,7 +198,7 @@ describe('pre-release placeholders', () => {
     const findings = await historyFindings(at);
     expect(findings.map((f) => [f.rule, f.subject.name])).toEqual([['version-not-skipped', 'demo 0.1.5-dev -> 0.3.0']]);
     expect(findings[0]?.message).toContain(`in commit ${short(jump)}`);
-    expect(findings[0]?.message).toContain('between 0.1.4 and 0.3.0 (0.1.4 is the last release before the untagged 0.1.5-dev)');
+    expect(findings[0]?.message).toContain('between 0.1.4 and 0.3.0 (judged against 0.1.4, the last release before it: 0.1.5-dev was never released then');
   });
 
   it('takes a relabel of an untagged placeholder (dev -> beta.1) for no lowering', async () => {
