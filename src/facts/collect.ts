@@ -9,7 +9,7 @@ import { findRepoRoot, gitDirsOnDisk } from '../policy/locate.js';
 import type { GitHubConfig, PackageConfig } from '../policy/model.js';
 import { redactUrl } from '../release/redact.js';
 import { CatFileBatch, parseStatusPaths, runGit } from './git.js';
-import { chooseHistoryWalk, collectHistory, type DefaultBranch } from './history.js';
+import { chooseHistoryWalk, collectHistory, type DefaultBranch, type TagTarget } from './history.js';
 import { collectPackages, type ParseCache } from './sources.js';
 import { collectTags, readRefs, type Ref } from './tags.js';
 import { JournalSymlinkError } from './journal.js';
@@ -159,15 +159,20 @@ export async function collectFacts(given: CollectRequest): Promise<CollectedFact
   if (wantPackages) tasks.packages = collectPackages(probe.root, req.packages, batch(), parsed);
   if (needs.has('registry')) tasks.registry = registryFact(req, tasks.packages as Promise<PackageFact[]>);
   // Tags get a cat-file of their own so their lookups run beside history's on another CPU.
+  // The tag listing is shared: history asks for it only when it meets a pre-release.
+  let tagRefs: Promise<Ref[]> | null = null;
+  const listTags = (): Promise<Ref[]> => (tagRefs ??= readRefs(probe.root, req.env, ['refs/tags']));
   if (wantTags) {
     const tagBatch = wantHistory ? open() : batch();
-    tasks.tags = readRefs(probe.root, req.env, ['refs/tags']).then((all) => collectTags(all, req.packages, tagBatch, parsed));
+    tasks.tags = listTags().then((all) => collectTags(all, req.packages, tagBatch, parsed));
   }
   // Which history depends on the gate and on whether HEAD is the default branch's tip (see
   // chooseHistoryWalk); the branch listing answers both, so walking HEAD costs no extra process.
   if (wantHistory && branch)
     tasks.history = Promise.all([branches, branch]).then(([all, found]) =>
-      collectHistory(probe, chooseHistoryWalk(req.gate.name, probe.head, all, found), req.packages, batch(), parsed),
+      collectHistory(probe, chooseHistoryWalk(req.gate.name, probe.head, all, found), req.packages, batch(), parsed, () =>
+        listTags().then((refs) => refs.map(tagTarget)),
+      ),
     );
   if (probe.shallow) {
     if (needs.has('tags')) out.unavailable.tags = SHALLOW;
@@ -187,6 +192,12 @@ export async function collectFacts(given: CollectRequest): Promise<CollectedFact
   }
   return out;
 }
+
+/** A tag's name and commit from its listing alone (a tag of a tag names none here: history needs no more). */
+const tagTarget = (ref: Ref): TagTarget => ({
+  name: ref.name.slice('refs/tags/'.length),
+  commit: ref.type === 'commit' ? ref.oid : ref.peeledType === 'commit' ? ref.peeled : '',
+});
 
 const OFFLINE = 'offline: the registry is not asked (--offline or POLICY_OFFLINE=1); run without it where the registry is reachable';
 

@@ -72,14 +72,29 @@ export interface VersionChange {
   package: string;
   from: string;
   to: string;
+  /** The commit that changed the version. */
   commit: string;
   subject: string;
+  /** The merge on the walked branch's first-parent chain that brought `commit` in; "" when `commit` is on that chain. */
+  via: string;
+  /**
+   * The version the change is judged against: `from`; when `from` is a placeholder (a
+   * pre-release no release tag names, such as `0.1.5-pre`, or a release version whose tags
+   * were all made after this commit), the last release before it; raised to the highest
+   * tagged version below `to` when a release made elsewhere fills the gap. "" when none.
+   */
+  since: string;
+  /** The next versions after `since` (patch, minor, major; after a pre-release its release); [] when `since` is "". */
+  expected: string[];
+  /** True when `since` and `to` are one version apart only by pre-release label, so comparing them rests on SemVer's ordering of labels. */
+  byLabel: boolean;
 }
 
 /**
- * Version changes along one first-parent history, oldest first: the default branch's for the
- * audit gate; for every other gate HEAD's, when HEAD is not the default branch's tip (the
- * history the default branch will have once the checked-out work merges).
+ * Version changes of one history, in the order its first-parent chain brought them: the
+ * default branch's for the audit gate; for every other gate HEAD's, when HEAD is not the
+ * default branch's tip (the history the default branch will have once the checked-out work
+ * merges). A merge that took a merged branch's version contributes that branch's own changes.
  */
 export interface HistoryFact {
   /** The branch walked: the default branch, the checked-out branch, or `HEAD` when detached. */

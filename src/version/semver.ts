@@ -8,14 +8,15 @@
 const SEMVER =
   /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
 
-interface Version {
+export interface Version {
   major: number;
   minor: number;
   patch: number;
   prerelease: string[];
 }
 
-function parseVersion(text: string): Version | null {
+/** The parts of a valid version; null for anything else. Callers that compare one version many times parse it once. */
+export function parseVersion(text: string): Version | null {
   const match = SEMVER.exec(text);
   if (!match) return null;
   const [major, minor, patch] = [Number(match[1]), Number(match[2]), Number(match[3])];
@@ -48,7 +49,7 @@ export function compareVersions(a: string, b: string): number {
   return compareParsed(parseOrThrow(a), parseOrThrow(b));
 }
 
-function compareParsed(a: Version, b: Version): number {
+export function compareParsed(a: Version, b: Version): number {
   for (const key of ['major', 'minor', 'patch'] as const) {
     if (a[key] !== b[key]) return a[key] < b[key] ? -1 : 1;
   }
@@ -78,10 +79,24 @@ function compareParsed(a: Version, b: Version): number {
  * released). Anything else jumps over a version: the footprint of a silent re-bump.
  */
 export function isNextVersion(prev: string, next: string): boolean {
-  const p = parseOrThrow(prev);
-  const n = parseOrThrow(next);
+  return isNextParsed(parseOrThrow(prev), parseOrThrow(next));
+}
+
+/** isNextVersion on parsed versions. */
+export function isNextParsed(p: Version, n: Version): boolean {
   if (compareParsed(p, n) >= 0) return false;
   const core = `${n.major}.${n.minor}.${n.patch}`;
   if (p.prerelease.length > 0) return core === `${p.major}.${p.minor}.${p.patch}`;
   return [`${p.major}.${p.minor}.${p.patch + 1}`, `${p.major}.${p.minor + 1}.0`, `${p.major + 1}.0.0`].includes(core);
+}
+
+/**
+ * The versions isNextVersion accepts after `prev`, pre-releases aside: its next patch, minor
+ * and major; after a pre-release, its release. [] for an invalid version.
+ */
+export function nextVersions(prev: string): string[] {
+  const p = parseVersion(prev);
+  if (!p) return [];
+  if (p.prerelease.length > 0) return [`${p.major}.${p.minor}.${p.patch}`];
+  return [`${p.major}.${p.minor}.${p.patch + 1}`, `${p.major}.${p.minor + 1}.0`, `${p.major + 1}.0.0`];
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, it, expect } from 'vitest';
 import { collectFacts, type CollectRequest } from '../../src/facts/collect.js';
 import type { PackageConfig } from '../../src/policy/model.js';
+import type { HistoryFact } from '../../src/facts/model.js';
 import { hermeticGitEnv, makeRepo, type TempRepo } from '../helpers/git-repo.js';
 
 Object.assign(process.env, hermeticGitEnv);
@@ -28,6 +29,13 @@ const request = (cwd: string, packages: PackageConfig[], needs: CollectRequest['
 const root = (version: string): string => `[workspace]\nmembers = ["crates/*"]\n[workspace.package]\nversion = "${version}"\n`;
 const member = `[package]\nname = "core"\nversion.workspace = true\n`;
 const crate = (version: string): string => `[package]\nname = "lib"\nversion = "${version}"\n`;
+
+/** The fields these tests are about; test/facts/history-merges.test.ts covers `since` and `expected`. */
+const moves = (history: HistoryFact | undefined) =>
+  history && {
+    branch: history.branch,
+    changes: history.changes.map(({ package: pkg, from, to, commit, subject, via }) => ({ package: pkg, from, to, commit, subject, via })),
+  };
 
 describe('tags', () => {
   let repo: TempRepo;
@@ -134,8 +142,8 @@ describe('history', () => {
     repo.commit('break', { 'Cargo.toml': '[workspace\n' });
     at.fix = repo.commit('fix', { 'Cargo.toml': root('1.4.0') });
     repo.git('checkout', '-q', '-b', 'side');
-    repo.commit('side 0.2.0', { 'crates/lib/Cargo.toml': crate('0.2.0') });
-    repo.commit('side 0.3.0', { 'crates/lib/Cargo.toml': crate('0.3.0') });
+    at.side2 = repo.commit('side 0.2.0', { 'crates/lib/Cargo.toml': crate('0.2.0') });
+    at.side3 = repo.commit('side 0.3.0', { 'crates/lib/Cargo.toml': crate('0.3.0') });
     repo.git('checkout', '-q', 'main');
     repo.commit('unrelated', { 'README.md': 'x\n' });
     repo.git('merge', '-q', '--no-ff', '-m', 'merge side', 'side');
@@ -154,15 +162,17 @@ describe('history', () => {
     const { facts, unavailable } = await collectFacts(request(repo.dir, [core, lib], ['history', 'repo']));
     expect(unavailable).toEqual({});
     expect(facts.repo?.defaultBranch).toBe('main');
-    expect(facts.history).toEqual({
+    // The merge took side's version: side's own commits are judged, each naming the merge.
+    expect(moves(facts.history)).toEqual({
       branch: 'main',
       changes: [
-        { package: 'core', from: '1.0.0', to: '1.1.0', commit: at.raise, subject: 'raise' },
-        { package: 'core', from: '1.1.0', to: '1.0.5', commit: at.lower, subject: 'lower' },
-        { package: 'core', from: '1.0.5', to: '1.3.0', commit: at.skip, subject: 'skip' },
-        { package: 'core', from: '1.3.0', to: '1.4.0', commit: at.fix, subject: 'fix' },
-        { package: 'lib', from: '0.1.0', to: '0.3.0', commit: at.mergeSide, subject: 'merge side' },
-        { package: 'core', from: '1.4.0', to: '1.5.0', commit: at.mergeBump, subject: 'merge plain with bump' },
+        { package: 'core', from: '1.0.0', to: '1.1.0', commit: at.raise, subject: 'raise', via: '' },
+        { package: 'core', from: '1.1.0', to: '1.0.5', commit: at.lower, subject: 'lower', via: '' },
+        { package: 'core', from: '1.0.5', to: '1.3.0', commit: at.skip, subject: 'skip', via: '' },
+        { package: 'core', from: '1.3.0', to: '1.4.0', commit: at.fix, subject: 'fix', via: '' },
+        { package: 'lib', from: '0.1.0', to: '0.2.0', commit: at.side2, subject: 'side 0.2.0', via: at.mergeSide },
+        { package: 'lib', from: '0.2.0', to: '0.3.0', commit: at.side3, subject: 'side 0.3.0', via: at.mergeSide },
+        { package: 'core', from: '1.4.0', to: '1.5.0', commit: at.mergeBump, subject: 'merge plain with bump', via: '' },
       ],
     });
   });
@@ -171,7 +181,7 @@ describe('history', () => {
     repo.git('checkout', '-q', 'side');
     const { facts } = await collectFacts(request(repo.dir, [lib], ['history']));
     repo.git('checkout', '-q', 'main');
-    expect(facts.history?.changes.map((c) => c.subject)).toEqual(['merge side']);
+    expect(facts.history?.changes.map((c) => c.subject)).toEqual(['side 0.2.0', 'side 0.3.0']);
   });
 });
 
@@ -195,11 +205,11 @@ describe('history of a feature branch', () => {
   const history = async (gate: string) => {
     const { facts, unavailable } = await collectFacts(request(repo.dir, [lib], ['history'], gate));
     expect(unavailable).toEqual({});
-    return facts.history;
+    return moves(facts.history);
   };
-  const bumped = (branch: string, commit = at.bump, subject = 'bump to 0.1.7') => ({
+  const bumped = (branch: string, via = '') => ({
     branch,
-    changes: [{ package: 'lib', from: '0.1.0', to: '0.1.7', commit, subject }],
+    changes: [{ package: 'lib', from: '0.1.0', to: '0.1.7', commit: at.bump, subject: 'bump to 0.1.7', via }],
   });
 
   it('walks HEAD for ci and review, so a branch sees its own bumps before it merges', async () => {
@@ -216,7 +226,8 @@ describe('history of a feature branch', () => {
     repo.git('merge', '-q', '--no-ff', '-m', 'Merge feature/bump into main', 'feature/bump');
     const merge = repo.git('rev-parse', 'HEAD');
     try {
-      expect(await history('ci')).toEqual(bumped('HEAD', merge, 'Merge feature/bump into main'));
+      // The merge took the branch's version: the branch's own commit is named, and the merge.
+      expect(await history('ci')).toEqual(bumped('HEAD', merge));
       expect(await history('audit')).toEqual(mainOnly);
     } finally {
       repo.git('checkout', '-q', 'feature/bump');
