@@ -256,9 +256,14 @@ function releasesByPackage(tags: TagTarget[], packages: PackageConfig[]): Releas
   for (const { name, commit } of tags) {
     const release = releaseTagOf(name, packages);
     if (!release) continue;
-    const versions = out.get(release.package) ?? new Map<string, string[]>();
-    out.set(release.package, versions);
-    versions.set(release.version, [...(versions.get(release.version) ?? []), commit]);
+    // A tag of a shared template (several packages under one `v{version}` series) may be the
+    // release of any of them; the history only asks whether a version was released, so it
+    // counts for each, without reading which one carried it.
+    for (const pkg of release.packages) {
+      const versions = out.get(pkg) ?? new Map<string, string[]>();
+      out.set(pkg, versions);
+      versions.set(release.version, [...(versions.get(release.version) ?? []), commit]);
+    }
   }
   return out;
 }
