@@ -340,23 +340,6 @@ function judgePackage(
     return { chain: chain.reverse(), fork: at };
   };
 
-  /** Whether `target` is an ancestor of commit `i` (a release before it): asked only about changes that look like findings. */
-  const reaches = (i: number, target: string): boolean => {
-    const queue = [...(merges.get(i) ?? (first[i] === -1 ? [] : [first[i] as number]))].filter((p) => p !== -1);
-    const seenHere = new Set(queue);
-    for (let k = 0; k < queue.length; k += 1) {
-      const at = queue[k] as number;
-      if (ids[at] === target) return true;
-      for (const parent of merges.get(at) ?? [first[at] as number]) {
-        if (parent !== -1 && !seenHere.has(parent)) {
-          seenHere.add(parent);
-          queue.push(parent);
-        }
-      }
-    }
-    return false;
-  };
-
   /** The highest tagged version below `to`: a release made elsewhere (a release branch) that fills a gap. */
   const highestTaggedBelow = (to: string): string => {
     let best = '';
@@ -390,10 +373,11 @@ function judgePackage(
       needTags = true;
       // A release version the manifest carried before its tag was made was a placeholder too.
       const tags = since === '' ? undefined : released.get(since);
-      if (tags !== undefined && !tags.some((target) => target === '' || reaches(i, target)))
+      if (tags !== undefined && !tags.some((target) => target === '' || ancestorIds(i).has(target)))
         since = (ctx.release === since ? ctx.before : ctx.release) ?? '';
       const filled = highestTaggedBelow(to);
       if (filled !== '' && (since === '' || compareVersions(filled, since) > 0)) since = filled;
+      since = lowerOnlyBelowTagged(i, to, since);
     }
     out.push({
       change: {
@@ -411,6 +395,51 @@ function judgePackage(
       pkg: pkgIndex,
       seq: seq++,
     });
+  };
+
+  /**
+   * In a package whose releases are tagged, a version no tag names was never released: a
+   * move down from it (a `0.2.0` placeholder relabelled `0.2.0-alpha.1`, an unreleased bump
+   * reverted) is a lowering only below the last tagged release, and going back to that release
+   * is none. A skip keeps the untagged version as it was (it may have been published untagged).
+   * "" when the change is not judged.
+   */
+  let indexOfId: Map<string, number> | undefined;
+  const lowerOnlyBelowTagged = (i: number, to: string, since: string): string => {
+    if (since === '' || released.size === 0 || !about(to).valid || !about(since).valid) return since;
+    if (compareVersions(to, since) > 0) return since;
+    // The versions whose tag was made on a commit before this one (one walk of its ancestors).
+    const before = ancestorIds(i);
+    const releasedBefore = (v: string): boolean => (released.get(v) ?? []).some((target) => target === '' || before.has(target));
+    // A release tag on a commit that carried `since` released it, whatever version the tag names
+    // (a misnamed tag is tag-matches-manifest's finding, not a reason to forget the release).
+    indexOfId ??= new Map(ids.map((id, k) => [id, k]));
+    const positions = indexOfId;
+    const carriedAtTag = [...released.values()].flat().some((target) => before.has(target) && version(positions.get(target) ?? -1) === since);
+    if (releasedBefore(since) || carriedAtTag) return since;
+    let low = '';
+    for (const v of released.keys()) {
+      if (about(v).valid && releasedBefore(v) && (low === '' || compareVersions(v, low) > 0)) low = v;
+    }
+    return low !== '' && compareVersions(to, low) < 0 ? low : '';
+  };
+
+  /** The ids of commit `i`'s ancestors (itself excluded). */
+  const ancestorIds = (i: number): Set<string> => {
+    const out = new Set<string>();
+    const queue = [...(merges.get(i) ?? [first[i] as number])].filter((p) => p !== -1);
+    const seenHere = new Set(queue);
+    for (let k = 0; k < queue.length; k += 1) {
+      const at = queue[k] as number;
+      out.add(ids[at] as string);
+      for (const parent of merges.get(at) ?? [first[at] as number]) {
+        if (parent !== -1 && !seenHere.has(parent)) {
+          seenHere.add(parent);
+          queue.push(parent);
+        }
+      }
+    }
+    return out;
   };
 
   const advance = (ctx: Ctx, to: string): Ctx =>

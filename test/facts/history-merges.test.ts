@@ -257,3 +257,44 @@ describe('pre-release placeholders', () => {
     ]);
   });
 });
+
+describe('versions no tag names, in a package whose releases are tagged', () => {
+  it('a release-shaped placeholder relabelled as its pre-releases is no lowering (0.2.0 -> 0.2.0-alpha.1 ... -> 0.2.0)', async () => {
+    const at = start('0.1.0');
+    at.tag('v0.1.0');
+    bump(at, '0.2.0', 'start 0.2 work');
+    bump(at, '0.2.0-alpha.1');
+    bump(at, '0.2.0-alpha.2');
+    bump(at, '0.2.0');
+    at.tag('v0.2.0');
+    expect(await historyFindings(at)).toEqual([]);
+  });
+
+  it('an unreleased bump reverted to the last release is no lowering; below that release it is', async () => {
+    const at = start('1.0.0');
+    at.tag('v1.0.0');
+    bump(at, '1.0.1', 'bump to 1.0.1');
+    bump(at, '1.0.0', 'Revert "bump to 1.0.1"');
+    expect(await historyFindings(at)).toEqual([]);
+    bump(at, '1.1.0');
+    const down = bump(at, '0.9.0', 'go below the release');
+    const findings = await historyFindings(at);
+    expect(findings.map((f) => [f.rule, f.subject.name])).toEqual([['version-not-lowered', 'demo 1.1.0 -> 0.9.0']]);
+    expect(findings[0]?.message).toContain(`commit ${short(down)}`);
+    expect(findings[0]?.message).toContain('judged against 1.0.0');
+  });
+
+  it('a release tag on the commit that carried a version released it, whatever the tag names', async () => {
+    const at = start('0.1.1');
+    at.tag('v0.1.0');
+    bump(at, '0.1.0', 'go back to 0.1.0');
+    expect((await historyFindings(at)).map((f) => [f.rule, f.subject.name])).toEqual([['version-not-lowered', 'demo 0.1.1 -> 0.1.0']]);
+  });
+
+  it('without any release tag, every release-shaped version counts: a revert is a lowering', async () => {
+    const at = start('1.0.0');
+    bump(at, '1.0.1');
+    bump(at, '1.0.0', 'Revert "demo 1.0.1"');
+    expect((await historyFindings(at)).map((f) => [f.rule, f.subject.name])).toEqual([['version-not-lowered', 'demo 1.0.1 -> 1.0.0']]);
+  });
+});

@@ -220,19 +220,11 @@ function dependsOnReleasePolicy(root: string): boolean {
   }
 }
 
-/**
- * The starter policy, as `policy check` loads it: a package whose tags used two templates gets
- * a list when this version's policy accepts one for `tag`, else its main template with the
- * others in a comment. Any other problem is a bug in init.
- */
-async function loadableStarterPolicy(file: string, input: Omit<Parameters<typeof renderStarterPolicy>[0], 'tagLists'>): Promise<string> {
+/** The starter policy, checked as `policy check` loads it: a problem here is a bug in init. */
+async function loadableStarterPolicy(file: string, input: Parameters<typeof renderStarterPolicy>[0]): Promise<string> {
   const { readPolicy } = await import('../../policy/read-policy.js');
-  const withLists = renderStarterPolicy({ ...input, tagLists: true });
-  const listed = input.packages.some((entry) => entry.tags.length > 1);
-  const first = readPolicy(file, withLists).diagnostics;
-  if (first.length === 0) return withLists;
-  const text = listed ? renderStarterPolicy({ ...input, tagLists: false }) : withLists;
-  const { diagnostics } = listed ? readPolicy(file, text) : { diagnostics: first };
+  const text = renderStarterPolicy(input);
+  const { diagnostics } = readPolicy(file, text);
   if (diagnostics.length > 0) {
     throw new Error(`the starter policy does not validate: ${diagnostics.map((d) => `${d.line}:${d.col} ${d.key}: ${d.message}`).join('; ')}`);
   }

@@ -64,8 +64,6 @@ export function renderStarterPolicy(input: {
   branch: { pattern: string; why: string };
   /** `github: enforce: reopen`: check --gate ci reopens an issue closed while its release is blocked. */
   enforceReopen: boolean;
-  /** Whether `tag:` may be a list; when not, the other templates become a comment. */
-  tagLists: boolean;
 }): string {
   const { packages, schema } = input;
   const out = [
@@ -82,13 +80,8 @@ export function renderStarterPolicy(input: {
     out.push(line('    ', `manifest: ${scalar(pkg.manifest)}`, 'holds the version; path from the repository root'));
     if (pkg.registry) out.push(line('    ', `registry: ${scalar(pkg.registry)}`, 'from the manifest\'s publish = [...]'));
     const [first = 'v{version}', ...others] = pkg.tags;
-    if (others.length > 0 && input.tagLists) {
-      out.push(line('    ', `tag: [${pkg.tags.map(yamlString).join(', ')}]`, `release tags; ${pkg.tagsWhy}`));
-    } else {
-      // This version's `tag` takes one template: the others are named for the reader.
-      const also = others.length > 0 ? `; also used: ${others.join(', ')} (one template per package here)` : '';
-      out.push(line('    ', `tag: ${yamlString(first)}`, `release tag; ${pkg.tagsWhy}${also}`));
-    }
+    if (others.length > 0) out.push(line('    ', `tag: [${pkg.tags.map(yamlString).join(', ')}]`, `release tags, new ones use the first; ${pkg.tagsWhy}`));
+    else out.push(line('    ', `tag: ${yamlString(first)}`, `release tag; ${pkg.tagsWhy}`));
     out.push(line('    ', `releaseNotes: ${yamlString(pkg.releaseNotes)}`, `release notes file; ${pkg.releaseNotesWhy}`));
   }
   out.push(
