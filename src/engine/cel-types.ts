@@ -78,6 +78,9 @@ function capitalize(text: string): string {
  * integers become bigint (CEL `int`), as both CEL libraries treat a JS number as `double`.
  * Missing properties get their empty value, so partial facts in test tables stay typed.
  */
+/** Each object schema's properties as a list, made once: facts hold tens of thousands of objects of a few schemas. */
+const PROPERTY_ENTRIES = new WeakMap<JsonSchema, [string, JsonSchema][]>();
+
 export function toCelValue(value: unknown, schema: JsonSchema, defs: Record<string, JsonSchema>): unknown {
   const resolved = schema.$ref ? defs[schema.$ref.replace(/^#\/\$defs\//, '')] ?? {} : schema;
   const type = Array.isArray(resolved.type) ? resolved.type[0] : resolved.type;
@@ -96,7 +99,9 @@ export function toCelValue(value: unknown, schema: JsonSchema, defs: Record<stri
       const source = value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
       if (!resolved.properties) return source;
       const out: Record<string, unknown> = {};
-      for (const [key, property] of Object.entries(resolved.properties)) {
+      let entries = PROPERTY_ENTRIES.get(resolved);
+      if (entries === undefined) PROPERTY_ENTRIES.set(resolved, (entries = Object.entries(resolved.properties)));
+      for (const [key, property] of entries) {
         out[key] = toCelValue(source[key], property, defs);
       }
       return out;
