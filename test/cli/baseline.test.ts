@@ -117,12 +117,15 @@ describe.skipIf(!HAS_GIT)('policy baseline', () => {
 
   it('reports an entry whose finding is fixed as removable, and drops it when written again', () => {
     adopt();
-    git(dir, ['tag', '-d', 'v0.1.0']);
+    // The missing release notes of 0.2.2 are written: that finding is fixed.
+    writeFileSync(join(dir, 'RELEASE_v0.2.2.md'), "# v0.2.2 - demo-runtime\n\n## What's in this release\n\n- x\n\n## Validation\n\n- y\n");
+    git(dir, ['add', 'RELEASE_v0.2.2.md']);
+    git(dir, ['commit', '-q', '-m', 'notes for 0.2.2']);
     const check = json('check');
     expect(check.code).toBe(0);
     const removable = check.report.findings.filter((f) => f.rule === 'baseline-removable');
-    expect(removable.map((f) => [f.severity, f.subject.name])).toEqual([['warn', 'v0.1.0']]);
-    expect(removable[0]?.message).toContain(`the baseline (${BASELINE}) accepts a tag-matches-manifest finding about tag v0.1.0 that is no longer found`);
+    expect(removable.map((f) => [f.severity, f.subject.name])).toEqual([['warn', 'demo-runtime 0.2.2']]);
+    expect(removable[0]?.message).toContain(`the baseline (${BASELINE}) accepts a release-notes-present finding about version demo-runtime 0.2.2 that is no longer found`);
     expect((check.report.findings.find((f) => f.rule === 'baseline-removable') as JsonFinding & { fix: string }).fix).toContain('policy baseline');
     expect(policy('baseline').code).toBe(0);
     const after = json('check');
