@@ -122,7 +122,7 @@ async function readGraph(
 ): Promise<Graph | null> {
   const watched = packages.map((pkg) => ({
     pkg,
-    paths: new Set([pkg.manifest, ...(pkg.ecosystem === 'cargo' ? ancestorManifests(pkg.manifest) : [])]),
+    paths: new Set([pkg.manifest, ...(pkg.ecosystem === 'cargo' ? [...ancestorManifests(pkg.manifest), ...formerManifests(pkg.manifest)] : [])]),
   }));
   const paths = [...new Set(watched.flatMap((entry) => [...entry.paths]))];
   if (paths.length === 0) return null;
@@ -231,6 +231,10 @@ async function readGraph(
         if (!blob) blobs.set(oid, (blob = batch.read(oid).then(blobOf)));
         return blob;
       },
+      // The watched manifests this commit has, as folders: where the package was before a move
+      // (the root, or `foo/` before `crates/foo/`), looked at only where the configured
+      // manifest does not carry it.
+      list: (dir) => Promise.resolve(listWatched(paths, state, dir)),
     };
     const read: Array<string | null> = [];
     for (const { pkg } of watched) {
@@ -245,6 +249,29 @@ async function readGraph(
     versions.set(pkg.name, (states as State[]).map((state) => byState.get(state)?.[k] ?? null));
   }
   return { ids, subjects, first, merges, versions };
+}
+
+/**
+ * Where a crate's manifest may have been before a move to its configured place: the
+ * repository root (already watched as the workspace root above it) and, for
+ * `crates/foo/Cargo.toml`, `foo/Cargo.toml`.
+ */
+function formerManifests(manifest: string): string[] {
+  const dirs = manifest.split('/').slice(0, -1);
+  const last = dirs.at(-1);
+  return dirs.length >= 2 && last !== undefined ? [`${last}/Cargo.toml`] : [];
+}
+
+/** The entries of folder `dir` among the watched paths present in `state`. */
+function listWatched(paths: readonly string[], state: State, dir: string): { name: string; dir: boolean }[] | null {
+  const prefix = dir === '' ? '' : `${dir}/`;
+  const entries = new Map<string, boolean>();
+  paths.forEach((path, k) => {
+    if (!state[k] || !path.startsWith(prefix)) return;
+    const [name = '', ...rest] = path.slice(prefix.length).split('/');
+    entries.set(name, (entries.get(name) ?? false) || rest.length > 0);
+  });
+  return entries.size === 0 && dir !== '' ? null : [...entries].map(([name, isDir]) => ({ name, dir: isDir }));
 }
 
 /** Per package, each tagged version and the commits its tags name. */
@@ -405,8 +432,11 @@ function judgePackage(
    * "" when the change is not judged.
    */
   let indexOfId: Map<string, number> | undefined;
+  let taggedReleases: boolean | undefined;
+  /** Whether a release tag names a SemVer version of the package (tags that only match the template do not count). */
+  const hasTaggedReleases = (): boolean => (taggedReleases ??= [...released.keys()].some((v) => about(v).valid));
   const lowerOnlyBelowTagged = (i: number, to: string, since: string): string => {
-    if (since === '' || released.size === 0 || !about(to).valid || !about(since).valid) return since;
+    if (since === '' || !hasTaggedReleases() || !about(to).valid || !about(since).valid) return since;
     if (compareVersions(to, since) > 0) return since;
     // The versions whose tag was made on a commit before this one (one walk of its ancestors).
     const before = ancestorIds(i);

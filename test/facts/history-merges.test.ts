@@ -298,3 +298,31 @@ describe('versions no tag names, in a package whose releases are tagged', () => 
     expect((await historyFindings(at)).map((f) => [f.rule, f.subject.name])).toEqual([['version-not-lowered', 'demo 1.0.1 -> 1.0.0']]);
   });
 });
+
+describe('the package wherever it was', () => {
+  const movedPolicy = (manifest: string) => POLICY.replace('manifest: Cargo.toml', `manifest: ${manifest}`);
+
+  it('judges the versions a crate had at the root before its move to crates/demo/', async () => {
+    const at = makeRepo({ files: { 'release-policy.yml': movedPolicy('crates/demo/Cargo.toml'), 'Cargo.toml': manifest('0.1.0') } });
+    repo = at;
+    const jump = bump(at, '0.3.0', 'jump at the root');
+    at.git('rm', '-q', 'Cargo.toml');
+    at.commit('move the crate', { 'Cargo.toml': '[workspace]\nmembers = ["crates/*"]\n', 'crates/demo/Cargo.toml': manifest('0.3.0') });
+    at.commit('demo 0.3.1', { 'crates/demo/Cargo.toml': manifest('0.3.1') });
+    const findings = await historyFindings(at);
+    expect(findings.map((f) => [f.rule, f.subject.name])).toEqual([['version-not-skipped', 'demo 0.1.0 -> 0.3.0']]);
+    expect(findings[0]?.message).toContain(`commit ${short(jump)}`);
+  });
+
+  it('follows foo/ to crates/foo/: the move itself is no change', async () => {
+    const at = makeRepo({ files: { 'release-policy.yml': movedPolicy('crates/demo/Cargo.toml'), 'demo/Cargo.toml': manifest('1.0.0') } });
+    repo = at;
+    at.commit('demo 1.1.0', { 'demo/Cargo.toml': manifest('1.1.0') });
+    at.git('mv', 'demo', 'crates');
+    at.commit('move to crates/', {});
+    const down = at.commit('demo 1.0.5', { 'crates/demo/Cargo.toml': manifest('1.0.5') });
+    const findings = await historyFindings(at);
+    expect(findings.map((f) => [f.rule, f.subject.name])).toEqual([['version-not-lowered', 'demo 1.1.0 -> 1.0.5']]);
+    expect(findings[0]?.message).toContain(`commit ${short(down)}`);
+  });
+});
