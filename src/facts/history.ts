@@ -400,7 +400,7 @@ function judgePackage(
       needTags = true;
       // A release version the manifest carried before its tag was made was a placeholder too.
       const tags = since === '' ? undefined : released.get(since);
-      if (tags !== undefined && !tags.some((target) => target === '' || ancestorIds(i).has(target)))
+      if (tags !== undefined && !tags.some((target) => target === '' || reaches(i, target)))
         since = (ctx.release === since ? ctx.before : ctx.release) ?? '';
       const filled = highestTaggedBelow(to);
       if (filled !== '' && (since === '' || compareVersions(filled, since) > 0)) since = filled;
@@ -415,7 +415,8 @@ function judgePackage(
         subject: subjects[i] ?? '',
         via,
         since,
-        expected: since ? nextVersions(since) : [],
+        // Only a change that is not a next version of `since` needs them (a finding says them).
+        expected: since && looksLikeFinding(since, to) ? nextVersions(since) : [],
         byLabel: since !== '' && (about(since).pre || about(to).pre) && sameCore(since, to),
       },
       order,
@@ -454,7 +455,24 @@ function judgePackage(
     return low !== '' && compareVersions(to, low) < 0 ? low : '';
   };
 
-  /** The ids of commit `i`'s ancestors (itself excluded). */
+  /** Whether `target` is an ancestor of commit `i` (a release before it): asked only about changes that look like findings. */
+  const reaches = (i: number, target: string): boolean => {
+    const queue = [...(merges.get(i) ?? (first[i] === -1 ? [] : [first[i] as number]))].filter((p) => p !== -1);
+    const seenHere = new Set(queue);
+    for (let k = 0; k < queue.length; k += 1) {
+      const at = queue[k] as number;
+      if (ids[at] === target) return true;
+      for (const parent of merges.get(at) ?? [first[at] as number]) {
+        if (parent !== -1 && !seenHere.has(parent)) {
+          seenHere.add(parent);
+          queue.push(parent);
+        }
+      }
+    }
+    return false;
+  };
+
+  /** The ids of commit `i`'s ancestors (itself excluded): asked only about a lowering from an untagged version. */
   const ancestorIds = (i: number): Set<string> => {
     const out = new Set<string>();
     const queue = [...(merges.get(i) ?? [first[i] as number])].filter((p) => p !== -1);

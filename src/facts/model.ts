@@ -84,7 +84,7 @@ export interface VersionChange {
    * tagged version below `to` when a release made elsewhere fills the gap. "" when none.
    */
   since: string;
-  /** The next versions after `since` (patch, minor, major; after a pre-release its release); [] when `since` is "". */
+  /** The next versions after `since` (patch, minor, major; after a pre-release its release), for a change to none of them; [] when `to` is one, or `since` is "". */
   expected: string[];
   /** True when `since` and `to` are one version apart only by pre-release label, so comparing them rests on SemVer's ordering of labels. */
   byLabel: boolean;
