@@ -9,20 +9,38 @@ const SEMVER =
   /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
 
 export interface Version {
-  major: number;
-  minor: number;
-  patch: number;
-  prerelease: string[];
+  readonly major: number;
+  readonly minor: number;
+  readonly patch: number;
+  readonly prerelease: readonly string[];
 }
 
 /** The parts of a valid version; null for anything else. Callers that compare one version many times parse it once. */
+/**
+ * Parsed versions by text: an audit parses the same versions again and again (each rule's
+ * semverValid and semverCompare over 10,000 version changes, the history walk, the tags).
+ * Bounded, so a long-lived process (the hook daemon) cannot grow it without end.
+ */
+const PARSED = new Map<string, Version | null>();
+const PARSED_LIMIT = 100_000;
+
 export function parseVersion(text: string): Version | null {
+  const known = PARSED.get(text);
+  if (known !== undefined) return known;
+  const parsed = parseUncached(text);
+  if (PARSED.size >= PARSED_LIMIT) PARSED.clear();
+  PARSED.set(text, parsed);
+  return parsed;
+}
+
+function parseUncached(text: string): Version | null {
   const match = SEMVER.exec(text);
   if (!match) return null;
   const [major, minor, patch] = [Number(match[1]), Number(match[2]), Number(match[3])];
   // Beyond 2^53 a JS number loses precision; Cargo and npm refuse such versions too.
   if (![major, minor, patch].every(Number.isSafeInteger)) return null;
-  return { major, minor, patch, prerelease: match[4] ? match[4].split('.') : [] };
+  // Frozen: the same object is handed to every caller.
+  return Object.freeze({ major, minor, patch, prerelease: Object.freeze(match[4] ? match[4].split('.') : []) });
 }
 
 function parseOrThrow(text: string): Version {
