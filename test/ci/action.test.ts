@@ -16,6 +16,7 @@ import { foldRelease } from '../../src/release/state.js';
 import { PROJECT_ROOT, runAsync, type CliResult } from '../helpers/cli.js';
 import { gitSync, hermeticGitEnv, makeRepo, type TempRepo } from '../helpers/git-repo.js';
 import { TEST_TOKEN } from '../helpers/github-sandbox.js';
+import { closedPort } from '../registry/fixtures.js';
 import { HAS_GIT } from '../helpers/tools.js';
 
 const POLICY = [
@@ -302,6 +303,20 @@ describe.skipIf(!HAS_GIT)('the action in a shallow checkout', () => {
     expect(fetched.code).toBe(1);
     expect(fetched.outputs.verdict).toBe('refused');
     expect(fetched.stdout).toContain('title=dry-run-failure-no-tag');
+  });
+
+  it('a fetch that fails names git\'s reason without the credentials of the remote URL', async () => {
+    origin.commit('second', { 'README.md': 'demo 2\n' });
+    origin.tag('v0.2.0');
+    origin.git('push', '-q', 'origin', 'main', 'v0.2.0');
+    const sha = origin.git('rev-parse', 'HEAD');
+    const dir = checkout(sha, 1);
+    const secret = 'ghp_remoteUrlSecretThatMustNeverShow0123456';
+    gitSync(dir, ['remote', 'set-url', 'origin', `http://x-access-token:${secret}@127.0.0.1:${await closedPort()}/acme/demo.git`]);
+    const failed = await runAction(dir, tagPush(sha));
+    expect(failed.code).toBe(3);
+    expect(failed.stdout).toMatch(/the checkout is shallow and `git fetch --unshallow --tags origin` failed \(/);
+    for (const text of [failed.stdout, failed.stderr, failed.summary, JSON.stringify(failed.outputs)]) expect(text).not.toContain(secret);
   });
 });
 

@@ -8,6 +8,7 @@ import { FAIL_ON, mergeVerdicts, outcomeOf, planCi, withoutGone, type CiEvent, t
 import type { Verdict } from '../../engine/model.js';
 import type { GitHubRead } from '../../facts/collect.js';
 import { runGit } from '../../facts/git.js';
+import { redactText } from '../../release/redact.js';
 import type { ReleaseFact } from '../../release/fact.js';
 import { renderGithub } from '../../report/github.js';
 import { renderJobSummary } from '../../report/job-summary.js';
@@ -182,14 +183,14 @@ async function ensureHistory(ctx: CliContext, cwd: string, plan: CiPlan, fetch: 
   try {
     shallow = (await git(['rev-parse', '--is-shallow-repository'])).stdout.trim() === 'true';
   } catch (error) {
-    return { missing: `${cwd} is not a git work tree: ${firstLine(error)}`, gone: [] };
+    return { missing: `${cwd} is not a git work tree: ${firstLine(error, ctx.env)}`, gone: [] };
   }
   if (shallow) {
     if (!fetch) return { missing: `the checkout is shallow: the tags and the history the gates read are missing; ${CHECKOUT_FIX}`, gone: [] };
     try {
       await git(['fetch', '--quiet', '--unshallow', '--tags', 'origin']);
     } catch (error) {
-      return { missing: `the checkout is shallow and \`git fetch --unshallow --tags origin\` failed (${firstLine(error)}); ${CHECKOUT_FIX}`, gone: [] };
+      return { missing: `the checkout is shallow and \`git fetch --unshallow --tags origin\` failed (${firstLine(error, ctx.env)}); ${CHECKOUT_FIX}`, gone: [] };
     }
     ctx.stderr('policy ci: the checkout was shallow; fetched the whole history and the tags (git fetch --unshallow --tags)\n');
   }
@@ -219,8 +220,9 @@ async function ensureHistory(ctx: CliContext, cwd: string, plan: CiPlan, fetch: 
   return { missing: `the checkout lacks ${named}, which the event names; ${CHECKOUT_FIX}`, gone };
 }
 
-function firstLine(error: unknown): string {
-  return ((error as Error).message ?? String(error)).split('\n')[0] ?? '';
+/** A git error's first line, with any credential in a remote URL or the environment's tokens redacted. */
+function firstLine(error: unknown, env: NodeJS.ProcessEnv): string {
+  return redactText(((error as Error).message ?? String(error)).split('\n')[0] ?? '', env);
 }
 
 function writeOut(file: string, text: string, what: string): void {
