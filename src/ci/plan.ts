@@ -4,7 +4,7 @@
 // `review` about base...head; an issue closed asks about that issue's release; the daily
 // sweep asks `ci` and `audit`. Merging the gates' verdicts into one is pure too.
 import type { Finding, GateName, Verdict } from '../engine/model.js';
-import type { PushLine } from '../facts/pre-push.js';
+import { isObjectName, isZeroObject, type PushLine } from '../facts/pre-push.js';
 
 export interface CiEvent {
   /** GITHUB_EVENT_NAME */
@@ -47,8 +47,6 @@ export interface CiPlan {
   baseBranch: string;
 }
 
-const ZERO = /^0+$/;
-
 function record(value: unknown): Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
@@ -56,8 +54,6 @@ function record(value: unknown): Record<string, unknown> {
 function text(value: unknown): string {
   return typeof value === 'string' ? value : '';
 }
-
-const isObject = (oid: string): boolean => /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(oid);
 
 /**
  * The gates an event asks. `gate` (the action's `gate` input, "" for none) replaces the
@@ -91,7 +87,7 @@ function chooseRuns(event: CiEvent): CiPlan {
       const headSha = text(head.sha);
       const baseSha = text(base.sha);
       const number = typeof pr.number === 'number' ? pr.number : 0;
-      if (!isObject(headSha) || !isObject(baseSha)) {
+      if (!isObjectName(headSha) || !isObjectName(baseSha)) {
         return { describe: `pull request #${number} (no head or base commit in the event)`, runs: [{ gate: 'review', arg: '' }], ...none };
       }
       const branch = text(head.ref) || event.ref.replace(/^refs\/heads\//, '');
@@ -128,7 +124,7 @@ function planPush(event: CiEvent): CiPlan {
   const ref = text(payload.ref) || event.ref;
   const after = text(payload.after) || event.sha;
   const before = text(payload.before);
-  const deleted = payload.deleted === true || ZERO.test(after);
+  const deleted = payload.deleted === true || (after !== '' && isZeroObject(after));
   const none = { commits: [], baseBranch: '' };
   if (ref.startsWith('refs/tags/')) {
     const tag = ref.slice('refs/tags/'.length);
@@ -143,7 +139,7 @@ function planPush(event: CiEvent): CiPlan {
   if (!ref.startsWith('refs/heads/')) return { describe: `push of ${ref || 'an unnamed ref'}`, runs: [{ gate: 'ci', arg: '' }], ...none };
   const branch = ref.slice('refs/heads/'.length);
   if (deleted) return { describe: `branch ${branch} deleted`, runs: [{ gate: 'ci', arg: '' }], ...none };
-  const created = payload.created === true || before === '' || ZERO.test(before);
+  const created = payload.created === true || before === '' || isZeroObject(before);
   const line: PushLine = { localRef: ref, localObject: after, remoteRef: ref, remoteObject: created ? '0'.repeat(after.length) : before };
   const run: GateRun = { gate: 'ci', arg: '', lines: [line] };
   // A new branch brings the commits the default branch does not have (GitHub's `before` is zero).
@@ -184,7 +180,7 @@ export type FailOn = (typeof FAIL_ON)[number];
 
 /**
  * The gates' verdicts as one: findings of every gate (one finding that two gates make, such as
- * a tag's in `tag` and `ci`, once), unavailable facts of each. Refused when any gate refused;
+ * a tag's in `tag` and `ci`, once), waived and baselined findings likewise, unavailable facts of each. Refused when any gate refused;
  * else incomplete (3) when any gate lacked a fact it fails closed on.
  */
 export function mergeVerdicts(verdicts: readonly Verdict[]): Verdict {
@@ -193,6 +189,7 @@ export function mergeVerdicts(verdicts: readonly Verdict[]): Verdict {
   const once = <T extends Finding>(list: T[]): T[] => list.filter((f) => (seen.has(key(f)) ? false : (seen.add(key(f)), true)));
   const findings = once(verdicts.flatMap((v) => v.findings));
   const waived = once(verdicts.flatMap((v) => v.waived));
+  const baselined = verdicts.some((v) => v.baselined !== undefined) ? once(verdicts.flatMap((v) => v.baselined ?? [])) : undefined;
   const unavailable: Record<string, string> = {};
   for (const v of verdicts) for (const [fact, reason] of Object.entries(v.unavailable)) unavailable[fact] ??= reason;
   const exitCode = verdicts.some((v) => v.exitCode === 1) ? 1 : verdicts.some((v) => v.exitCode === 3) ? 3 : 0;
@@ -203,6 +200,7 @@ export function mergeVerdicts(verdicts: readonly Verdict[]): Verdict {
     warnings: findings.filter((f) => f.severity === 'warn').length,
     findings,
     waived,
+    ...(baselined === undefined ? {} : { baselined }),
     unavailable,
     exitCode,
   };

@@ -455,13 +455,16 @@ function judgePackage(
     return low !== '' && compareVersions(to, low) < 0 ? low : '';
   };
 
-  /** Whether `target` is an ancestor of commit `i` (a release before it): asked only about changes that look like findings. */
-  const reaches = (i: number, target: string): boolean => {
-    const queue = [...(merges.get(i) ?? (first[i] === -1 ? [] : [first[i] as number]))].filter((p) => p !== -1);
+  /**
+   * Visits the ids of commit `i`'s ancestors (itself excluded), breadth first, until `stop`
+   * returns true; whether it did. Asked only about changes that look like findings.
+   */
+  const someAncestor = (i: number, stop: (id: string) => boolean): boolean => {
+    const queue = [...(merges.get(i) ?? [first[i] as number])].filter((p) => p !== -1);
     const seenHere = new Set(queue);
     for (let k = 0; k < queue.length; k += 1) {
       const at = queue[k] as number;
-      if (ids[at] === target) return true;
+      if (stop(ids[at] as string)) return true;
       for (const parent of merges.get(at) ?? [first[at] as number]) {
         if (parent !== -1 && !seenHere.has(parent)) {
           seenHere.add(parent);
@@ -471,22 +474,12 @@ function judgePackage(
     }
     return false;
   };
-
-  /** The ids of commit `i`'s ancestors (itself excluded): asked only about a lowering from an untagged version. */
+  /** Whether `target` is an ancestor of commit `i` (a release before it). */
+  const reaches = (i: number, target: string): boolean => someAncestor(i, (id) => id === target);
+  /** The ids of commit `i`'s ancestors. */
   const ancestorIds = (i: number): Set<string> => {
     const out = new Set<string>();
-    const queue = [...(merges.get(i) ?? [first[i] as number])].filter((p) => p !== -1);
-    const seenHere = new Set(queue);
-    for (let k = 0; k < queue.length; k += 1) {
-      const at = queue[k] as number;
-      out.add(ids[at] as string);
-      for (const parent of merges.get(at) ?? [first[at] as number]) {
-        if (parent !== -1 && !seenHere.has(parent)) {
-          seenHere.add(parent);
-          queue.push(parent);
-        }
-      }
-    }
+    someAncestor(i, (id) => (out.add(id), false));
     return out;
   };
 

@@ -1,6 +1,7 @@
 // Pure manifest and release-notes parsers: text in, data out, no IO. Errors are strings of
 // the form `file:line:col: message`, so editors and CI annotations can jump to them.
 import { parse, TomlError } from 'smol-toml';
+import { tomlKey, tomlTableAt } from './manifest-position.js';
 
 export interface Position {
   line: number;
@@ -60,33 +61,16 @@ const isTable = (value: unknown): value is Table =>
 const at = (file: string, where: Position, message: string): string =>
   `${file}:${where.line}:${where.col}: ${message}`;
 
-const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
 /**
  * Where `key` of `table` is written: its `key =` / `key.x =` line inside `[table]`, a
  * `[table.key]` header, or a dotted `table.key =` at top level; else the table header; else 1:1.
  * smol-toml reports positions only for syntax errors, so type errors are located by scanning.
  */
 export function locateTomlKey(text: string, table: string, key: string): Position {
-  const lines = text.split(/\r?\n/);
-  const inTable = new RegExp(`^(\\s*)${escapeRegExp(key)}\\s*[.=]`);
-  const full = table ? `${table}.${key}` : key;
-  const dotted = new RegExp(`^(\\s*)${escapeRegExp(full)}\\s*[.=]`);
-  let current = '';
-  let tableAt: Position | null = null;
-  for (const [index, line] of lines.entries()) {
-    const header = /^(\s*)\[\[?\s*([^\]]+?)\s*\]/.exec(line);
-    if (header) {
-      current = (header[2] ?? '').replace(/\s*\.\s*/g, '.');
-      const where = { line: index + 1, col: (header[1] ?? '').length + 1 };
-      if (current === table) tableAt ??= where;
-      if (current === full) return where;
-      continue;
-    }
-    const match = current === table ? inTable.exec(line) : current === '' ? dotted.exec(line) : null;
-    if (match) return { line: index + 1, col: (match[1] ?? '').length + 1 };
-  }
-  return tableAt ?? { line: 1, col: 1 };
+  const found = tomlKey(text, table, key);
+  if (found !== null) return { line: found.line, col: found.column };
+  const header = table === '' ? null : tomlTableAt(text, table);
+  return header === null ? { line: 1, col: 1 } : { line: header.line, col: header.column };
 }
 
 /** Reads `value` as `"text"` or `{ workspace = true }`; returns an error message otherwise. */

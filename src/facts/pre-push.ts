@@ -33,6 +33,9 @@ export class PushInputError extends Error {
 
 const OBJECT = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 
+/** A full object name, SHA-1 or SHA-256. */
+export const isObjectName = (oid: string): boolean => OBJECT.test(oid);
+
 export const isZeroObject = (oid: string): boolean => /^0*$/.test(oid);
 
 /** Parses git's pre-push stdin exactly; empty lines (none from git) are skipped. */

@@ -5,7 +5,7 @@ import { isAbsolute, posix, relative, sep } from 'node:path';
 import { unjudgedRules } from '../engine/gate.js';
 import type { Finding, FindingLocation, RuleDefinition, Verdict } from '../engine/model.js';
 import type { PackageConfig, Policy, SourceLocation } from '../policy/model.js';
-import { hasWorkspaceTable, jsonVersionKey, tomlVersionKey } from './manifest-position.js';
+import { hasWorkspaceTable, jsonVersionKey, tomlVersionKey } from '../facts/manifest-position.js';
 
 export interface LocateIndex {
   /** Absolute path of the repository root: policy and rule files are made relative to it. */

@@ -9,7 +9,8 @@ export interface SummaryLine {
   text: string;
 }
 
-function plural(count: number, one: string, many: string): string {
+/** `1 tag`, `2 tags` (`many` for irregular plurals). */
+export function plural(count: number, one: string, many = `${one}s`): string {
   return `${count} ${count === 1 ? one : many}`;
 }
 

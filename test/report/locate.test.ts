@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import type { Finding } from '../../src/engine/model.js';
 import type { PackageConfig, Policy, RuleSetting, WaiverConfig } from '../../src/policy/model.js';
 import { filesToRead, locateFindings, type LocateIndex } from '../../src/report/locate.js';
-import { hasWorkspaceTable, jsonVersionKey, tomlVersionKey } from '../../src/report/manifest-position.js';
+import { hasWorkspaceTable, jsonVersionKey, tomlVersionKey } from '../../src/facts/manifest-position.js';
 import { finding, rule, verdict, waived } from './verdict-builder.js';
 
 describe('the version key of a manifest', () => {

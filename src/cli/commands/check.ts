@@ -119,7 +119,7 @@ export function parseGate(value: string): GateName {
 }
 
 /** --output is relative to where the command was started (not --cwd), like any shell path. */
-function writeReport(ctx: CliContext, output: string, report: string): void {
+export function writeReport(ctx: CliContext, output: string, report: string): void {
   if (output === '') throw new UsageError('--output needs a file name');
   const file = resolve(ctx.cwd, output);
   try {

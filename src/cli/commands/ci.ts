@@ -1,7 +1,7 @@
 // `policy ci`: the whole CI job from the environment GitHub Actions sets (the action runs it; any
 // other CI can too). The event picks the gates (src/ci/plan.ts); the verdicts, merged, become
 // annotations on stdout, `$GITHUB_OUTPUT` lines, the job summary and, when asked, a SARIF file.
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { FAIL_ON, mergeVerdicts, outcomeOf, planCi, withoutGone, type CiEvent, type CiPlan, type FailOn, type GateRun } from '../../ci/plan.js';
@@ -19,7 +19,7 @@ import { evaluatePolicyGate } from '../evaluate.js';
 import { gatherFacts } from '../gather-facts.js';
 import { errnoWords } from '../io-error.js';
 import { loadPolicy, locatePolicy, resolveCwd, type LoadedPolicy } from '../load.js';
-import { enforceReopen, parseGate } from './check.js';
+import { enforceReopen, parseGate, writeReport } from './check.js';
 
 export const CI_HELP = `Usage: policy ci [--gate G] [--fail-on error|warning|never] [--sarif FILE] [--no-fetch]
 
@@ -100,7 +100,7 @@ export async function runCi(ctx: CliContext, argv: string[]): Promise<number> {
   const { outcome, exitCode } = outcomeOf(verdict, failOn);
   const renderOptions = { color: false, rules: loaded.catalogue, toolVersion: ctx.toolVersion, title: `policy ci (${verdict.gate})` };
   ctx.stdout(renderGithub(verdict, renderOptions));
-  if (sarif !== '') writeOut(sarif, renderSarif(verdict, renderOptions), 'the SARIF file');
+  if (sarif !== '') writeReport(ctx, sarif, renderSarif(verdict, renderOptions));
   const summaryFile = ctx.env.GITHUB_STEP_SUMMARY;
   if (summaryFile) appendOut(summaryFile, renderJobSummary({ verdict, outcome, event: plan.describe, release }), 'the job summary (GITHUB_STEP_SUMMARY)');
   const outputFile = ctx.env.GITHUB_OUTPUT;
@@ -223,14 +223,6 @@ async function ensureHistory(ctx: CliContext, cwd: string, plan: CiPlan, fetch: 
 /** A git error's first line, with any credential in a remote URL or the environment's tokens redacted. */
 function firstLine(error: unknown, env: NodeJS.ProcessEnv): string {
   return redactText(((error as Error).message ?? String(error)).split('\n')[0] ?? '', env);
-}
-
-function writeOut(file: string, text: string, what: string): void {
-  try {
-    writeFileSync(file, text);
-  } catch (error) {
-    throw new UsageError(`cannot write ${what} ${file}: ${errnoWords(error) ?? (error as Error).message}`, 'Pass a path in an existing, writable folder.');
-  }
 }
 
 function appendOut(file: string, text: string, what: string): void {

@@ -6,6 +6,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { git } from '../../facts/git.js';
 import { installHooks, type HookManager, type InstallReport, type InstallRequest } from '../../hooks/install.js';
 import { POLICY_FILE_NAMES, findRepoRoot } from '../../policy/locate.js';
+import { plural } from '../../report/summary.js';
 import { oneOf, parseCommandArgs } from '../args.js';
 import { UsageError, type CliContext } from '../context.js';
 import { detectPackages, type Detection } from '../init/detect-packages.js';
@@ -314,9 +315,6 @@ function describeLearned(
   return `${lines.join('\n')}\n`;
 }
 
-function plural(count: number, word: string, many = `${word}s`): string {
-  return `${count} ${count === 1 ? word : many}`;
-}
 
 /** `--policy FILE` for the workflow's commands when the policy is not found on its own. */
 function policyArgument(root: string, policyFile: string): string {

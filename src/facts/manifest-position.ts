@@ -1,5 +1,5 @@
-// Where a manifest writes its version, found by scanning the text: smol-toml and JSON.parse
-// give no positions, and a finding should point at the line a reviewer would change.
+// Where a manifest writes a key, found by scanning the text: smol-toml and JSON.parse give no
+// positions, and an error or a finding should point at the line a reviewer would change. Pure.
 
 export interface VersionKey {
   /** 1-based line and column of the key (`version`, `"version"`, or the `[package.version]` header). */
@@ -22,18 +22,23 @@ function tableHeader(line: string): HeaderMatch | null {
   return { name, column: (match[1] ?? '').length + 1 };
 }
 
-const KEY = String.raw`(?:version|"version"|'version')`;
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
- * The `version` key of `[table]` in a TOML text (`table` is `package` or `workspace.package`),
- * or null when the table writes none. Text inside multi-line strings is skipped, so a
- * `[package]` quoted in a description is not taken for the header.
+ * Where `key` of `[table]` is written in a TOML text (`table` "" for the top level): the key
+ * (bare or quoted, or dotted from the top level), or a `[table.key]` header; null when the
+ * table writes none. Text inside multi-line strings is skipped, so a `[package]` quoted in a
+ * description is not taken for the header. `workspace`: the value is `{ workspace = true }`
+ * (or `key.workspace = true`), as Cargo writes an inherited field.
  */
-export function tomlVersionKey(text: string, table: string): VersionKey | null {
+export function tomlKey(text: string, table: string, key: string): VersionKey | null {
   const lines = text.split(/\r\n|\n|\r/);
-  const inTable = new RegExp(`^(\\s*)${KEY}\\s*([.=])(.*)$`);
-  const parts = table.split('.').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\\s*\\.\\s*');
-  const dotted = new RegExp(`^(\\s*)${parts}\\s*\\.\\s*${KEY}\\s*([.=])(.*)$`);
+  const name = escapeRegExp(key);
+  const keyPattern = `(?:${name}|"${name}"|'${name}')`;
+  const inTable = new RegExp(`^(\\s*)${keyPattern}\\s*([.=])(.*)$`);
+  const parts = table.split('.').map(escapeRegExp).join('\\s*\\.\\s*');
+  const dotted = table === '' ? null : new RegExp(`^(\\s*)${parts}\\s*\\.\\s*${keyPattern}\\s*([.=])(.*)$`);
+  const full = table === '' ? key : `${table}.${key}`;
   let current = '';
   let multiline: '"""' | "'''" | null = null;
   let headerAt: { line: number; column: number } | null = null;
@@ -45,17 +50,35 @@ export function tomlVersionKey(text: string, table: string): VersionKey | null {
     if (header) {
       current = header.name;
       // `[package.version]` with `workspace = true` below it.
-      if (current === `${table}.version`) headerAt = { line: index + 1, column: header.column };
+      if (current === full) headerAt ??= { line: index + 1, column: header.column };
       continue;
     }
-    if (headerAt !== null && current === `${table}.version` && /^\s*workspace\s*=\s*true\b/.test(line)) return { ...headerAt, workspace: true };
-    const match = current === table ? inTable.exec(line) : current === '' ? dotted.exec(line) : null;
+    if (headerAt !== null && current === full && /^\s*workspace\s*=\s*true\b/.test(line)) return { ...headerAt, workspace: true };
+    const match = current === table ? inTable.exec(line) : current === '' && dotted !== null ? dotted.exec(line) : null;
     if (!match) continue;
     const [, indent = '', operator, rest = ''] = match;
     const workspace = operator === '.' ? /^\s*workspace\s*=\s*true\b/.test(rest) : /^\s*\{[^}]*\bworkspace\s*=\s*true\b/.test(rest);
     return { line: index + 1, column: indent.length + 1, workspace };
   }
   return headerAt === null ? null : { ...headerAt, workspace: false };
+}
+
+/** The `version` key of `[table]` (`package` or `workspace.package`), or null when the table writes none. */
+export function tomlVersionKey(text: string, table: string): VersionKey | null {
+  return tomlKey(text, table, 'version');
+}
+
+/** Where the `[table]` header is written (outside multi-line strings), or null. */
+export function tomlTableAt(text: string, table: string): { line: number; column: number } | null {
+  let multiline: '"""' | "'''" | null = null;
+  for (const [index, line] of text.split(/\r\n|\n|\r/).entries()) {
+    const opened = multiline;
+    multiline = toggleMultiline(line, multiline);
+    if (opened !== null) continue;
+    const header = tableHeader(line);
+    if (header?.name === table) return { line: index + 1, column: header.column };
+  }
+  return null;
 }
 
 /** Whether the TOML text has a `[workspace]` table (a Cargo workspace root). */
